@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/runner"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+func runAttack(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("attack", "[flags] (-url URL ... | -targets FILE)", stderr)
+	var af attackFlags
+	af.register(fs)
+	out := fs.String("out", "", "run record directory (default runs/<name>-<UTC time>)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected arguments %q (targets go in -url or -targets)", fs.Args())
+	}
+	plan, err := af.plan(*out, args)
+	if err != nil {
+		return err
+	}
+	_, err = executeAttack(plan, stdout, stderr)
+	return err
+}
+
+// plan turns the attack flags into a validated runner.Plan.
+func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
+	sched, err := f.schedule()
+	if err != nil {
+		return runner.Plan{}, err
+	}
+	tgts, err := f.loadTargets()
+	if err != nil {
+		return runner.Plan{}, err
+	}
+	opts, err := f.options()
+	if err != nil {
+		return runner.Plan{}, err
+	}
+	if out == "" {
+		out = runner.DefaultOut(f.name, time.Now())
+	}
+	return runner.Plan{
+		Name:     f.name,
+		Targets:  tgts,
+		Schedule: sched,
+		Options:  opts,
+		Interval: f.interval,
+		Out:      out,
+		Args:     append([]string{"attack"}, args...),
+	}, nil
+}
+
+// executeAttack runs the plan with Ctrl-C handling and progress, then prints
+// the summary to stdout and the record's location to stderr.
+func executeAttack(plan runner.Plan, stdout, stderr io.Writer) (*runrecord.Run, error) {
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	abort := make(chan struct{})
+	plan.Abort = abort
+
+	du := plan.Options.Duration
+	if end := plan.Schedule.End(); end > 0 && (du == 0 || end < du) {
+		du = end
+	}
+	prog := newProgress(stderr, du)
+	if isTerminal(stderr) {
+		plan.Progress = prog.interval(plan.Interval)
+	}
+	fmt.Fprintf(stderr, "attacking %d target(s) at %s; record in %s\n",
+		len(plan.Targets), describe(plan, du), plan.Out)
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+			return
+		}
+		prog.say("stopping: waiting up to %s for requests in flight (Ctrl-C again to abort them)\n", plan.Options.Timeout)
+		stop()
+		select {
+		case <-sigs:
+			prog.say("aborting requests in flight\n")
+			close(abort)
+		case <-ctx.Done():
+		}
+	}()
+
+	run, err := runner.Execute(ctx, plan)
+	prog.done()
+	var pe *runner.PlanError
+	if errors.As(err, &pe) {
+		return nil, usageError{pe}
+	}
+	if run == nil {
+		return nil, err
+	}
+	if werr := report.WriteText(stdout, run.Summary); werr != nil && err == nil {
+		err = werr
+	}
+	if run.Interrupted {
+		fmt.Fprintf(stderr, "interrupted after %s; the record holds everything sent until then\n", run.Summary.Duration.Round(time.Millisecond))
+	}
+	fmt.Fprintf(stderr, "run record: %s\n", plan.Out)
+	return run, err
+}
+
+func describe(p runner.Plan, du time.Duration) string {
+	if du == 0 {
+		return p.Schedule.String() + " until interrupted"
+	}
+	return fmt.Sprintf("%s for %s", p.Schedule, du)
+}

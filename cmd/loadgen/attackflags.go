@@ -1,0 +1,147 @@
+package main
+
+import (
+	"flag"
+	"net/http"
+	"os"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/loadgen/loadgen/pkg/attack"
+)
+
+// attackFlags are the flags every command that attacks shares (attack,
+// capacity, ...), with vegeta's names and meanings.
+type attackFlags struct {
+	name     string
+	rate     string
+	stages   string
+	sine     string
+	duration time.Duration
+	urls     stringList
+	targets  string
+	format   string
+	method   string
+	headers  stringList
+	body     string
+	interval time.Duration
+	opts     attack.Options
+	maxWork  uint64
+}
+
+func (f *attackFlags) register(fs *flag.FlagSet) {
+	d := attack.DefaultOptions()
+	f.opts = d
+	fs.StringVar(&f.name, "name", "", "attack name, recorded in the run and sent as X-Vegeta-Attack")
+	fs.StringVar(&f.rate, "rate", "50/1s", "constant request rate: N per second, or N/unit like 50/100ms (0 = as fast as -max-workers allow)")
+	fs.StringVar(&f.stages, "stages", "", "piecewise-linear rate ramps DURATION:RATE,... from 0, like 30s:1000,60s:5000,30s:0 (overrides -rate)")
+	fs.StringVar(&f.sine, "sine", "", "sine-shaped rate mean=N,amp=N,period=DUR[,phase=RAD], like mean=1000,amp=500,period=1m (overrides -rate)")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long to attack (0 = until the stages end or Ctrl-C)")
+	fs.Var(&f.urls, "url", "target URL (repeatable; round-robin)")
+	fs.StringVar(&f.targets, "targets", "", "targets file in vegeta's -format (instead of -url)")
+	fs.StringVar(&f.format, "format", attack.FormatHTTP, "targets file format: http or json (vegeta's formats)")
+	fs.StringVar(&f.method, "method", http.MethodGet, "HTTP method for -url targets")
+	fs.Var(&f.headers, "header", "request header \"Name: value\" (repeatable)")
+	fs.StringVar(&f.body, "body", "", "file whose contents are the request body")
+	fs.DurationVar(&f.interval, "interval", time.Second, "latency interval for the timeline and hlog (>= 100ms, multiple of 10ms)")
+	fs.Uint64Var(&f.opts.Workers, "workers", d.Workers, "initial number of workers")
+	fs.Uint64Var(&f.maxWork, "max-workers", 0, "maximum number of workers, caps concurrency (0 = unlimited)")
+	fs.IntVar(&f.opts.Connections, "connections", d.Connections, "maximum idle open connections per target host")
+	fs.IntVar(&f.opts.MaxConnections, "max-connections", d.MaxConnections, "maximum connections per target host (0 = unlimited)")
+	fs.DurationVar(&f.opts.Timeout, "timeout", d.Timeout, "request timeout")
+	fs.BoolVar(&f.opts.KeepAlive, "keepalive", d.KeepAlive, "use persistent connections")
+	fs.BoolVar(&f.opts.HTTP2, "http2", d.HTTP2, "send HTTP/2 requests when supported by the server")
+	fs.BoolVar(&f.opts.H2C, "h2c", false, "send HTTP/2 requests without TLS encryption")
+	fs.BoolVar(&f.opts.Insecure, "insecure", false, "ignore invalid server TLS certificates")
+	fs.IntVar(&f.opts.Redirects, "redirects", d.Redirects, "number of redirects to follow (-1 = do not follow, report them as responses)")
+	fs.Int64Var(&f.opts.MaxBody, "max-body", d.MaxBody, "bytes of each response body to read into memory (-1 = all); the rest is read and discarded")
+}
+
+// schedule builds the rate shape from -rate, -stages or -sine.
+func (f *attackFlags) schedule() (attack.Schedule, error) {
+	switch {
+	case f.stages != "" && f.sine != "":
+		return nil, usagef("give -stages or -sine, not both")
+	case f.stages != "":
+		s, err := attack.ParseStages(f.stages)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return s, nil
+	case f.sine != "":
+		s, err := attack.ParseSine(f.sine)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return s, nil
+	}
+	s, err := attack.ParseRate(f.rate)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return s, nil
+}
+
+// loadTargets reads -url/-targets with -method, -header and -body.
+func (f *attackFlags) loadTargets() ([]vegeta.Target, error) {
+	hdr := http.Header{}
+	for _, h := range f.headers {
+		k, v, err := attack.ParseHeader(h)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		hdr.Add(k, v)
+	}
+	var body []byte
+	if f.body != "" {
+		b, err := os.ReadFile(f.body)
+		if err != nil {
+			return nil, usagef("-body: %w", err)
+		}
+		body = b
+	}
+	switch {
+	case f.targets != "" && len(f.urls) > 0:
+		return nil, usagef("give -url or -targets, not both")
+	case f.targets != "":
+		t, err := attack.ReadTargetsFile(f.targets, f.format, hdr, body)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return t, nil
+	}
+	t, err := attack.TargetsFromURLs(f.urls, f.method, hdr, body)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return t, nil
+}
+
+// options returns the attack options after validation.
+func (f *attackFlags) options() (attack.Options, error) {
+	o := f.opts
+	o.Name = f.name
+	o.Duration = f.duration
+	o.MaxWorkers = vegeta.DefaultMaxWorkers
+	if f.maxWork > 0 {
+		o.MaxWorkers = f.maxWork
+	}
+	switch {
+	case f.duration < 0:
+		return o, usagef("-duration must not be negative")
+	case o.Timeout <= 0:
+		return o, usagef("-timeout must be positive")
+	case o.Workers == 0:
+		return o, usagef("-workers must be at least 1")
+	case o.Workers > o.MaxWorkers:
+		return o, usagef("-workers (%d) must not exceed -max-workers (%d)", o.Workers, o.MaxWorkers)
+	case o.Connections < 0 || o.MaxConnections < 0:
+		return o, usagef("-connections and -max-connections must not be negative")
+	case o.Redirects < -1:
+		return o, usagef("-redirects must be -1 (do not follow) or more")
+	case f.interval < 100*time.Millisecond || f.interval%(10*time.Millisecond) != 0:
+		return o, usagef("-interval %s: must be at least 100ms and a multiple of 10ms", f.interval)
+	}
+	return o, nil
+}

@@ -1,0 +1,33 @@
+package main
+
+import (
+	"io"
+
+	"github.com/loadgen/loadgen/pkg/report"
+)
+
+func runReport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("report", "[-type text|json|hlog] RUN...", stderr)
+	typ := fs.String("type", "text", "report type: text, json or hlog (several runs are merged into one)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("give at least one run record directory")
+	}
+	switch *typ {
+	case "text", "json":
+	case "hlog":
+		return report.WriteHlog(stdout, fs.Args()...)
+	default:
+		return usagef("unknown -type %q: want text, json or hlog", *typ)
+	}
+	rep, err := report.Load(fs.Args()...)
+	if err != nil {
+		return err
+	}
+	if *typ == "json" {
+		return report.WriteJSON(stdout, rep.Summary)
+	}
+	return report.WriteText(stdout, rep.Summary)
+}

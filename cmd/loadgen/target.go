@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/loadgen/loadgen/internal/demotarget"
+)
+
+func runTarget(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("target", "[-addr HOST:PORT] [-admin-addr HOST:PORT]", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to serve the demo target on")
+	admin := fs.String("admin-addr", "", "serve pprof, expvar and /metrics on this separate address instead")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	srv, err := demotarget.Start(*addr, *admin)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "demo target on %s (try %s/fib?n=25)\n", srv.URL, srv.URL)
+	fmt.Fprintf(stdout, "admin: %s/debug/pprof/  %s/debug/vars  %s/metrics\n", srv.AdminURL, srv.AdminURL, srv.AdminURL)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	select {
+	case <-sigs:
+	case err := <-srv.Err():
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(ctx)
+}

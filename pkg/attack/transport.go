@@ -1,0 +1,121 @@
+package attack
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"golang.org/x/net/http2"
+)
+
+// errAborted is what requests in flight see after Abort.
+var errAborted = errors.New("attack aborted")
+
+// connTracker remembers open connections so Abort can close them, failing
+// in-flight requests at once without a per-request context.
+type connTracker struct {
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	aborted bool
+	dialer  net.Dialer
+}
+
+func newConnTracker() *connTracker {
+	return &connTracker{
+		conns:  make(map[net.Conn]struct{}),
+		dialer: net.Dialer{KeepAlive: 30 * time.Second},
+	}
+}
+
+func (t *connTracker) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := t.dialer.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.aborted {
+		c.Close()
+		return nil, errAborted
+	}
+	tc := &trackedConn{Conn: c, t: t}
+	t.conns[tc] = struct{}{}
+	return tc, nil
+}
+
+func (t *connTracker) abort() {
+	t.mu.Lock()
+	t.aborted = true
+	conns := make([]net.Conn, 0, len(t.conns))
+	for c := range t.conns {
+		conns = append(conns, c)
+	}
+	t.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
+}
+
+type trackedConn struct {
+	net.Conn
+	t    *connTracker
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.t.mu.Lock()
+		delete(c.t.conns, c)
+		c.t.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// newClient builds the HTTP client the way vegeta's options configure its
+// own, so flags keep vegeta's meaning, but with our dialer.
+func newClient(o Options, t *connTracker) *http.Client {
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         t.dial,
+		TLSClientConfig:     &tls.Config{InsecureSkipVerify: o.Insecure}, //nolint:gosec // -insecure is the user's explicit choice
+		MaxIdleConnsPerHost: o.Connections,
+		MaxConnsPerHost:     o.MaxConnections,
+		DisableKeepAlives:   !o.KeepAlive,
+		DisableCompression:  true,
+	}
+	if o.HTTP2 {
+		_ = http2.ConfigureTransport(tr) // only fails when already configured
+	} else {
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+	}
+	c := &http.Client{Timeout: o.Timeout, Transport: tr}
+	if o.H2C {
+		c.Transport = &http2.Transport{
+			AllowHTTP: true,
+			DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
+				return t.dial(ctx, network, addr)
+			},
+		}
+	}
+	if o.Transport != nil {
+		c.Transport = o.Transport
+	}
+	n := o.Redirects
+	c.CheckRedirect = func(_ *http.Request, via []*http.Request) error {
+		switch {
+		case n == vegeta.NoFollow:
+			return http.ErrUseLastResponse
+		case n < len(via):
+			return fmt.Errorf("stopped after %d redirects", n)
+		default:
+			return nil
+		}
+	}
+	return c
+}

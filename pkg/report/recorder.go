@@ -1,0 +1,259 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// RecorderConfig configures a Recorder.
+type RecorderConfig struct {
+	// Interval is the latency interval (default 1 s). Intervals are aligned
+	// to multiples of it since the Unix epoch, so shards line up.
+	Interval time.Duration
+	// Highest is the largest latency tracked (values above are clamped).
+	// It must be at least the request timeout; default 1 h.
+	Highest time.Duration
+	// OnInterval, if set, is called as each interval closes (for progress).
+	OnInterval func(IntervalStats)
+}
+
+// IntervalStats describes an interval that just closed, and the run so far.
+type IntervalStats struct {
+	Start       time.Time
+	Completed   uint64
+	Errors      uint64
+	P99         time.Duration
+	Requests    uint64 // all completed so far
+	ErrorsSoFar uint64
+}
+
+// Recorder turns results into HdrHistograms: one per series overall, and one
+// per series per interval that is written to latency.hlog as soon as the
+// interval closes. Nothing is kept per request, so memory does not grow with
+// the length of the run. It is safe for concurrent use.
+type Recorder struct {
+	mu       sync.Mutex
+	cfg      RecorderConfig
+	dir      string
+	total    series
+	cur      series
+	curStart int64 // unix ns of the open interval; 0 before the first result
+	curRow   runrecord.Interval
+	rows     []runrecord.Interval
+	c        counts
+	file     *runrecord.AtomicFile
+	buf      *bufio.Writer
+	log      *hdr.HistogramLogWriter
+	wroteHdr bool
+	err      error
+	closed   bool
+}
+
+// counts are everything a summary needs besides the histograms.
+type counts struct {
+	requests, success, bytesIn, bytesOut uint64
+	codes                                map[string]uint64
+	errs                                 errorSet
+	lastEnd                              time.Time
+}
+
+func newCounts() counts {
+	return counts{codes: map[string]uint64{}, errs: errorSet{}}
+}
+
+// NewRecorder starts recording into run directory dir (which must exist).
+func NewRecorder(dir string, cfg RecorderConfig) (*Recorder, error) {
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.Highest < time.Second {
+		cfg.Highest = time.Hour
+	}
+	f, err := runrecord.CreateAtomic(filepath.Join(dir, runrecord.LatencyLog))
+	if err != nil {
+		return nil, err
+	}
+	buf := bufio.NewWriter(f)
+	return &Recorder{
+		cfg:   cfg,
+		dir:   dir,
+		total: newSeries(int64(cfg.Highest)),
+		cur:   newSeries(int64(cfg.Highest)),
+		c:     newCounts(),
+		file:  f,
+		buf:   buf,
+		log:   hdr.NewHistogramLogWriter(buf),
+	}, nil
+}
+
+func (r *Recorder) align(t time.Time) int64 {
+	ns := t.UnixNano()
+	return ns - ns%int64(r.cfg.Interval)
+}
+
+// Record adds one result. Its interval is the one its response ended in.
+func (r *Recorder) Record(res *attack.Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	k := r.align(res.End)
+	if r.curStart == 0 {
+		r.curStart = k
+	} else if k > r.curStart {
+		r.flushUntil(k)
+	}
+	for _, s := range []series{r.cur, r.total} {
+		record(s.lat, res.Latency)
+		record(s.svc, res.Service)
+		record(s.lag, res.Lag)
+	}
+	r.curRow.Completed++
+	r.curRow.BytesIn += res.BytesIn
+	r.c.requests++
+	r.c.bytesIn += res.BytesIn
+	r.c.bytesOut += res.BytesOut
+	r.c.codes[strconv.Itoa(int(res.Code))]++
+	if res.Error == "" {
+		r.c.success++
+	} else {
+		r.curRow.Errors++
+		r.c.errs.add(res.Error, 1)
+	}
+	if res.End.After(r.c.lastEnd) {
+		r.c.lastEnd = res.End
+	}
+}
+
+// Tick closes intervals that ended before now, so quiet intervals (a
+// stalled target) still appear in the log on time.
+func (r *Recorder) Tick(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	grace := 50 * time.Millisecond
+	if r.closed || r.curStart == 0 {
+		return
+	}
+	if k := r.align(now.Add(-grace)); k > r.curStart {
+		r.flushUntil(k)
+	}
+}
+
+// flushUntil writes the open interval and any empty ones up to next.
+func (r *Recorder) flushUntil(next int64) {
+	iv := int64(r.cfg.Interval)
+	for r.curStart < next {
+		r.writeInterval()
+		r.curStart += iv
+		if r.curStart < next-1000*iv { // a clock jump: do not write a million empty rows
+			r.curStart = next
+		}
+	}
+}
+
+func (r *Recorder) writeInterval() {
+	startMs := r.curStart / int64(time.Millisecond)
+	endMs := (r.curStart + int64(r.cfg.Interval)) / int64(time.Millisecond)
+	if !r.wroteHdr {
+		r.wroteHdr = true
+		base := startMs - startMs%1000
+		r.keep(r.log.OutputLogFormatVersion())
+		r.keep(r.log.OutputComment("[loadgen latency log: untagged = latency from intended send time; Tag=service from actual send; Tag=dispatch_lag; values in ns]"))
+		r.keep(r.log.OutputStartTime(base))
+		r.keep(r.log.OutputBaseTime(base))
+		r.log.SetBaseTime(base)
+		r.keep(r.log.OutputLegend())
+	}
+	for _, tag := range []string{runrecord.TagLatency, runrecord.TagService, runrecord.TagLag} {
+		h := r.cur.byTag(tag)
+		h.SetTag(tag)
+		h.SetStartTimeMs(startMs)
+		h.SetEndTimeMs(endMs)
+		r.keep(r.log.OutputIntervalHistogram(h))
+	}
+	r.curRow.StartMs = startMs
+	r.rows = append(r.rows, r.curRow)
+	if r.cfg.OnInterval != nil {
+		r.cfg.OnInterval(IntervalStats{
+			Start:       time.Unix(0, r.curStart),
+			Completed:   r.curRow.Completed,
+			Errors:      r.curRow.Errors,
+			P99:         time.Duration(r.cur.lat.ValueAtPercentile(99)),
+			Requests:    r.c.requests,
+			ErrorsSoFar: r.c.requests - r.c.success,
+		})
+	}
+	r.curRow = runrecord.Interval{}
+	r.cur.reset()
+}
+
+func (r *Recorder) keep(err error) {
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("write latency log: %w", err)
+	}
+}
+
+// Close writes the last interval and commits latency.hlog and
+// intervals.jsonl. It returns the summary of everything recorded, given how
+// the attack went as a whole.
+func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.closed {
+		r.closed = true
+		if r.curStart != 0 {
+			r.writeInterval()
+		}
+		r.keep(r.buf.Flush())
+		if r.err != nil {
+			r.file.Discard()
+		} else {
+			r.keep(r.file.Commit())
+		}
+		if err := runrecord.WriteIntervals(r.dir, r.rows); err != nil && r.err == nil {
+			r.err = err
+		}
+	}
+	return summarize(r.total, r.c, out.Began, out.Sending, out.Missed), r.err
+}
+
+// summarize builds the JSON summary from histograms and counts.
+func summarize(s series, c counts, began time.Time, sending time.Duration, missed uint64) runrecord.Summary {
+	sum := runrecord.Summary{
+		Requests:       c.requests,
+		Missed:         missed,
+		Duration:       sending,
+		Latency:        latencyOf(s.lat),
+		ServiceLatency: latencyOf(s.svc),
+		DispatchLag:    lagOf(s.lag),
+		StatusCodes:    c.codes,
+		Errors:         c.errs.list(),
+		BytesIn:        c.bytesIn,
+		BytesOut:       c.bytesOut,
+	}
+	if c.requests > 0 {
+		sum.SuccessRatio = float64(c.success) / float64(c.requests)
+	}
+	if sending > 0 {
+		sum.Rate = float64(c.requests) / sending.Seconds()
+	}
+	if !c.lastEnd.IsZero() {
+		if w := c.lastEnd.Sub(began.Add(sending)); w > 0 {
+			sum.Wait = w
+		}
+		if span := c.lastEnd.Sub(began); span > 0 {
+			sum.Throughput = float64(c.success) / span.Seconds()
+		}
+	}
+	return sum
+}

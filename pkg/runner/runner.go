@@ -1,0 +1,243 @@
+// Package runner executes one planned attack end to end: it drives the
+// attack, records latency, and writes the complete run record, also when the
+// attack is interrupted or aborted. It is what `loadgen attack` does, as a
+// library:
+//
+//	run, err := runner.Execute(ctx, runner.Plan{Targets: tgts, Schedule: sched,
+//		Options: attack.DefaultOptions(), Out: "runs/x"})
+//
+// Cancelling ctx stops sending and waits for requests in flight; closing
+// Plan.Abort also fails the requests in flight. Either way the record is
+// complete and consistent.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// Plan is one attack to run and where to record it.
+type Plan struct {
+	Name     string
+	Targets  []vegeta.Target
+	Schedule attack.Schedule
+	Options  attack.Options
+	Interval time.Duration // latency interval (default 1 s)
+	Out      string        // run directory; created if missing
+	Args     []string      // command line, for the record
+	Shard    *runrecord.Shard
+
+	// Progress, if set, is called as each latency interval closes.
+	Progress func(report.IntervalStats)
+	// Abort, when closed, fails requests in flight (a second Ctrl-C).
+	Abort <-chan struct{}
+}
+
+// Validate checks a plan before anything is sent.
+func (p *Plan) Validate() error {
+	if len(p.Targets) == 0 {
+		return errors.New("no targets")
+	}
+	if p.Schedule == nil {
+		return errors.New("no schedule")
+	}
+	if p.Out == "" {
+		return errors.New("no output directory")
+	}
+	if p.Interval != 0 && (p.Interval < 100*time.Millisecond || p.Interval%(10*time.Millisecond) != 0) {
+		return fmt.Errorf("interval %s: must be at least 100ms and a multiple of 10ms", p.Interval)
+	}
+	return runrecord.CheckWritable(p.Out)
+}
+
+// PlanError is a problem with the plan itself, found before any traffic.
+type PlanError struct{ Err error }
+
+func (e *PlanError) Error() string { return e.Err.Error() }
+func (e *PlanError) Unwrap() error { return e.Err }
+
+// Execute runs the plan and writes its run record to Plan.Out. Problems with
+// the plan are reported as *PlanError before anything is sent.
+func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
+	if err := p.Validate(); err != nil {
+		return nil, &PlanError{err}
+	}
+	if p.Interval == 0 {
+		p.Interval = time.Second
+	}
+	a, err := attack.New(p.Targets, p.Schedule, p.Options)
+	if err != nil {
+		return nil, &PlanError{err}
+	}
+	highest := max(time.Hour, 2*(a.Duration()+p.Options.Timeout))
+	rec, err := report.NewRecorder(p.Out, report.RecorderConfig{
+		Interval:   p.Interval,
+		Highest:    highest,
+		OnInterval: p.Progress,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	tickDone := make(chan struct{})
+	defer close(tickDone)
+	go func() {
+		t := time.NewTicker(p.Interval / 4)
+		defer t.Stop()
+		for {
+			select {
+			case now := <-t.C:
+				rec.Tick(now)
+			case <-p.Abort:
+				a.Abort()
+				return
+			case <-tickDone:
+				return
+			}
+		}
+	}()
+
+	out := a.Run(ctx, rec.Record)
+	sum, recErr := rec.Close(out)
+	run := &runrecord.Run{
+		Kind:        "attack",
+		Name:        p.Name,
+		Tool:        Versions(),
+		Host:        ThisHost(),
+		Plan:        PlanRecord(p),
+		Start:       out.Began.UTC(),
+		End:         out.Ended.UTC(),
+		Shard:       p.Shard,
+		Interrupted: out.Interrupted,
+		Aborted:     out.Aborted,
+		Interval:    int64(p.Interval),
+		Summary:     sum,
+	}
+	if out.Ended.Before(out.Began) {
+		run.End = run.Start
+	}
+	if err := runrecord.Write(p.Out, run); err != nil {
+		return run, err
+	}
+	return run, recErr
+}
+
+// PlanRecord is the plan as written to run.json, secrets redacted.
+func PlanRecord(p Plan) runrecord.Plan {
+	o := p.Options
+	rp := runrecord.Plan{
+		Schedule:       p.Schedule.String(),
+		Duration:       o.Duration,
+		Workers:        o.Workers,
+		Connections:    o.Connections,
+		MaxConnections: o.MaxConnections,
+		Timeout:        o.Timeout,
+		KeepAlive:      o.KeepAlive,
+		HTTP2:          o.HTTP2,
+		H2C:            o.H2C,
+		Insecure:       o.Insecure,
+		Redirects:      o.Redirects,
+		MaxBody:        o.MaxBody,
+		Args:           RedactArgs(p.Args),
+	}
+	if o.MaxWorkers != vegeta.DefaultMaxWorkers {
+		rp.MaxWorkers = o.MaxWorkers
+	}
+	for _, t := range p.Targets {
+		rp.Targets = append(rp.Targets, runrecord.PlanTarget{
+			Method:    t.Method,
+			URL:       t.URL,
+			Header:    runrecord.Redact(t.Header),
+			BodyBytes: len(t.Body),
+		})
+	}
+	return rp
+}
+
+// RedactArgs hides the values of secret headers given on the command line.
+func RedactArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = a
+		if i == 0 {
+			continue
+		}
+		prev := strings.TrimLeft(args[i-1], "-")
+		if prev != "header" && prev != "collect-header" && prev != "H" {
+			if k, v, ok := strings.Cut(a, "="); ok && (strings.TrimLeft(k, "-") == "header" || strings.TrimLeft(k, "-") == "collect-header") {
+				out[i] = k + "=" + redactHeaderArg(v, strings.TrimLeft(k, "-") == "collect-header")
+			}
+			continue
+		}
+		out[i] = redactHeaderArg(a, prev == "collect-header")
+	}
+	return out
+}
+
+func redactHeaderArg(h string, always bool) string {
+	name, _, ok := strings.Cut(h, ":")
+	if ok && (always || runrecord.IsSecretHeader(strings.TrimSpace(name))) {
+		return strings.TrimSpace(name) + ": REDACTED"
+	}
+	return h
+}
+
+// Versions reports loadgen's, Go's and vegeta's versions.
+func Versions() runrecord.Tool {
+	t := runrecord.Tool{Loadgen: "devel", Go: runtime.Version()}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v := bi.Main.Version; v != "" && v != "(devel)" {
+			t.Loadgen = v
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && t.Loadgen == "devel" {
+				t.Loadgen = "devel-" + s.Value[:min(12, len(s.Value))]
+			}
+		}
+		for _, d := range bi.Deps {
+			if d.Path == "github.com/tsenart/vegeta/v12" {
+				t.Vegeta = d.Version
+			}
+		}
+	}
+	return t
+}
+
+// ThisHost describes the generator's machine.
+func ThisHost() runrecord.Host {
+	h, _ := os.Hostname()
+	return runrecord.Host{Hostname: h, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()}
+}
+
+// DefaultOut is runs/<name>-<UTC time>, made unique if it exists.
+func DefaultOut(name string, now time.Time) string {
+	if name == "" {
+		name = "attack"
+	}
+	safe := strings.Map(func(r rune) rune {
+		if r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return '_'
+	}, name)
+	base := fmt.Sprintf("runs/%s-%s", safe, now.UTC().Format("20060102T150405Z"))
+	dir := base
+	for i := 2; ; i++ {
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			return dir
+		}
+		dir = fmt.Sprintf("%s-%d", base, i)
+	}
+}

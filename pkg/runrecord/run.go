@@ -1,0 +1,222 @@
+package runrecord
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// File names inside a run directory.
+const (
+	MetaFile      = "run.json"
+	LatencyLog    = "latency.hlog"
+	IntervalsFile = "intervals.jsonl"
+	TargetFile    = "target.jsonl"
+	ProfilesDir   = "profiles"
+	ReportFile    = "report.html"
+)
+
+// FormatVersion is bumped when run.json changes incompatibly.
+const FormatVersion = 1
+
+// Tags of the series in latency.hlog. Intended-time latency is untagged so
+// that HdrHistogram's reference tools read it by default.
+const (
+	TagLatency = ""
+	TagService = "service"
+	TagLag     = "dispatch_lag"
+)
+
+// Run is run.json: what was run, where, when, and its summary.
+type Run struct {
+	FormatVersion int       `json:"format_version"`
+	Kind          string    `json:"kind"` // attack, capacity, ...
+	Name          string    `json:"name"`
+	Tool          Tool      `json:"tool"`
+	Host          Host      `json:"host"`
+	Plan          Plan      `json:"plan"`
+	Start         time.Time `json:"start"`
+	End           time.Time `json:"end"`
+	Shard         *Shard    `json:"shard,omitempty"`
+	Interrupted   bool      `json:"interrupted,omitempty"`
+	Aborted       bool      `json:"aborted,omitempty"`
+	Interval      int64     `json:"interval"` // latency interval, ns
+	Warnings      []string  `json:"warnings,omitempty"`
+	Summary       Summary   `json:"summary"`
+}
+
+// Tool records the versions that made the run.
+type Tool struct {
+	Loadgen string `json:"loadgen"`
+	Go      string `json:"go"`
+	Vegeta  string `json:"vegeta"`
+}
+
+// Host is the machine the generator ran on.
+type Host struct {
+	Hostname string `json:"hostname"`
+	OS       string `json:"os"`
+	Arch     string `json:"arch"`
+	CPUs     int    `json:"cpus"`
+}
+
+// Shard says which part of a sharded attack this run was.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+}
+
+// Plan is what was asked for. Secret header values are redacted.
+type Plan struct {
+	Targets        []PlanTarget  `json:"targets"`
+	Schedule       string        `json:"schedule"`
+	Duration       time.Duration `json:"duration"`
+	Workers        uint64        `json:"workers"`
+	MaxWorkers     uint64        `json:"max_workers,omitempty"`
+	Connections    int           `json:"connections"`
+	MaxConnections int           `json:"max_connections"`
+	Timeout        time.Duration `json:"timeout"`
+	KeepAlive      bool          `json:"keepalive"`
+	HTTP2          bool          `json:"http2"`
+	H2C            bool          `json:"h2c"`
+	Insecure       bool          `json:"insecure"`
+	Redirects      int           `json:"redirects"`
+	MaxBody        int64         `json:"max_body"`
+	Args           []string      `json:"args,omitempty"`
+	Collect        any           `json:"collect,omitempty"`
+}
+
+// PlanTarget is one target as planned.
+type PlanTarget struct {
+	Method    string      `json:"method"`
+	URL       string      `json:"url"`
+	Header    http.Header `json:"header,omitempty"`
+	BodyBytes int         `json:"body_bytes,omitempty"`
+}
+
+// Interval is one row of intervals.jsonl: what completed in one latency
+// interval (aligned to multiples of the interval since the Unix epoch).
+type Interval struct {
+	StartMs   int64  `json:"t"`
+	Completed uint64 `json:"n"`
+	Errors    uint64 `json:"errors"`
+	BytesIn   uint64 `json:"bytes_in"`
+}
+
+// secretHeaders are never written to a run record.
+var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token"}
+
+// Redact returns a copy of h with secret values replaced.
+func Redact(h http.Header) http.Header {
+	if len(h) == 0 {
+		return nil
+	}
+	out := h.Clone()
+	for k := range out {
+		if IsSecretHeader(k) {
+			out[k] = []string{"REDACTED"}
+		}
+	}
+	return out
+}
+
+// IsSecretHeader reports whether a header's value must not be recorded.
+func IsSecretHeader(name string) bool {
+	name = http.CanonicalHeaderKey(name)
+	for _, s := range secretHeaders {
+		if name == s {
+			return true
+		}
+	}
+	l := strings.ToLower(name)
+	return strings.Contains(l, "token") || strings.Contains(l, "secret") || strings.Contains(l, "password")
+}
+
+// Write stores run.json in dir atomically.
+func Write(dir string, r *Run) error {
+	r.FormatVersion = FormatVersion
+	return WriteJSON(filepath.Join(dir, MetaFile), r)
+}
+
+// Read loads run.json from a run directory.
+func Read(dir string) (*Run, error) {
+	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s is not a run record (no %s): %w", dir, MetaFile, err)
+		}
+		return nil, fmt.Errorf("read run record: %w", err)
+	}
+	var r Run
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, MetaFile), err)
+	}
+	if r.FormatVersion > FormatVersion {
+		return nil, fmt.Errorf("%s: run record format %d is newer than this loadgen understands (%d)", dir, r.FormatVersion, FormatVersion)
+	}
+	return &r, nil
+}
+
+// WriteIntervals stores intervals.jsonl atomically.
+func WriteIntervals(dir string, rows []Interval) error {
+	f, err := CreateAtomic(filepath.Join(dir, IntervalsFile))
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for i := range rows {
+		if err := enc.Encode(&rows[i]); err != nil {
+			f.Discard()
+			return fmt.Errorf("write intervals: %w", err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Discard()
+		return fmt.Errorf("write intervals: %w", err)
+	}
+	return f.Commit()
+}
+
+// ReadIntervals loads intervals.jsonl (missing file: no rows).
+func ReadIntervals(dir string) ([]Interval, error) {
+	f, err := os.Open(filepath.Join(dir, IntervalsFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read intervals: %w", err)
+	}
+	defer f.Close()
+	var rows []Interval
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		var r Interval
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", f.Name(), n, err)
+		}
+		rows = append(rows, r)
+	}
+	return rows, sc.Err()
+}
+
+// CheckWritable makes dir (and parents) and proves a file can be created in
+// it, so an unwritable -out fails before any traffic is sent.
+func CheckWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("output directory: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".probe*")
+	if err != nil {
+		return fmt.Errorf("output directory %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}

@@ -1,0 +1,106 @@
+package runrecord
+
+import "time"
+
+// Summary is the JSON summary contract of DESIGN.md. Durations are integer
+// nanoseconds. Existing keys never change name; new keys may be added.
+type Summary struct {
+	Requests       uint64            `json:"requests"`
+	SuccessRatio   float64           `json:"success_ratio"`
+	Rate           float64           `json:"rate"`       // sent per second
+	Throughput     float64           `json:"throughput"` // successful per second
+	Missed         uint64            `json:"missed"`
+	Duration       time.Duration     `json:"duration"` // how long the attack sent
+	Wait           time.Duration     `json:"wait"`     // from the end of sending to the last response
+	Latency        Latency           `json:"latency"`
+	ServiceLatency Latency           `json:"service_latency"`
+	DispatchLag    Lag               `json:"dispatch_lag"`
+	StatusCodes    map[string]uint64 `json:"status_codes"`
+	Errors         []ErrorCount      `json:"errors"`
+	BytesIn        uint64            `json:"bytes_in"`
+	BytesOut       uint64            `json:"bytes_out"`
+	Target         *TargetSummary    `json:"target,omitempty"`
+	SLO            *SLOResult        `json:"slo,omitempty"`
+}
+
+// Latency is a latency distribution's summary.
+type Latency struct {
+	Min   time.Duration `json:"min"`
+	Mean  time.Duration `json:"mean"`
+	P50   time.Duration `json:"p50"`
+	P90   time.Duration `json:"p90"`
+	P95   time.Duration `json:"p95"`
+	P99   time.Duration `json:"p99"`
+	P999  time.Duration `json:"p999"`
+	P9999 time.Duration `json:"p9999"`
+	Max   time.Duration `json:"max"`
+}
+
+// Lag summarises dispatch lag (actual minus intended send time).
+type Lag struct {
+	P50 time.Duration `json:"p50"`
+	P99 time.Duration `json:"p99"`
+	Max time.Duration `json:"max"`
+}
+
+// ErrorCount is one normalised error message and how often it happened.
+type ErrorCount struct {
+	Message string `json:"message"`
+	Count   uint64 `json:"count"`
+}
+
+// TargetSummary is what the collector saw of the target during the attack.
+type TargetSummary struct {
+	CPUPercent MeanMax    `json:"cpu_percent"`
+	RSSBytes   MeanMax    `json:"rss_bytes"`
+	GCPause    GCPause    `json:"gc_pause"`
+	Goroutines MaxOnly    `json:"goroutines"`
+	Warnings   []string   `json:"warnings,omitempty"`
+	Baseline   *Baseline  `json:"baseline,omitempty"`
+	Sources    []string   `json:"sources,omitempty"`
+	Extra      *ExtraInfo `json:"extra,omitempty"`
+}
+
+// MeanMax is a gauge's mean and maximum over the attack.
+type MeanMax struct {
+	Mean float64 `json:"mean"`
+	Max  float64 `json:"max"`
+}
+
+// MaxOnly is a gauge's maximum over the attack.
+type MaxOnly struct {
+	Max float64 `json:"max"`
+}
+
+// GCPause summarises the target's GC pauses during the attack.
+type GCPause struct {
+	Count uint64        `json:"count"`
+	P99   time.Duration `json:"p99"`
+	Max   time.Duration `json:"max"`
+}
+
+// Baseline is the target's idle state measured just before the attack.
+type Baseline struct {
+	CPUPercent float64 `json:"cpu_percent"`
+	RSSBytes   float64 `json:"rss_bytes"`
+}
+
+// ExtraInfo holds optional target figures that not every source gives.
+type ExtraInfo struct {
+	HeapInUseBytes MeanMax `json:"heap_inuse_bytes"`
+	Threads        MaxOnly `json:"threads"`
+	OpenFDs        MaxOnly `json:"open_fds"`
+}
+
+// SLOResult is the verdict of -slo checks.
+type SLOResult struct {
+	Pass   bool       `json:"pass"`
+	Checks []SLOCheck `json:"checks"`
+}
+
+// SLOCheck is one SLO expression, the value measured and whether it held.
+type SLOCheck struct {
+	Expr  string  `json:"expr"`
+	Value float64 `json:"value"`
+	Pass  bool    `json:"pass"`
+}
