@@ -74,6 +74,9 @@ type Outcome struct {
 	Missed      uint64 // Due - Sent: due but never sent
 	Interrupted bool   // Stop or context cancellation ended it early
 	Aborted     bool   // Abort cut in-flight requests
+	// Bytes received and sent on the wire by the attack's connections,
+	// headers included (0 with a custom Options.Transport).
+	WireIn, WireOut uint64
 }
 
 // Attacker runs one attack; it is not reusable.
@@ -244,5 +247,6 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 		out.Due = out.Sent
 	}
 	out.Missed = out.Due - out.Sent
+	out.WireIn, out.WireOut = a.tracker.in.Load(), a.tracker.out.Load()
 	return out
 }

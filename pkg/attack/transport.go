@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -24,6 +25,8 @@ type connTracker struct {
 	conns   map[net.Conn]struct{}
 	aborted bool
 	dialer  net.Dialer
+	// bytes on the wire, all connections, headers included
+	in, out atomic.Uint64
 }
 
 func newConnTracker() *connTracker {
@@ -66,6 +69,18 @@ type trackedConn struct {
 	net.Conn
 	t    *connTracker
 	once sync.Once
+}
+
+func (c *trackedConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.t.in.Add(uint64(n))
+	return n, err
+}
+
+func (c *trackedConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.t.out.Add(uint64(n))
+	return n, err
 }
 
 func (c *trackedConn) Close() error {

@@ -119,7 +119,6 @@ func (r *Recorder) Record(res *attack.Result) {
 		record(s.lag, res.Lag)
 	}
 	r.curRow.Completed++
-	r.curRow.BytesIn += res.BytesIn
 	r.c.requests++
 	r.c.bytesIn += res.BytesIn
 	r.c.bytesOut += res.BytesOut
@@ -224,7 +223,13 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 			r.err = err
 		}
 	}
-	return summarize(r.total, r.c, out.Began, out.Sending, out.Missed), r.err
+	sum := summarize(r.total, r.c, out.Began, out.Sending, out.Missed)
+	// Bodies are usually discarded unread by vegeta (-max-body 0), so the
+	// wire count is the honest one when there is one.
+	if out.WireIn > 0 || out.WireOut > 0 {
+		sum.BytesIn, sum.BytesOut = out.WireIn, out.WireOut
+	}
+	return sum, r.err
 }
 
 // summarize builds the JSON summary from histograms and counts.

@@ -107,7 +107,6 @@ type Interval struct {
 	StartMs   int64  `json:"t"`
 	Completed uint64 `json:"n"`
 	Errors    uint64 `json:"errors"`
-	BytesIn   uint64 `json:"bytes_in"`
 }
 
 // secretHeaders are never written to a run record.

@@ -17,8 +17,8 @@ type Summary struct {
 	DispatchLag    Lag               `json:"dispatch_lag"`
 	StatusCodes    map[string]uint64 `json:"status_codes"`
 	Errors         []ErrorCount      `json:"errors"`
-	BytesIn        uint64            `json:"bytes_in"`
-	BytesOut       uint64            `json:"bytes_out"`
+	BytesIn        uint64            `json:"bytes_in"`  // on the wire, headers included
+	BytesOut       uint64            `json:"bytes_out"` // on the wire, headers included
 	Target         *TargetSummary    `json:"target,omitempty"`
 	SLO            *SLOResult        `json:"slo,omitempty"`
 }

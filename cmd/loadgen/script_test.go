@@ -1,0 +1,36 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/loadgen/loadgen/internal/demotarget"
+)
+
+// TestMain lets testscript run this binary as the `loadgen` command.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"loadgen": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the CLI end to end: testdata/script/*.txtar. Scripts get
+// $TARGET, a demo target on 127.0.0.1 started for that script (admin
+// endpoints on the same port), and $ADMIN, the same target's admin base.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			srv, err := demotarget.Start("127.0.0.1:0", "")
+			if err != nil {
+				return err
+			}
+			env.Defer(srv.Close)
+			env.Setenv("TARGET", srv.URL)
+			env.Setenv("ADMIN", srv.AdminURL)
+			return nil
+		},
+	})
+}

@@ -1,0 +1,85 @@
+package runrecord
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Profile file names under ProfilesDir. CPU windows are cpu-001.pb.gz,
+// cpu-002.pb.gz, ...; cpu.pb.gz is their merge over the whole attack.
+const (
+	ProfileCPU       = "cpu.pb.gz"
+	ProfileHeap      = "heap.pb.gz"      // in-use at the end of the attack
+	ProfileAllocs    = "allocs.pb.gz"    // delta over the attack
+	ProfileGoroutine = "goroutine.pb.gz" // at the peak
+	ProfileMutex     = "mutex.pb.gz"     // delta over the attack
+	ProfileBlock     = "block.pb.gz"     // delta over the attack
+	ProfileSelfCPU   = "loadgen-cpu.pb.gz"
+)
+
+// TargetSample is one row of target.jsonl: what the collector saw of the
+// target at one instant, on the same wall clock as latency.hlog. Fields a
+// source does not provide are omitted.
+type TargetSample struct {
+	TimeMs     int64    `json:"t"` // Unix milliseconds
+	Baseline   bool     `json:"baseline,omitempty"`
+	CPUPercent *float64 `json:"cpu_percent,omitempty"` // over the preceding interval; 100 = one core
+	RSSBytes   *float64 `json:"rss_bytes,omitempty"`
+	HeapInUse  *float64 `json:"heap_inuse_bytes,omitempty"`
+	Goroutines *float64 `json:"goroutines,omitempty"`
+	Threads    *float64 `json:"threads,omitempty"`
+	OpenFDs    *float64 `json:"open_fds,omitempty"`
+	CtxSwitch  *float64 `json:"ctx_switches_per_sec,omitempty"`
+	GCCount    *float64 `json:"gc_count,omitempty"`     // GCs in the preceding interval
+	GCPauseMax *int64   `json:"gc_pause_max,omitempty"` // ns, in the preceding interval
+	GCPauses   []int64  `json:"gc_pauses,omitempty"`    // ns, individual pauses when known
+}
+
+// WriteTargetSamples stores target.jsonl atomically.
+func WriteTargetSamples(dir string, rows []TargetSample) error {
+	f, err := CreateAtomic(filepath.Join(dir, TargetFile))
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for i := range rows {
+		if err := enc.Encode(&rows[i]); err != nil {
+			f.Discard()
+			return fmt.Errorf("write target timeline: %w", err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Discard()
+		return fmt.Errorf("write target timeline: %w", err)
+	}
+	return f.Commit()
+}
+
+// ReadTargetSamples loads target.jsonl (missing file: no rows).
+func ReadTargetSamples(dir string) ([]TargetSample, error) {
+	f, err := os.Open(filepath.Join(dir, TargetFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read target timeline: %w", err)
+	}
+	defer f.Close()
+	var rows []TargetSample
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 16<<20)
+	for n := 1; sc.Scan(); n++ {
+		var r TargetSample
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", f.Name(), n, err)
+		}
+		rows = append(rows, r)
+	}
+	return rows, sc.Err()
+}
