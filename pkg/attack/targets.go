@@ -120,7 +120,7 @@ type chunk struct {
 func (c chunk) lineOf(err error) int {
 	msg := err.Error()
 	for i, l := range c.lines {
-		if l = strings.TrimSpace(l); l != "" && strings.Contains(msg, l) {
+		if l = strings.TrimPrefix(strings.TrimSpace(l), "@"); l != "" && strings.Contains(msg, l) {
 			return c.line + i
 		}
 	}

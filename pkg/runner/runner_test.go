@@ -1,0 +1,328 @@
+package runner
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+func plan(t *testing.T, url, rate string, du time.Duration, tweak func(*attack.Options)) Plan {
+	t.Helper()
+	tgts, err := attack.TargetsFromURLs([]string{url}, "GET", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := attack.ParseRate(rate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := attack.DefaultOptions()
+	o.Duration = du
+	o.Timeout = 5 * time.Second
+	if tweak != nil {
+		tweak(&o)
+	}
+	return Plan{Name: "test", Targets: tgts, Schedule: s, Options: o, Out: filepath.Join(t.TempDir(), "run")}
+}
+
+// stallingServer freezes for stall at the start of every period, starting
+// offset after it is created, and otherwise answers at once.
+func stallingServer(period, stall, offset time.Duration) *httptest.Server {
+	t0 := time.Now()
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if el := time.Since(t0) - offset; el >= 0 {
+			if ph := el % period; ph < stall {
+				time.Sleep(stall - ph)
+			}
+		}
+		w.Write([]byte("ok"))
+	}))
+}
+
+// The coordinated-omission case: at 1000/s with at most 20 workers, a target
+// that freezes 200 ms every 2 s leaves 10% of the requests waiting up to
+// 200 ms for their turn. Measured from the intended send time, the latency of
+// a request due t into a stall is about 200ms-t, so the analytic p95 is
+// 100 ms and p99 180 ms; measured from the actual send (what a closed-loop
+// tool reports) nearly all of that waiting disappears.
+func TestStallingTargetLatencyFromIntendedTime(t *testing.T) {
+	srv := stallingServer(2*time.Second, 200*time.Millisecond, time.Second)
+	defer srv.Close()
+	p := plan(t, srv.URL, "1000", 6*time.Second, func(o *attack.Options) { o.MaxWorkers = 20 })
+	run, err := Execute(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := run.Summary
+	t.Logf("latency p50 %v p90 %v p95 %v p99 %v p99.9 %v; service p95 %v p99 %v; lag p99 %v; requests %d missed %d",
+		s.Latency.P50, s.Latency.P90, s.Latency.P95, s.Latency.P99, s.Latency.P999,
+		s.ServiceLatency.P95, s.ServiceLatency.P99, s.DispatchLag.P99, s.Requests, s.Missed)
+
+	// After each stall the 180 queued requests drain through 20 workers;
+	// under the race detector every request costs several times more CPU,
+	// so the drain adds real queueing on top of the analytic values. The
+	// strict ±10% bound is checked without -race (.ci/run does both).
+	over, p90max := time.Duration(10), 20*time.Millisecond
+	if raceEnabled {
+		over, p90max = 40, 80*time.Millisecond
+	}
+	within := func(name string, got, want time.Duration) {
+		t.Helper()
+		if got < want-want/10 || got > want+want*over/100 {
+			t.Errorf("%s = %v, want %v -10%%/+%d%%", name, got, want, over)
+		}
+	}
+	within("latency p95", s.Latency.P95, 100*time.Millisecond)
+	within("latency p99", s.Latency.P99, 180*time.Millisecond)
+	if s.Latency.P90 > p90max {
+		t.Errorf("latency p90 = %v: only 10%% of requests meet a stall", s.Latency.P90)
+	}
+	// Measured from the actual send, the stall mostly vanishes: this is
+	// what would make the test fail if latency were taken from the send.
+	if s.ServiceLatency.P95 > 20*time.Millisecond {
+		t.Errorf("service latency p95 = %v, want far below the 100 ms of intended-time latency", s.ServiceLatency.P95)
+	}
+	if s.DispatchLag.P99 < 100*time.Millisecond {
+		t.Errorf("dispatch lag p99 = %v, want the stall to show as lag", s.DispatchLag.P99)
+	}
+	if s.Requests < 5990 || s.Requests > 6000 || s.Requests+s.Missed != 6000 {
+		t.Errorf("requests %d + missed %d, want 6000 slots", s.Requests, s.Missed)
+	}
+	if !report.Diverged(s) {
+		t.Error("summary should flag the divergence of latency and service latency")
+	}
+}
+
+// At a rate the generator keeps up with, every slot is sent: the count is
+// exactly rate x duration and nothing is missed.
+func TestExactCountAndHlog(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	defer srv.Close()
+	p := plan(t, srv.URL, "1000", 2*time.Second, nil)
+	p.Interval = 500 * time.Millisecond
+	run, err := Execute(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := run.Summary
+	if s.Requests != 2000 || s.Missed != 0 || s.SuccessRatio != 1 || s.StatusCodes["200"] != 2000 {
+		t.Fatalf("requests %d missed %d success %v codes %v", s.Requests, s.Missed, s.SuccessRatio, s.StatusCodes)
+	}
+	if s.Rate < 990 || s.Rate > 1010 {
+		t.Errorf("rate %.1f, want 1000", s.Rate)
+	}
+	if s.BytesIn == 0 || s.BytesOut == 0 {
+		t.Errorf("bytes in/out %d/%d, want wire counts", s.BytesIn, s.BytesOut)
+	}
+
+	// hdrhistogram-go's own log reader reads the log; untagged counts are
+	// the requests, and each tagged series has the same total.
+	f, err := os.Open(filepath.Join(p.Out, runrecord.LatencyLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	lr := hdr.NewHistogramLogReader(f)
+	totals := map[string]int64{}
+	intervals := 0
+	for {
+		h, err := lr.NextIntervalHistogram()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == nil {
+			break
+		}
+		totals[h.Tag()] += h.TotalCount()
+		if h.Tag() == "" {
+			intervals++
+			if d := h.EndTimeMs() - h.StartTimeMs(); d < 499 || d > 501 {
+				t.Errorf("interval length %d ms, want 500", d)
+			}
+		}
+	}
+	for _, tag := range []string{runrecord.TagLatency, runrecord.TagService, runrecord.TagLag} {
+		if totals[tag] != int64(s.Requests) {
+			t.Errorf("hlog tag %q counts %d, want %d", tag, totals[tag], s.Requests)
+		}
+	}
+	if intervals < 4 || intervals > 6 {
+		t.Errorf("%d intervals for a 2 s run at 500 ms", intervals)
+	}
+	// The report of the record is the summary the attack printed.
+	rep, err := report.Load(p.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Latency.TotalCount() != int64(s.Requests) || rep.Summary.Requests != s.Requests {
+		t.Errorf("report reads %d/%d requests, want %d", rep.Latency.TotalCount(), rep.Summary.Requests, s.Requests)
+	}
+}
+
+// Ctrl-C (ctx cancelled) stops sending, and the record is still complete.
+func TestGracefulStopWritesCompleteRecord(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(50 * time.Millisecond)
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	p := plan(t, srv.URL, "200", 30*time.Second, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(time.Second, cancel)
+	start := time.Now()
+	run, err := Execute(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("stop took %v", el)
+	}
+	s := run.Summary
+	if !run.Interrupted || s.Requests < 150 || s.Requests > 260 {
+		t.Fatalf("interrupted=%v requests=%d", run.Interrupted, s.Requests)
+	}
+	// In-flight requests finished rather than failing.
+	if s.SuccessRatio != 1 {
+		t.Errorf("success %v: graceful stop must let requests in flight finish", s.SuccessRatio)
+	}
+	if s.Duration < 900*time.Millisecond || s.Duration > 2*time.Second {
+		t.Errorf("duration %v, want about 1 s", s.Duration)
+	}
+	back, err := runrecord.Read(p.Out)
+	if err != nil || back.Summary.Requests != s.Requests || !back.Interrupted {
+		t.Fatalf("run.json: %+v, %v", back, err)
+	}
+	rep, err := report.Load(p.Out)
+	if err != nil || rep.Latency.TotalCount() != int64(s.Requests) {
+		t.Fatalf("hlog holds %v requests (err %v), want %d", rep.Latency.TotalCount(), err, s.Requests)
+	}
+}
+
+// A second Ctrl-C (Abort) fails requests in flight at once and still writes
+// the record.
+func TestAbortFailsInFlightAndWrites(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		case <-time.After(20 * time.Second):
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	abort := make(chan struct{})
+	p := plan(t, srv.URL, "100", 10*time.Second, func(o *attack.Options) { o.Timeout = 20 * time.Second })
+	p.Abort = abort
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(500*time.Millisecond, cancel)
+	time.AfterFunc(800*time.Millisecond, func() { close(abort) })
+	start := time.Now()
+	run, err := Execute(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("abort took %v, want prompt", el)
+	}
+	s := run.Summary
+	if !run.Aborted || s.Requests == 0 || s.SuccessRatio != 0 || len(s.Errors) == 0 {
+		t.Fatalf("aborted=%v requests=%d success=%v errors=%v", run.Aborted, s.Requests, s.SuccessRatio, s.Errors)
+	}
+	if _, err := os.Stat(filepath.Join(p.Out, runrecord.LatencyLog)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// An unreachable target is not bad input: errors are counted and grouped,
+// and the run completes.
+func TestUnreachableTargetCountsErrors(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	p := plan(t, "http://"+addr+"/", "200", time.Second, nil)
+	run, err := Execute(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := run.Summary
+	if s.Requests != 200 || s.SuccessRatio != 0 || s.StatusCodes["0"] != 200 {
+		t.Fatalf("requests %d success %v codes %v", s.Requests, s.SuccessRatio, s.StatusCodes)
+	}
+	if len(s.Errors) != 1 || s.Errors[0].Count != 200 || !strings.Contains(s.Errors[0].Message, "connection refused") {
+		t.Errorf("errors %+v, want one grouped 'connection refused' line", s.Errors)
+	}
+}
+
+// Shards merge into one report: counts add, histograms merge.
+func TestMergeShards(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	defer srv.Close()
+	var dirs []string
+	runs := make(chan *runrecord.Run, 2)
+	for i := 0; i < 2; i++ {
+		p := plan(t, srv.URL, "300", time.Second, nil)
+		p.Shard = &runrecord.Shard{Index: i, Count: 2}
+		dirs = append(dirs, p.Out)
+		go func() {
+			r, err := Execute(context.Background(), p)
+			if err != nil {
+				t.Error(err)
+			}
+			runs <- r
+		}()
+	}
+	a, b := <-runs, <-runs
+	if a == nil || b == nil {
+		t.FailNow()
+	}
+	rep, err := report.Load(dirs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := a.Summary.Requests + b.Summary.Requests
+	if rep.Summary.Requests != want || rep.Latency.TotalCount() != int64(want) || rep.Summary.StatusCodes["200"] != want {
+		t.Fatalf("merged %d requests (hist %d), want %d", rep.Summary.Requests, rep.Latency.TotalCount(), want)
+	}
+	if rep.Summary.Rate < 540 || rep.Summary.Rate > 660 {
+		t.Errorf("merged rate %.1f, want about 600", rep.Summary.Rate)
+	}
+	// Intervals aligned by absolute time: no more intervals than one run spans.
+	if n := len(rep.Intervals); n > 4 {
+		t.Errorf("%d merged intervals for two concurrent 1 s runs", n)
+	}
+}
+
+func TestRedactArgsAndPlan(t *testing.T) {
+	args := RedactArgs([]string{"attack", "-header", "Authorization: Bearer s3cret", "-header=Cookie: a=b", "-header", "X-Trace: 1", "-collect-header", "X-Anything: zzz"})
+	joined := strings.Join(args, " ")
+	for _, secret := range []string{"s3cret", "a=b", "zzz"} {
+		if strings.Contains(joined, secret) {
+			t.Errorf("secret %q left in %q", secret, joined)
+		}
+	}
+	if !strings.Contains(joined, "X-Trace: 1") {
+		t.Errorf("harmless header lost: %q", joined)
+	}
+	tgts, _ := attack.TargetsFromURLs([]string{"http://127.0.0.1/"}, "GET", http.Header{"Authorization": {"Bearer s3cret"}, "X-Ok": {"1"}}, nil)
+	s, _ := attack.ParseRate("1")
+	rp := PlanRecord(Plan{Targets: tgts, Schedule: s, Options: attack.DefaultOptions()})
+	if rp.Targets[0].Header.Get("Authorization") != "REDACTED" || rp.Targets[0].Header.Get("X-Ok") != "1" {
+		t.Errorf("plan headers %v", rp.Targets[0].Header)
+	}
+}
