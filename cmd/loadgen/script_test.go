@@ -32,5 +32,17 @@ func TestScripts(t *testing.T) {
 			env.Setenv("ADMIN", srv.AdminURL)
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// expand FILE...: replace $VAR and ${VAR} in files with the
+			// script's environment (targets files need $TARGET).
+			"expand": func(ts *testscript.TestScript, neg bool, args []string) {
+				for _, f := range args {
+					path := ts.MkAbs(f)
+					b, err := os.ReadFile(path)
+					ts.Check(err)
+					ts.Check(os.WriteFile(path, []byte(os.Expand(string(b), ts.Getenv)), 0o644))
+				}
+			},
+		},
 	})
 }

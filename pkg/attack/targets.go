@@ -45,6 +45,9 @@ func TargetsFromURLs(urls []string, method string, hdr http.Header, body []byte)
 
 // CheckURL rejects URLs that cannot be attacked: no http(s) scheme or no host.
 func CheckURL(raw string) error {
+	if !strings.Contains(raw, "://") {
+		return fmt.Errorf("invalid URL %q: scheme must be http or https (like http://127.0.0.1:8080/path)", raw)
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("invalid URL %q: %w", raw, err)

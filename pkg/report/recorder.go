@@ -50,6 +50,7 @@ type Recorder struct {
 	curRow   runrecord.Interval
 	rows     []runrecord.Interval
 	c        counts
+	codes    map[uint16]uint64 // by number on the hot path; strings at Close
 	file     *runrecord.AtomicFile
 	buf      *bufio.Writer
 	log      *hdr.HistogramLogWriter
@@ -89,6 +90,7 @@ func NewRecorder(dir string, cfg RecorderConfig) (*Recorder, error) {
 		total: newSeries(int64(cfg.Highest)),
 		cur:   newSeries(int64(cfg.Highest)),
 		c:     newCounts(),
+		codes: map[uint16]uint64{},
 		file:  f,
 		buf:   buf,
 		log:   hdr.NewHistogramLogWriter(buf),
@@ -122,7 +124,7 @@ func (r *Recorder) Record(res *attack.Result) {
 	r.c.requests++
 	r.c.bytesIn += res.BytesIn
 	r.c.bytesOut += res.BytesOut
-	r.c.codes[strconv.Itoa(int(res.Code))]++
+	r.codes[res.Code]++
 	if res.Error == "" {
 		r.c.success++
 	} else {
@@ -222,6 +224,9 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 		if err := runrecord.WriteIntervals(r.dir, r.rows); err != nil && r.err == nil {
 			r.err = err
 		}
+	}
+	for code, n := range r.codes {
+		r.c.codes[strconv.Itoa(int(code))] = n
 	}
 	sum := summarize(r.total, r.c, out.Began, out.Sending, out.Missed)
 	// Bodies are usually discarded unread by vegeta (-max-body 0), so the

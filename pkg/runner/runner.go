@@ -71,15 +71,15 @@ func (e *PlanError) Unwrap() error { return e.Err }
 // Execute runs the plan and writes its run record to Plan.Out. Problems with
 // the plan are reported as *PlanError before anything is sent.
 func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
+	a, err := attack.New(p.Targets, p.Schedule, p.Options)
+	if err != nil {
+		return nil, &PlanError{err}
+	}
 	if err := p.Validate(); err != nil {
 		return nil, &PlanError{err}
 	}
 	if p.Interval == 0 {
 		p.Interval = time.Second
-	}
-	a, err := attack.New(p.Targets, p.Schedule, p.Options)
-	if err != nil {
-		return nil, &PlanError{err}
 	}
 	highest := max(time.Hour, 2*(a.Duration()+p.Options.Timeout))
 	rec, err := report.NewRecorder(p.Out, report.RecorderConfig{

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+	}{
+		{nil, exitUsage},
+		{[]string{"nope"}, exitUsage},
+		{[]string{"-h"}, exitOK},
+		{[]string{"attack", "-h"}, exitOK},
+		{[]string{"attack", "-rate", "x", "-url", "http://127.0.0.1:1/"}, exitUsage},
+		{[]string{"attack", "-no-such-flag"}, exitUsage},
+		{[]string{"report"}, exitUsage},
+		{[]string{"report", "-type", "pdf", "x"}, exitUsage},
+	}
+	for _, c := range cases {
+		var out, errb bytes.Buffer
+		if got := run(c.args, &out, &errb); got != c.code {
+			t.Errorf("loadgen %v exited %d, want %d (stderr %q)", c.args, got, c.code, errb.String())
+		}
+	}
+}
+
+// -h explains every flag.
+func TestAttackHelpListsFlags(t *testing.T) {
+	var out, errb bytes.Buffer
+	run([]string{"attack", "-h"}, &out, &errb)
+	help := errb.String()
+	for _, f := range []string{"-rate", "-stages", "-sine", "-duration", "-url", "-targets", "-format", "-header", "-body", "-method",
+		"-timeout", "-workers", "-max-workers", "-connections", "-max-connections", "-keepalive", "-http2", "-h2c",
+		"-insecure", "-redirects", "-max-body", "-name", "-out", "-interval"} {
+		if !strings.Contains(help, "  "+f+" ") && !strings.Contains(help, "  "+f+"\n") {
+			t.Errorf("attack -h does not explain %s", f)
+		}
+	}
+}
