@@ -50,6 +50,7 @@ func commands() []command {
 	return []command{
 		{"attack", "attack a target at an exact rate and write a run record", runAttack},
 		{"report", "report one run record, or several merged (text, json, hlog)", runReport},
+		{"run", "run a load profile (YAML test plan, see profiles/)", runProfile},
 		{"target", "serve the built-in demo target", runTarget},
 		{"demo", "start the demo target in-process, attack it and report", runDemo},
 	}

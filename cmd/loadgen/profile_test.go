@@ -1,0 +1,89 @@
+package main
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func knownFlags() *attackFlags { return &attackFlags{} }
+
+func profileFlagSet() (*attackFlags, func([]byte, string) ([]string, error)) {
+	af := knownFlags()
+	fs := newFlagSet("attack", "", io.Discard)
+	af.register(fs)
+	fs.String("out", "", "")
+	return af, func(data []byte, path string) ([]string, error) { return profileArgs(data, path, fs) }
+}
+
+func TestProfileArgs(t *testing.T) {
+	_, parse := profileFlagSet()
+	args, err := parse([]byte("name: x\nurl:\n  - http://a/\n  - http://b/\nrate: 5/s\nkeepalive: false\ntargets: t.txt\n"), "dir/p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "-name=x -url=http://a/ -url=http://b/ -rate=5/s -keepalive=false -targets=dir/t.txt"
+	if got := strings.Join(args, " "); got != want {
+		t.Errorf("args %q, want %q", got, want)
+	}
+}
+
+func TestProfileErrorsNameLine(t *testing.T) {
+	_, parse := profileFlagSet()
+	for src, want := range map[string]string{
+		"name: x\nrte: 5\n":                "p.yaml:2: unknown setting \"rte\"",
+		"rate: 5\nrate: 6\n":               "p.yaml:2: \"rate\" is already set on line 1",
+		"url: http://a/\nduration: soon\n": "p.yaml:2: duration: invalid value \"soon\"",
+		"- a\n- b\n":                       "p.yaml:1: a profile is a mapping",
+		"url: {a: b}\n":                    "p.yaml:1: \"url\" needs a value",
+		"keepalive: maybe\n":               "p.yaml:1: keepalive: invalid value",
+		"url: [http://a/, [nested]]\n":     "p.yaml:1: \"url\": list items must be plain values",
+		"name: [unclosed\n":                "p.yaml: yaml:",
+		"":                                 "p.yaml: empty profile",
+	} {
+		_, err := parse([]byte(src), "p.yaml")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", src, err, want)
+		}
+	}
+}
+
+// The shipped profiles parse.
+func TestShippedProfilesParse(t *testing.T) {
+	files, err := filepath.Glob("../../profiles/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no profiles: %v", err)
+	}
+	for _, f := range files {
+		_, parse := profileFlagSet()
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := parse(data, f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+func FuzzProfileArgs(f *testing.F) {
+	f.Add("name: x\nurl: [http://a/]\nrate: 5\n")
+	f.Add("stages: 1s:1\nheader: ['A: b']\n")
+	f.Fuzz(func(t *testing.T, src string) {
+		_, parse := profileFlagSet()
+		args, err := parse([]byte(src), "p.yaml")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "p.yaml") {
+				t.Fatalf("error without file name: %v", err)
+			}
+			return
+		}
+		for _, a := range args {
+			if !strings.HasPrefix(a, "-") || !strings.Contains(a, "=") {
+				t.Fatalf("bad arg %q", a)
+			}
+		}
+	})
+}
