@@ -155,16 +155,17 @@ func (s *pprofSource) cpuLoop(ctx context.Context, planned time.Duration) {
 			s.notes.Warn("pprof: CPU window %d (%ds) abandoned when the run was aborted; the CPU profile misses it", n, secs)
 			return
 		case err != nil && errors.As(err, &se) && se.code == 400 && strings.Contains(se.body, "WriteTimeout") && secs > 1:
-			// Go's handler refuses windows at or over its server's
-			// WriteTimeout: halve until it fits.
+			// Go's handler before 1.23 refuses windows at or over its
+			// server's WriteTimeout: halve until it fits.
 			win = secs / 2
 			s.notes.Warn("pprof: the target's server WriteTimeout is at most %ds: CPU windows shortened to %ds", secs, win)
 			continue
-		case err != nil && se == nil && secs > 1 && took < time.Duration(secs)*time.Second*9/10:
-			// The connection was cut early: most likely a write timeout
-			// in front of the handler. Use shorter windows from now on.
-			win = max(1, int(took.Seconds())-1)
-			s.notes.Warn("pprof: a %ds CPU window was cut after %s (%v): CPU windows shortened to %ds; the profile misses that time", secs, took.Round(time.Millisecond), err, win)
+		case err != nil && se == nil && !errors.Is(err, errTooLarge) && secs > 1:
+			// The connection broke: most likely a write timeout (the
+			// server's, or a proxy's) shorter than the window. Halve.
+			win = secs / 2
+			s.notes.Warn("pprof: a %ds CPU window broke after %s (%v), a write timeout shorter than the window?: CPU windows shortened to %ds; the profile misses that time", secs, took.Round(100*time.Millisecond), err, win)
+			s.pause(took)
 			continue
 		case err != nil:
 			s.notes.Warn("pprof: CPU window failed: %v", err)
