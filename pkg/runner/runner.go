@@ -26,6 +26,7 @@ import (
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/runrecord"
+	"github.com/loadgen/loadgen/pkg/slo"
 )
 
 // Plan is one attack to run and where to record it.
@@ -38,6 +39,9 @@ type Plan struct {
 	Out      string        // run directory; created if missing
 	Args     []string      // command line, for the record
 	Shard    *runrecord.Shard
+
+	// SLO, if set, is evaluated into the summary before run.json is written.
+	SLO *slo.Set
 
 	// Progress, if set, is called as each latency interval closes.
 	Progress func(report.IntervalStats)
@@ -128,6 +132,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if out.Ended.Before(out.Began) {
 		run.End = run.Start
 	}
+	run.Summary.SLO = p.SLO.Evaluate(run.Summary)
 	if err := runrecord.Write(p.Out, run); err != nil {
 		return run, err
 	}
@@ -151,6 +156,7 @@ func PlanRecord(p Plan) runrecord.Plan {
 		Redirects:      o.Redirects,
 		MaxBody:        o.MaxBody,
 		Args:           RedactArgs(p.Args),
+		SLO:            p.SLO.String(),
 	}
 	if o.MaxWorkers != vegeta.DefaultMaxWorkers {
 		rp.MaxWorkers = o.MaxWorkers
