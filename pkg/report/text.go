@@ -88,6 +88,9 @@ func WriteText(w io.Writer, s runrecord.Summary) error {
 			fmt.Fprintf(w, "  %s %s (measured %s%s)\n", mark, c.Expr, strconv.FormatFloat(c.Value, 'g', 6, 64), c.Unit)
 		}
 	}
+	if s.Capacity != nil {
+		return WriteCapacityText(w, s.Capacity)
+	}
 	return nil
 }
 

@@ -12,13 +12,16 @@ type Capacity struct {
 	LowerBound      bool    `json:"lower_bound,omitempty"`
 	// Knee is the lowest rate whose step failed the SLO (0: none failed):
 	// the capacity lies between SustainableRate and Knee.
-	Knee       float64        `json:"knee"`
-	StopReason string         `json:"stop_reason"`
-	SLO        string         `json:"slo"`
-	MinRate    float64        `json:"min_rate"`
-	MaxRate    float64        `json:"max_rate"`
-	Precision  float64        `json:"precision"`
-	Steps      []CapacityStep `json:"steps"`
+	Knee       float64 `json:"knee"`
+	StopReason string  `json:"stop_reason"`
+	SLO        string  `json:"slo"`
+	MinRate    float64 `json:"min_rate"`
+	MaxRate    float64 `json:"max_rate"`
+	Precision  float64 `json:"precision"`
+	// SummaryStep is the step whose figures the capacity run's summary
+	// repeats: the one at the sustainable rate (or the lowest, if none).
+	SummaryStep string         `json:"summary_step"`
+	Steps       []CapacityStep `json:"steps"`
 }
 
 // CapacityStep is one measured step of a capacity search. Its own run
