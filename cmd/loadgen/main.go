@@ -53,6 +53,7 @@ func commands() []command {
 	return []command{
 		{"attack", "attack a target at an exact rate and write a run record", runAttack},
 		{"report", "report one run record, or several merged (text, json, hlog)", runReport},
+		{"capacity", "find the highest rate that meets -slo (grow, then bisect)", runCapacity},
 		{"target", "serve the built-in demo target", runTarget},
 		{"demo", "start the demo target in-process, attack it and report", runDemo},
 	}
@@ -65,7 +66,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'loadgen COMMAND -h' for the flags of a command.")
-	fmt.Fprintln(w, "\nExit status: 0 ok, 1 failure, 2 usage error (nothing sent), 3 an -slo check failed.")
+	fmt.Fprintln(w, "\nExit status: 0 ok, 1 failure, 2 usage error (nothing sent), 3 an -slo check failed (capacity: no rate met it).")
 }
 
 func main() {

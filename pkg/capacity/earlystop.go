@@ -101,8 +101,8 @@ func (s *stopper) observe(st report.IntervalStats) {
 		return
 	}
 	if s.streak++; s.streak >= s.need {
-		s.stop(fmt.Sprintf("median latency beyond %s for %d intervals in a row (up to %s): queueing",
-			broken.check.Expr, s.streak, s.worst.Round(100*time.Microsecond)))
+		s.stop(fmt.Sprintf("median latency beyond %s for %d intervals in a row (up to %s)",
+			broken.check.Expr, s.streak, s.worst.Round(time.Millisecond)))
 	}
 }
 
