@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,40 +155,88 @@ func TestSearchStopsAtMaxRate(t *testing.T) {
 	}
 }
 
-// TestSearchInterrupted: cancelling the search keeps the steps measured so
-// far, and reports the best passing rate as a lower bound.
+// TestSearchInterrupted: cancelling the search (Ctrl-C) in the middle of a
+// step keeps the steps measured so far, does not count the cut step either
+// way, and reports the best passing rate as a lower bound.
 func TestSearchInterrupted(t *testing.T) {
 	srv := knownServer(t)
 	out := filepath.Join(t.TempDir(), "cap")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	steps := 0
+	var steps atomic.Int32
+	p := plan(t, srv.URL+"/work?c=64&ms=1", "p99<200ms", out)
+	p.Progress = func(report.IntervalStats) {
+		if steps.Load() == 2 {
+			cancel() // the first interval of step 3
+		}
+	}
 	run, err := Search(ctx, Config{
-		Plan:         plan(t, srv.URL+"/work?c=64&ms=1", "p99<200ms", out),
+		Plan:         p,
 		MinRate:      20,
 		MaxRate:      10000,
-		StepDuration: 500 * time.Millisecond,
+		StepDuration: time.Second,
 		Warmup:       -1,
-		Cooldown:     time.Second,
-		OnStep: func(runrecord.CapacityStep) {
-			if steps++; steps == 2 {
-				cancel() // during the cool-down before step 3
-			}
-		},
+		Cooldown:     -1,
+		OnStep:       func(runrecord.CapacityStep) { steps.Add(1) },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := run.Summary.Capacity
-	if len(c.Steps) != 2 || c.SustainableRate != 40 || !c.LowerBound || !run.Interrupted || !strings.HasPrefix(c.StopReason, "interrupted: 40/s") {
+	if len(c.Steps) != 3 || !c.Steps[2].Interrupted || c.Steps[2].Pass || c.Steps[2].Duration >= time.Second {
+		t.Fatalf("want two steps and a third cut short, got %+v", c.Steps)
+	}
+	if c.SustainableRate != 40 || !c.LowerBound || c.Knee != 0 || !run.Interrupted || !strings.HasPrefix(c.StopReason, "interrupted: 40/s") {
 		t.Errorf("got interrupted=%v %+v", run.Interrupted, c)
 	}
 	back, err := runrecord.Read(out)
-	if err != nil || back.Summary.Capacity == nil || len(back.Summary.Capacity.Steps) != 2 {
+	if err != nil || back.Summary.Capacity == nil || len(back.Summary.Capacity.Steps) != 3 {
 		t.Fatalf("record on disk: %v %+v", err, back)
 	}
-	if _, err := os.Stat(filepath.Join(out, "steps", "03")); err == nil {
-		t.Error("a third step was started after the cancel")
+	if _, err := os.Stat(filepath.Join(out, "steps", "04")); err == nil {
+		t.Error("a fourth step was started after the cancel")
+	}
+}
+
+// TestVerdictFlipsAtQueueing: single steps on a service of capacity 200/s
+// pass below it and fail above it, where latency from the intended send
+// time grows with time in the step (the queue builds up).
+func TestVerdictFlipsAtQueueing(t *testing.T) {
+	srv := knownServer(t)
+	url := srv.URL + "/work?c=4&ms=20"
+	for _, tc := range []struct {
+		rate int
+		pass bool
+	}{{160, true}, {250, false}} {
+		out := filepath.Join(t.TempDir(), fmt.Sprint(tc.rate))
+		p := plan(t, url, "p90<70ms", out)
+		p.Schedule = attack.Constant{Freq: tc.rate, Per: time.Second}
+		p.Options.Duration = 1500 * time.Millisecond
+		p.Interval = 250 * time.Millisecond
+		run, err := runner.Execute(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := report.Load(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var medians []time.Duration
+		for _, iv := range rep.Intervals {
+			medians = append(medians, iv.P50)
+		}
+		t.Logf("%d/s: p90 %s, interval medians %v", tc.rate, run.Summary.Latency.P90, medians)
+		if run.Summary.SLO.Pass != tc.pass {
+			t.Errorf("%d/s: SLO pass = %v, want %v", tc.rate, run.Summary.SLO.Pass, tc.pass)
+		}
+		if !tc.pass {
+			// 25% over capacity: the queue, and the wait, grow by a quarter
+			// of the elapsed time, about 250ms over the step.
+			first, last := medians[0], medians[len(medians)-1]
+			if last < first+100*time.Millisecond {
+				t.Errorf("%d/s: median went from %s to %s; want it to grow with the queue", tc.rate, first, last)
+			}
+		}
 	}
 }
 
