@@ -9,7 +9,9 @@
 // (attack.Pool), measures a window of StepDuration as an ordinary run
 // record in steps/NN/, and cools down. A step that is clearly failing (the
 // median of several consecutive intervals already beyond a latency bound,
-// or more errors than the whole step may have) stops early.
+// or more errors than the whole step may have) stops early. A failing step
+// is measured once more before it counts (Retries): below capacity a failure
+// is noise, above it every attempt fails.
 //
 //	set, _ := slo.Parse("p99<50ms,success>=99.9%")
 //	res, err := capacity.Search(ctx, capacity.Config{
