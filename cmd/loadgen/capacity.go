@@ -139,7 +139,7 @@ func executeCapacity(cfg capacity.Config, stdout, stderr io.Writer) error {
 		case <-ctx.Done():
 			return
 		}
-		fmt.Fprintf(stderr, "stopping: finishing the step in progress, keeping every step measured (Ctrl-C again to abort requests in flight)\n")
+		fmt.Fprintf(stderr, "stopping: ending the step in progress (it will not count) and keeping every step measured so far (Ctrl-C again to abort requests in flight)\n")
 		stop()
 		select {
 		case <-sigs:
