@@ -32,9 +32,9 @@ type Options struct {
 	// TLS options are then the transport's business).
 	Transport http.RoundTripper
 
-	// Pool, if set, supplies the client and its warm connections (see
-	// NewPool); the client options above are then the pool's. Abort closes
-	// every connection of the pool and leaves it unusable.
+	// Pool, if set, keeps the client and its warm connections for the next
+	// attack (see NewPool). Abort closes every connection of the pool and
+	// leaves it unusable.
 	Pool *Pool
 }
 
@@ -112,11 +112,12 @@ func New(targets []vegeta.Target, s Schedule, o Options) (*Attacker, error) {
 		return nil, fmt.Errorf("timeout must be positive, got %s", o.Timeout)
 	}
 	t := newConnTracker()
-	var client *http.Client
 	if o.Pool != nil {
-		t, client = o.Pool.tracker, o.Pool.client
-	} else {
-		client = newClient(o, t)
+		t = o.Pool.tracker
+	}
+	client := newClient(o, t)
+	if o.Pool != nil {
+		client = o.Pool.share("net", client).(*http.Client)
 	}
 	workers := o.Workers
 	if workers == 0 {

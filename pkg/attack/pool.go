@@ -1,22 +1,42 @@
 package attack
 
-import "net/http"
+import "sync"
 
-// Pool is an HTTP client with its connections, shared by several attacks so
-// that each starts on connections the previous one left open (the steps of
-// a capacity search measure the target, not TCP handshakes). Pass it in
-// Options.Pool; attacks sharing a pool should run one after another.
+// Pool keeps the HTTP client of an attack, with its connections, for the
+// attacks that follow, so that each starts on connections the previous one
+// left open (the steps of a capacity search measure the target, not TCP
+// handshakes). Pass it in Options.Pool; attacks sharing a pool should run
+// one after another and have the same client options.
 type Pool struct {
-	client  *http.Client
 	tracker *connTracker
+
+	mu      sync.Mutex
+	clients map[string]any // by client kind; the first attack's client wins
 }
 
-// NewPool builds the client the options describe (timeout, connection
-// limits, keep-alive, HTTP/2, TLS, redirects, Transport).
-func NewPool(o Options) *Pool {
-	t := newConnTracker()
-	return &Pool{client: newClient(o, t), tracker: t}
+// NewPool returns an empty pool; the first attack that uses it fills it.
+func NewPool() *Pool {
+	return &Pool{tracker: newConnTracker(), clients: map[string]any{}}
+}
+
+// share returns the pool's client of this kind, keeping c if it has none.
+func (p *Pool) share(kind string, c any) any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if have, ok := p.clients[kind]; ok {
+		return have
+	}
+	p.clients[kind] = c
+	return c
 }
 
 // CloseIdle closes the pool's idle connections.
-func (p *Pool) CloseIdle() { p.client.CloseIdleConnections() }
+func (p *Pool) CloseIdle() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.clients {
+		if ci, ok := c.(interface{ CloseIdleConnections() }); ok {
+			ci.CloseIdleConnections()
+		}
+	}
+}

@@ -31,7 +31,7 @@ func TestPoolKeepsConnectionsWarm(t *testing.T) {
 	}
 	o := DefaultOptions()
 	o.Duration = 300 * time.Millisecond
-	o.Pool = NewPool(o)
+	o.Pool = NewPool()
 	defer o.Pool.CloseIdle()
 	var (
 		wire  [2]uint64

@@ -32,7 +32,7 @@ func Search(ctx context.Context, cfg Config) (*runrecord.Run, error) {
 		return nil, &runner.PlanError{Err: err}
 	}
 	cfg = cfg.withDefaults()
-	s := &search{cfg: cfg, pool: attack.NewPool(cfg.Plan.Options), begin: time.Now()}
+	s := &search{cfg: cfg, pool: attack.NewPool(), begin: time.Now()}
 	defer s.pool.CloseIdle()
 
 	reason, err := s.run(ctx)
