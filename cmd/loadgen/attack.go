@@ -30,8 +30,11 @@ func runAttack(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, err = executeAttack(plan, stdout, stderr)
-	return err
+	run, err := executeAttack(plan, stdout, stderr)
+	if err != nil {
+		return err
+	}
+	return sloFailure(run.Summary.SLO)
 }
 
 // plan turns the attack flags into a validated runner.Plan.
@@ -64,6 +67,7 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 		Out:      out,
 		Args:     append([]string{"attack"}, args...),
 		Collect:  col,
+		SLO:      f.slo.set,
 	}, nil
 }
 

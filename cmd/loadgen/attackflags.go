@@ -29,6 +29,7 @@ type attackFlags struct {
 	opts     attack.Options
 	maxWork  uint64
 	collect  collectFlags
+	slo      sloValue
 }
 
 func (f *attackFlags) register(fs *flag.FlagSet) {
@@ -58,6 +59,7 @@ func (f *attackFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.opts.Redirects, "redirects", d.Redirects, "number of redirects to follow (-1 = do not follow, report them as responses)")
 	fs.Int64Var(&f.opts.MaxBody, "max-body", d.MaxBody, "bytes of each response body to read into memory (-1 = all); the rest is read and discarded")
 	f.collect.register(fs)
+	fs.Var(&f.slo, "slo", sloHelp)
 }
 
 // schedule builds the rate shape from -rate, -stages or -sine.

@@ -17,11 +17,14 @@ import (
 )
 
 // Exit codes. Usage errors (bad flags or input, nothing was sent) are
-// distinct from failures during a run.
+// distinct from failures during a run, and both from a run that went fine
+// but missed its -slo (so CI can tell "the service regressed" from "the
+// tool or the command line broke").
 const (
 	exitOK      = 0
 	exitFailure = 1
 	exitUsage   = 2
+	exitSLO     = 3 // an -slo check failed (attack), or no rate met it (capacity)
 )
 
 // usageError marks bad input: it exits with exitUsage.
@@ -51,6 +54,7 @@ func commands() []command {
 		{"attack", "attack a target at an exact rate and write a run record", runAttack},
 		{"report", "report one run record, or several merged (text, json, hlog)", runReport},
 		{"run", "run a load profile (YAML test plan, see profiles/)", runProfile},
+		{"capacity", "find the highest rate that meets -slo (grow, then bisect)", runCapacity},
 		{"target", "serve the built-in demo target", runTarget},
 		{"demo", "start the demo target in-process, attack it and report", runDemo},
 	}
@@ -63,6 +67,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'loadgen COMMAND -h' for the flags of a command.")
+	fmt.Fprintln(w, "\nExit status: 0 ok, 1 failure, 2 usage error (nothing sent), 3 an -slo check failed (capacity: no rate met it).")
 }
 
 func main() {

@@ -4,6 +4,7 @@
 //
 //	GET /fib?n=25   naive recursive Fibonacci (CPU-bound; n in 0..40)
 //	GET /hello      a cheap constant response
+//	GET /work?c=8&ms=10  a service of known capacity c*1000/ms requests/s (see Work)
 //	/debug/pprof/   net/http/pprof
 //	/debug/vars     expvar (memstats)
 //	/metrics        Prometheus: Go runtime and process metrics, request counts
@@ -62,12 +63,17 @@ func App(reg prometheus.Registerer) http.Handler {
 		reqs.WithLabelValues("hello").Inc()
 		w.Write([]byte("hello\n"))
 	})
+	work := Work()
+	mux.HandleFunc("/work", func(w http.ResponseWriter, r *http.Request) {
+		reqs.WithLabelValues("work").Inc()
+		work.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
-		fmt.Fprintln(w, "loadgen demo target: /fib?n=25 /hello /debug/pprof/ /debug/vars /metrics")
+		fmt.Fprintln(w, "loadgen demo target: /fib?n=25 /hello /work?c=8&ms=10 /debug/pprof/ /debug/vars /metrics")
 	})
 	return mux
 }

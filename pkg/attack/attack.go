@@ -31,6 +31,11 @@ type Options struct {
 	// Transport replaces the HTTP transport (connection limits, HTTP/2 and
 	// TLS options are then the transport's business).
 	Transport http.RoundTripper
+
+	// Pool, if set, keeps the client and its warm connections for the next
+	// attack (see NewPool). Abort closes every connection of the pool and
+	// leaves it unusable.
+	Pool *Pool
 }
 
 // DefaultOptions are vegeta's defaults, except that response bodies are
@@ -107,12 +112,19 @@ func New(targets []vegeta.Target, s Schedule, o Options) (*Attacker, error) {
 		return nil, fmt.Errorf("timeout must be positive, got %s", o.Timeout)
 	}
 	t := newConnTracker()
+	if o.Pool != nil {
+		t = o.Pool.tracker
+	}
+	client := newClient(o, t)
+	if o.Pool != nil {
+		client = o.Pool.share("net", client).(*http.Client)
+	}
 	workers := o.Workers
 	if workers == 0 {
 		workers = 1
 	}
 	vat := vegeta.NewAttacker(
-		vegeta.Client(newClient(o, t)),
+		vegeta.Client(client),
 		vegeta.Workers(workers),
 		vegeta.MaxWorkers(o.MaxWorkers),
 		vegeta.MaxBody(o.MaxBody),
@@ -184,6 +196,8 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 		}
 	}()
 
+	// A shared Pool counts bytes for every attack that used it.
+	in0, out0 := a.tracker.in.Load(), a.tracker.out.Load()
 	p := &startPacer{Schedule: a.sched}
 	du := a.Duration()
 	var (
@@ -247,6 +261,6 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 		out.Due = out.Sent
 	}
 	out.Missed = out.Due - out.Sent
-	out.WireIn, out.WireOut = a.tracker.in.Load(), a.tracker.out.Load()
+	out.WireIn, out.WireOut = a.tracker.in.Load()-in0, a.tracker.out.Load()-out0
 	return out
 }

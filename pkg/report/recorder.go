@@ -32,7 +32,9 @@ type IntervalStats struct {
 	Completed   uint64
 	Errors      uint64
 	P99         time.Duration
-	Requests    uint64 // all completed so far
+	P50         time.Duration // intended-time median of the interval
+	ServiceP50  time.Duration // service-latency median of the interval
+	Requests    uint64        // all completed so far
 	ErrorsSoFar uint64
 }
 
@@ -190,6 +192,8 @@ func (r *Recorder) writeInterval() {
 			Completed:   r.curRow.Completed,
 			Errors:      r.curRow.Errors,
 			P99:         time.Duration(r.cur.lat.ValueAtPercentile(99)),
+			P50:         time.Duration(r.cur.lat.ValueAtPercentile(50)),
+			ServiceP50:  time.Duration(r.cur.svc.ValueAtPercentile(50)),
 			Requests:    r.c.requests,
 			ErrorsSoFar: r.c.requests - r.c.success,
 		})

@@ -81,8 +81,15 @@ func WriteText(w io.Writer, s runrecord.Summary) error {
 			if !c.Pass {
 				mark = "FAIL"
 			}
-			fmt.Fprintf(w, "  %s %s (measured %s)\n", mark, c.Expr, strconv.FormatFloat(c.Value, 'g', 6, 64))
+			if c.Note != "" {
+				fmt.Fprintf(w, "  %s %s (not measured: %s)\n", mark, c.Expr, c.Note)
+				continue
+			}
+			fmt.Fprintf(w, "  %s %s (measured %s%s)\n", mark, c.Expr, strconv.FormatFloat(c.Value, 'g', 6, 64), c.Unit)
 		}
+	}
+	if s.Capacity != nil {
+		return WriteCapacityText(w, s.Capacity)
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/loadgen/loadgen/pkg/collect"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/runrecord"
+	"github.com/loadgen/loadgen/pkg/slo"
 )
 
 // Plan is one attack to run and where to record it.
@@ -42,6 +43,9 @@ type Plan struct {
 	// Collect, if set, samples the target (pprof, metrics, expvar, /proc)
 	// alongside the attack, after an idle baseline.
 	Collect *collect.Config
+
+	// SLO, if set, is evaluated into the summary before run.json is written.
+	SLO *slo.Set
 
 	// Progress, if set, is called as each latency interval closes.
 	Progress func(report.IntervalStats)
@@ -151,6 +155,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if out.Ended.Before(out.Began) {
 		run.End = run.Start
 	}
+	run.Summary.SLO = p.SLO.Evaluate(run.Summary)
 	if err := runrecord.Write(p.Out, run); err != nil {
 		return run, err
 	}
@@ -190,6 +195,7 @@ func PlanRecord(p Plan) runrecord.Plan {
 		Redirects:      o.Redirects,
 		MaxBody:        o.MaxBody,
 		Args:           RedactArgs(p.Args),
+		SLO:            p.SLO.String(),
 	}
 	if p.Collect != nil {
 		// Record() drops header values and URL credentials.

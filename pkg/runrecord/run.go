@@ -91,6 +91,7 @@ type Plan struct {
 	MaxBody        int64         `json:"max_body"`
 	Args           []string      `json:"args,omitempty"`
 	Collect        any           `json:"collect,omitempty"`
+	SLO            string        `json:"slo,omitempty"`
 }
 
 // PlanTarget is one target as planned.

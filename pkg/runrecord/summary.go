@@ -21,6 +21,7 @@ type Summary struct {
 	BytesOut       uint64            `json:"bytes_out"` // on the wire, headers included
 	Target         *TargetSummary    `json:"target,omitempty"`
 	SLO            *SLOResult        `json:"slo,omitempty"`
+	Capacity       *Capacity         `json:"capacity,omitempty"`
 }
 
 // Latency is a latency distribution's summary.
@@ -103,4 +104,8 @@ type SLOCheck struct {
 	Expr  string  `json:"expr"`
 	Value float64 `json:"value"`
 	Pass  bool    `json:"pass"`
+	// Unit of Value: ms for latencies, % for success and CPU, /s, B.
+	Unit string `json:"unit,omitempty"`
+	// Note says why a check could not be measured (it then fails).
+	Note string `json:"note,omitempty"`
 }

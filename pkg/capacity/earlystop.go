@@ -1,0 +1,119 @@
+package capacity
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/slo"
+)
+
+// stopper watches a step's intervals and cancels the step once it is
+// clearly failing, so an overloaded target is not hammered for the whole
+// step. Two rules, both of which mean the step's verdict is already known:
+//
+//   - latency: for a latency check KEY<LIMIT (a percentile from p50 up, or
+//     max; intended-time or service), the interval's median is beyond
+//     LIMIT for `need` consecutive intervals. More than half of those
+//     requests then miss the bound, which no percentile at or above the
+//     median survives; above capacity the median grows with time in the
+//     step, so this fires soon after queueing starts. A p99 beyond the
+//     bound alone would not do: one slow interval is noise, not a verdict.
+//   - errors: for success>=X, more requests have failed than the whole
+//     step may fail ((1-X) of the requests it will send), so success can
+//     no longer reach X.
+type stopper struct {
+	need      int
+	latency   []latencyBound
+	errBudget float64 // -1: no success check
+	successEx string
+	// stall: an interval with no response at all counts as failing (only
+	// when several responses per interval are expected).
+	stall bool
+
+	mu     sync.Mutex
+	streak int
+	worst  time.Duration
+	reason string
+	cancel func()
+}
+
+type latencyBound struct {
+	check   slo.Check
+	service bool // bound on service latency, not intended-time latency
+}
+
+// atOrAboveMedian reports whether a median beyond a bound breaks it.
+func atOrAboveMedian(key string) bool {
+	switch key {
+	case "p50", "p90", "p95", "p99", "p999", "p9999", "max":
+		return true
+	}
+	return false
+}
+
+func newStopper(set *slo.Set, need, rate int, step, interval time.Duration, cancel func()) *stopper {
+	s := &stopper{need: need, errBudget: -1, cancel: cancel, stall: float64(rate)*interval.Seconds() >= 5}
+	for _, c := range set.Checks() {
+		base, service := strings.CutPrefix(c.Key, "service_")
+		switch {
+		case c.Kind == slo.Latency && (c.Op == "<" || c.Op == "<=") && atOrAboveMedian(base):
+			s.latency = append(s.latency, latencyBound{check: c, service: service})
+		case c.Key == "success" && (c.Op == ">=" || c.Op == ">"):
+			budget := (1 - c.Limit) * float64(rate) * step.Seconds()
+			if s.errBudget < 0 || budget < s.errBudget {
+				s.errBudget, s.successEx = budget, c.Expr
+			}
+		}
+	}
+	return s
+}
+
+// observe is a runner.Plan.Progress callback.
+func (s *stopper) observe(st report.IntervalStats) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.reason != "" || s.need < 0 {
+		return
+	}
+	if s.errBudget >= 0 && float64(st.ErrorsSoFar) > s.errBudget {
+		s.stop(fmt.Sprintf("%d requests failed, more than %s allows in the whole step", st.ErrorsSoFar, s.successEx))
+		return
+	}
+	var broken *latencyBound
+	for i, b := range s.latency {
+		med := st.P50
+		if b.service {
+			med = st.ServiceP50
+		}
+		// An interval with no response at all while requests are due is
+		// a stalled target: as bad as a median beyond any bound.
+		if (st.Completed == 0 && s.stall) || (st.Completed > 0 && !b.check.Holds(float64(med))) {
+			broken = &s.latency[i]
+			s.worst = max(s.worst, med)
+			break
+		}
+	}
+	if broken == nil {
+		s.streak, s.worst = 0, 0
+		return
+	}
+	if s.streak++; s.streak >= s.need {
+		s.stop(fmt.Sprintf("median latency beyond %s for %d intervals in a row (up to %s)",
+			broken.check.Expr, s.streak, s.worst.Round(time.Millisecond)))
+	}
+}
+
+func (s *stopper) stop(reason string) {
+	s.reason = reason
+	s.cancel()
+}
+
+// stopped returns why the step was stopped early ("" if it was not).
+func (s *stopper) stopped() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason
+}

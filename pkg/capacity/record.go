@@ -1,0 +1,64 @@
+package capacity
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/runner"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// record builds the capacity run's run.json. Its summary is that of the
+// step at the sustainable rate (or, when no step passed, of the lowest
+// step), so a report of the capacity run shows the service at its limit;
+// summary.capacity holds the search and every step.
+// interrupted marks a search that did not finish (Ctrl-C, or a record
+// written while it is still in progress).
+func (s *search) record(reason string, interrupted bool) *runrecord.Run {
+	c := s.cfg
+	best := 0
+	for i, st := range s.steps {
+		switch {
+		case st.Pass && int(st.Rate) == s.pass:
+			best = i
+		case s.pass == 0 && st.Rate < s.steps[best].Rate:
+			best = i
+		}
+	}
+	sum := s.runs[best].Summary
+	capy := &runrecord.Capacity{
+		SustainableRate: float64(s.pass),
+		LowerBound:      s.pass > 0 && (interrupted || s.fail == 0),
+		Knee:            float64(s.fail),
+		StopReason:      reason,
+		SLO:             c.Plan.SLO.String(),
+		MinRate:         float64(c.MinRate),
+		MaxRate:         float64(c.MaxRate),
+		Precision:       c.Precision,
+		SummaryStep:     s.steps[best].Dir,
+		Steps:           append([]runrecord.CapacityStep(nil), s.steps...),
+	}
+	sum.Capacity = capy
+	base := c.Plan
+	base.Schedule = stepSchedule(c.MinRate) // PlanRecord needs one; replaced below
+	plan := runner.PlanRecord(base)
+	plan.Schedule = fmt.Sprintf("capacity search %d..%d/s (x%g, then bisect to %g%%)", c.MinRate, c.MaxRate, c.Growth, c.Precision*100)
+	plan.Duration = c.StepDuration
+	last := s.runs[len(s.runs)-1]
+	end := last.End
+	if end.Before(s.begin) {
+		end = time.Now().UTC()
+	}
+	return &runrecord.Run{
+		Kind:        "capacity",
+		Name:        c.Plan.Name,
+		Tool:        runner.Versions(),
+		Host:        runner.ThisHost(),
+		Plan:        plan,
+		Start:       s.begin.UTC(),
+		End:         end,
+		Interrupted: interrupted,
+		Interval:    int64(c.Plan.Interval),
+		Summary:     sum,
+	}
+}

@@ -1,0 +1,109 @@
+package capacity
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/runner"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// stepSchedule is a constant rate of r requests/s.
+func stepSchedule(r int) attack.Schedule { return attack.Constant{Freq: r, Per: time.Second} }
+
+// stepDir is step n's run directory relative to the capacity run.
+func stepDir(n int) string { return filepath.Join("steps", fmt.Sprintf("%02d", n)) }
+
+// warmup sends load at the step's rate on the shared pool without
+// recording it: the connections the step needs are open, and the target's
+// caches, JIT or autoscaling see the rate before it is measured. It returns
+// once every response is in, so the target has drained its queue.
+func (s *search) warmup(ctx context.Context, rate int) error {
+	if s.cfg.Warmup <= 0 {
+		return nil
+	}
+	o := s.cfg.Plan.Options
+	o.Duration = s.cfg.Warmup
+	o.Pool = s.pool
+	a, err := attack.New(s.cfg.Plan.Targets, stepSchedule(rate), o)
+	if err != nil {
+		return fmt.Errorf("warm-up: %w", err)
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-s.cfg.Plan.Abort:
+			a.Abort()
+		case <-done:
+		}
+	}()
+	a.Run(ctx, func(*attack.Result) {})
+	return nil
+}
+
+// measure runs step n at rate: a complete run record in steps/NN, judged
+// by the SLO, stopped early when clearly failing.
+func (s *search) measure(ctx context.Context, n, rate int, phase string) (runrecord.CapacityStep, *runrecord.Run, error) {
+	step := runrecord.CapacityStep{Rate: float64(rate), Phase: phase, Dir: stepDir(n)}
+	stepCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := s.cfg.Plan
+	p.Name = fmt.Sprintf("%s step %02d", nameOr(p.Name), n)
+	p.Schedule = stepSchedule(rate)
+	p.Options.Duration = s.cfg.StepDuration
+	p.Options.Pool = s.pool
+	p.Out = filepath.Join(s.cfg.Plan.Out, step.Dir)
+	st := newStopper(p.SLO, s.cfg.EarlyStop, rate, s.cfg.StepDuration, p.Interval, cancel)
+	progress := s.cfg.Plan.Progress
+	p.Progress = func(is report.IntervalStats) {
+		st.observe(is)
+		if progress != nil {
+			progress(is)
+		}
+	}
+	run, err := runner.Execute(stepCtx, p)
+	if run == nil {
+		return step, nil, fmt.Errorf("step %02d at %d/s: %w", n, rate, err)
+	}
+	sum := run.Summary
+	step.Duration = sum.Duration
+	step.Requests = sum.Requests
+	step.Throughput = sum.Throughput
+	step.Success = sum.SuccessRatio
+	step.P50, step.P99, step.P999, step.Max = sum.Latency.P50, sum.Latency.P99, sum.Latency.P999, sum.Latency.Max
+	if t := sum.Target; t != nil {
+		cpu, rss := t.CPUPercent.Mean, t.RSSBytes.Mean
+		step.TargetCPU, step.TargetRSS = &cpu, &rss
+	}
+	if sum.SLO != nil {
+		for _, c := range sum.SLO.Checks {
+			if !c.Pass {
+				step.Failed = append(step.Failed, c.Expr)
+			}
+		}
+	}
+	step.EarlyStop = st.stopped()
+	if step.EarlyStop != "" && err == nil {
+		// The step's own record says it was interrupted; say by whom.
+		run.Warnings = append(run.Warnings, "the capacity search stopped this step early: "+step.EarlyStop)
+		err = runrecord.Write(p.Out, run)
+	}
+	step.Interrupted = ctx.Err() != nil && step.EarlyStop == ""
+	step.Pass = sum.SLO != nil && sum.SLO.Pass && step.EarlyStop == "" && !step.Interrupted
+	if err != nil {
+		return step, run, fmt.Errorf("step %02d at %d/s: %w", n, rate, err)
+	}
+	return step, run, nil
+}
+
+func nameOr(name string) string {
+	if name == "" {
+		return "capacity"
+	}
+	return name
+}
