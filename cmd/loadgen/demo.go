@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/loadgen/loadgen/internal/demotarget"
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/runner"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
@@ -58,5 +60,6 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nNext: loadgen report -type json %s\n", *out)
+	fmt.Fprintf(stdout, "HTML report: %s\n", filepath.Join(*out, runrecord.ReportFile))
 	return nil
 }

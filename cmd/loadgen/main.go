@@ -49,7 +49,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"attack", "attack a target at an exact rate and write a run record", runAttack},
-		{"report", "report one run record, or several merged (text, json, hlog)", runReport},
+		{"report", "report one run record, or several merged (text, json, html, hlog)", runReport},
 		{"target", "serve the built-in demo target", runTarget},
 		{"demo", "start the demo target in-process, attack it and report", runDemo},
 	}

@@ -131,6 +131,10 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if err := runrecord.Write(p.Out, run); err != nil {
 		return run, err
 	}
+	// report.html is written last, from the record as it now is on disk.
+	if _, err := report.WriteRecordHTML(p.Out); err != nil && recErr == nil {
+		recErr = err
+	}
 	return run, recErr
 }
 
