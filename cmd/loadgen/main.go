@@ -50,6 +50,8 @@ func commands() []command {
 	return []command{
 		{"attack", "attack a target at an exact rate and write a run record", runAttack},
 		{"report", "report one run record, or several merged (text, json, html, hlog)", runReport},
+		{"compare", "before/after table of two run records (text, json, html)", runCompare},
+		{"flame", "serve pprof's web UI (flame graph) for a run's profiles", runFlame},
 		{"target", "serve the built-in demo target", runTarget},
 		{"demo", "start the demo target in-process, attack it and report", runDemo},
 	}

@@ -32,7 +32,7 @@ func htmlTemplates() (*template.Template, error) {
 		"num":    func(f float64) string { return fmt.Sprintf("%.2f", f) },
 		"int":    func(f float64) string { return fmt.Sprintf("%.0f", f) },
 		"utc":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") },
-	})
+	}).Funcs(compareFuncs())
 	t, err := t.ParseFS(assets, "assets/*.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("parse report templates: %w", err)

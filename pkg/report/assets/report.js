@@ -1,8 +1,10 @@
-// loadgen report glue: builds uPlot charts from the LOADGEN data the page
-// template embeds. All drawing is uPlot's; this file only configures it.
+// loadgen report glue: builds uPlot charts from the data the page template
+// embeds (LOADGEN on a run report, LOADGEN_COMPARE on a comparison). All
+// drawing is uPlot's; this file only configures it.
 "use strict";
 (function () {
-  const D = LOADGEN;
+  const D = typeof LOADGEN !== "undefined" ? LOADGEN : {};
+  const C = typeof LOADGEN_COMPARE !== "undefined" ? LOADGEN_COMPARE : {};
   const charts = [];
   const sync = { key: "loadgen-time", setSeries: false };
   const palette = ["#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd", "#8c564b"];
@@ -77,17 +79,16 @@
         { scale: "n", side: 1, label: "GCs", size: 50, grid: { show: false } }],
       [T.time, T.gc_pause, T.gc_count]);
   }
-  const S = D.spectrum;
-  if (S && S.x && S.x.length) {
-    const pos = function (a) { return a.map(function (v) { return v > 0 ? v : null; }); };
-    const series = [{ label: "percentile", value: function (u, v) { return pctLabel(v); } },
-      line("latency (intended time)", "ms", palette[2], fmtMs)];
-    const data = [S.x, pos(S.latency)];
-    if (S.service && S.service.length) {
-      series.push(line("service latency", "ms", palette[0], fmtMs));
-      data.push(pos(S.service));
-    }
-    make("chart-spectrum", 320,
+  const pos = function (a) { return a.map(function (v) { return v > 0 ? v : null; }); };
+  function spectrumChart(id, x, named) {
+    const series = [{ label: "percentile", value: function (u, v) { return pctLabel(v); } }];
+    const data = [x];
+    named.forEach(function (n, i) {
+      if (!n[1] || !n[1].length) return;
+      series.push(line(n[0], "ms", n[2], fmtMs));
+      data.push(pos(n[1]));
+    });
+    make(id, 320,
       { x: { time: false, distr: 3, log: 10 }, ms: { distr: 3, log: 10 } },
       series,
       [{ label: "percentile", values: function (u, s) { return s.map(pctLabel); },
@@ -99,6 +100,16 @@
         } },
         { scale: "ms", label: "latency", size: 70, values: function (u, s) { return s.map(fmtMs); } }],
       data);
+  }
+  const S = D.spectrum;
+  if (S && S.x && S.x.length) {
+    spectrumChart("chart-spectrum", S.x, [["latency (intended time)", S.latency, palette[2]],
+      ["service latency", S.service, palette[0]]]);
+  }
+  const CS = C.spectrum;
+  if (CS && CS.x && CS.x.length) {
+    spectrumChart("chart-compare-spectrum", CS.x, [["base latency", CS.base, palette[0]],
+      ["new latency", CS.new, palette[3]]]);
   }
   // x = 1/(1-p): 1 -> 0 %, 10 -> 90 %, 100 -> 99 %, ...
   function pctLabel(x) {
