@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
@@ -163,18 +164,18 @@ func direction(diff float64, higherIsBetter bool) string {
 
 // noiseBand is the noise rule. Each run's metric is also measured once per
 // interval (latency interval, or collector sample); the spread of those
-// values is what the run-to-run noise is made of. With s the standard
-// deviation and n the number of per-interval values of each run:
+// values is what run-to-run noise is made of. The spread is measured
+// robustly, σ = 1.4826 × the median absolute deviation (the standard
+// deviation for normal data), so that one stalled interval does not hide a
+// real shift of every other one. With n per-interval values per run:
 //
 //   - central figures (percentiles up to p99, throughput, success ratio,
-//     mean CPU) behave like averages over the intervals, so their
-//     uncertainty is the standard error s/√n, and the band is
-//     2·√(s_base²/n_base + s_new²/n_new): about 95 % (Welch's t with many
-//     intervals);
+//     mean CPU) behave like averages over the intervals: their uncertainty
+//     is the standard error σ/√n, and the band is
+//     2·√(σ_base²/n_base + σ_new²/n_new), about 95 % (Welch);
 //   - extreme figures (p99.9, max, RSS max, GC pause p99, goroutines max)
-//     are set by a few intervals, so averaging does not narrow them: the
-//     band is 2·√((s_base² + s_new²)/2), twice the pooled per-interval
-//     standard deviation.
+//     are set by a few intervals, so more intervals do not narrow them: the
+//     band is 2·√((σ_base² + σ_new²)/2), twice the pooled per-interval σ.
 //
 // A difference inside the band is "within noise". Runs with fewer than
 // minSpread values have no band (verdict "unknown").
@@ -182,22 +183,29 @@ func noiseBand(base, next []float64, extreme bool) (float64, bool) {
 	if len(base) < minSpread || len(next) < minSpread {
 		return 0, false
 	}
-	sb, sn := stddev(base), stddev(next)
+	sb, sn := robustSigma(base), robustSigma(next)
 	if extreme {
 		return 2 * math.Sqrt((sb*sb+sn*sn)/2), true
 	}
 	return 2 * math.Sqrt(sb*sb/float64(len(base))+sn*sn/float64(len(next))), true
 }
 
-// stddev is the sample standard deviation.
-func stddev(xs []float64) float64 {
-	var mean float64
+// robustSigma is 1.4826 × the median absolute deviation of xs.
+func robustSigma(xs []float64) float64 {
+	med := median(xs)
+	dev := make([]float64, len(xs))
 	for i, x := range xs {
-		mean += (x - mean) / float64(i+1)
+		dev[i] = math.Abs(x - med)
 	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - mean) * (x - mean)
+	return 1.4826 * median(dev)
+}
+
+func median(xs []float64) float64 {
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
 	}
-	return math.Sqrt(ss / float64(len(xs)-1))
+	return (s[n/2-1] + s[n/2]) / 2
 }

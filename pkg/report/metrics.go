@@ -92,7 +92,9 @@ func metricDefs() []metricDef {
 		target("gc_pause.p99", "target GC pause p99", UnitDuration, true,
 			func(t *runrecord.TargetSummary) float64 { return float64(t.GCPause.P99) },
 			func(s runrecord.TargetSample) (float64, bool) {
-				if s.GCPauseMax == nil {
+				// Only intervals that had a GC: the others say nothing
+				// about how long pauses are.
+				if s.GCPauseMax == nil || *s.GCPauseMax <= 0 {
 					return 0, false
 				}
 				return float64(*s.GCPauseMax), true
