@@ -48,6 +48,10 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 	if err != nil {
 		return runner.Plan{}, err
 	}
+	col, err := f.collect.config()
+	if err != nil {
+		return runner.Plan{}, err
+	}
 	if out == "" {
 		out = runner.DefaultOut(f.name, time.Now())
 	}
@@ -59,6 +63,7 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 		Interval: f.interval,
 		Out:      out,
 		Args:     append([]string{"attack"}, args...),
+		Collect:  col,
 	}, nil
 }
 

@@ -1,13 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"time"
 
-	"github.com/loadgen/loadgen/internal/demotarget"
 	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/collect"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
@@ -24,12 +26,14 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	srv, err := demotarget.Start("127.0.0.1:0", "")
+	// The target runs as a child process: in-process, its CPU %, RSS, GC
+	// pauses and CPU profile would be the generator's as much as its own.
+	srv, err := startDemoChild(context.Background())
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
-	fmt.Fprintf(stderr, "demo target serving on %s\n", srv.URL)
+	defer srv.Stop()
+	fmt.Fprintf(stderr, "demo target (pid %d) serving on %s, admin on %s\n", srv.Pid(), srv.URL, srv.AdminURL)
 
 	// A mix of cheap and CPU-heavy requests, so the tail has a story.
 	var urls []string
@@ -55,11 +59,20 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		Interval: time.Second,
 		Out:      *out,
 		Args:     append([]string{"demo"}, args...),
+		Collect: &collect.Config{
+			PprofURL:   srv.AdminURL + "/debug/pprof",
+			MetricsURL: srv.AdminURL + "/metrics",
+			ExpvarURL:  srv.AdminURL + "/debug/vars",
+		},
+	}
+	if runtime.GOOS == "linux" {
+		plan.Collect.PID = srv.Pid() // threads, fds, context switches
 	}
 	if _, err := executeAttack(plan, stdout, stderr); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nNext: loadgen report -type json %s\n", *out)
+	fmt.Fprintf(stdout, "      go tool pprof -top %s/profiles/cpu.pb.gz\n", *out)
 	fmt.Fprintf(stdout, "HTML report: %s\n", filepath.Join(*out, runrecord.ReportFile))
 	return nil
 }

@@ -143,7 +143,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		all = append(all, waitEval(ctx, "flame graph drawn",
 			`(() => { const d = document.getElementById("flamegraph").contentDocument;
 			  return !!d && d.querySelectorAll("#stack-chart .boxbg").length > 3 &&
-			    [...d.querySelectorAll("#stack-chart .boxtext")].some(e => e.textContent.includes("Fib")); })()`))
+			    [...d.querySelectorAll("#stack-chart .boxtext")].some(e => e.textContent.includes("root")); })()`))
 		return errors.Join(all...)
 	})
 	if len(errs) > 0 {

@@ -19,7 +19,7 @@ import (
 func htmlFixture(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "run")
-	recordRun(t, dir, "/fib?n=22", 100, 2*time.Second)
+	recordRun(t, dir, "/fib?n=27", 50, 2*time.Second)
 	return dir
 }
 
@@ -39,10 +39,13 @@ func TestHTMLReportStructure(t *testing.T) {
 		`id="chart-spectrum"`, `id="flamegraph"`, `id="top-cpu"`,
 		"Latency (intended time)", "Service (actual send)", "Target", "GC pauses",
 		"demotarget.Fib", // the CPU profile's hot function, in pprof's top table
-		"/fib?n=22",
+		"/fib?n=27",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)
+			if i := strings.Index(page, `id="top-cpu"`); i >= 0 {
+				t.Logf("top: %s", page[i:min(len(page), i+3000)])
+			}
 		}
 	}
 	// Self-contained: nothing is loaded from the network.

@@ -24,6 +24,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/collect"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
@@ -38,6 +39,9 @@ type Plan struct {
 	Out      string        // run directory; created if missing
 	Args     []string      // command line, for the record
 	Shard    *runrecord.Shard
+	// Collect, if set, samples the target (pprof, metrics, expvar, /proc)
+	// alongside the attack, after an idle baseline.
+	Collect *collect.Config
 
 	// Progress, if set, is called as each latency interval closes.
 	Progress func(report.IntervalStats)
@@ -81,6 +85,12 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if err != nil {
 		return nil, &PlanError{err}
 	}
+	var col *collect.Collector
+	if p.Collect != nil {
+		if col, err = collect.New(*p.Collect); err != nil {
+			return nil, &PlanError{err}
+		}
+	}
 	highest := max(time.Hour, 2*(a.Duration()+p.Options.Timeout))
 	rec, err := report.NewRecorder(p.Out, report.RecorderConfig{
 		Interval:   p.Interval,
@@ -109,8 +119,21 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		}
 	}()
 
+	if col != nil {
+		col.Start(ctx)
+		col.WaitBaseline(ctx)
+		col.Begin(a.Duration())
+	}
 	out := a.Run(ctx, rec.Record)
+	var colSum *runrecord.TargetSummary
+	var colErr error
+	if col != nil {
+		colSum, colErr = stopCollector(ctx, col, p)
+	}
 	sum, recErr := rec.Close(out)
+	if col != nil {
+		sum.Target = colSum
+	}
 	run := &runrecord.Run{
 		Kind:        "attack",
 		Name:        p.Name,
@@ -132,10 +155,24 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		return run, err
 	}
 	// report.html is written last, from the record as it now is on disk.
-	if _, err := report.WriteRecordHTML(p.Out); err != nil && recErr == nil {
-		recErr = err
-	}
-	return run, recErr
+	_, htmlErr := report.WriteRecordHTML(p.Out)
+	return run, errors.Join(recErr, colErr, htmlErr)
+}
+
+// stopCollector ends collection and writes its files. Ctrl-C (ctx) does
+// not cut it short, so an interrupted run keeps what was collected; Abort
+// (a second Ctrl-C) does.
+func stopCollector(ctx context.Context, col *collect.Collector, p Plan) (*runrecord.TargetSummary, error) {
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	go func() {
+		select {
+		case <-p.Abort:
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	return col.Stop(sctx, p.Out)
 }
 
 // PlanRecord is the plan as written to run.json, secrets redacted.
@@ -155,6 +192,10 @@ func PlanRecord(p Plan) runrecord.Plan {
 		Redirects:      o.Redirects,
 		MaxBody:        o.MaxBody,
 		Args:           RedactArgs(p.Args),
+	}
+	if p.Collect != nil {
+		// Record() drops header values and URL credentials.
+		rp.Collect = p.Collect.Record()
 	}
 	if o.MaxWorkers != vegeta.DefaultMaxWorkers {
 		rp.MaxWorkers = o.MaxWorkers

@@ -38,6 +38,9 @@ type TargetSample struct {
 	GCCount    *float64 `json:"gc_count,omitempty"`     // GCs in the preceding interval
 	GCPauseMax *int64   `json:"gc_pause_max,omitempty"` // ns, in the preceding interval
 	GCPauses   []int64  `json:"gc_pauses,omitempty"`    // ns, individual pauses when known
+	// GCCPUFraction is the share of the target's CPU spent in GC since it
+	// started (Go's MemStats.GCCPUFraction, from expvar).
+	GCCPUFraction *float64 `json:"gc_cpu_fraction,omitempty"`
 }
 
 // WriteTargetSamples stores target.jsonl atomically.

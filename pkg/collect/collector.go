@@ -1,0 +1,445 @@
+// Package collect gathers the target's own evidence while an attack runs:
+// pprof profiles, Prometheus metrics, expvar memstats and /proc figures,
+// on the same wall clock as the latency record. It has its own HTTP client
+// and never touches the attack's connections; a collector endpoint that is
+// down, slow or broken becomes a warning, never a failed attack.
+//
+//	c, err := collect.New(collect.Config{PprofURL: "http://127.0.0.1:6060/debug/pprof",
+//		MetricsURL: "http://127.0.0.1:6060/metrics"})
+//	c.Start(ctx)              // idle baseline starts now
+//	c.WaitBaseline(ctx)       // ... and lasts Config.Baseline
+//	c.Begin(plannedDuration)  // the attack starts now
+//	summary, err := c.Stop(ctx, runDir) // target.jsonl, profiles/*.pb.gz
+//
+// Every source plugs in through the Source interface; sources that work over
+// the whole attack window (pprof) also implement WindowSource.
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultInterval = time.Second
+	DefaultTimeout  = 5 * time.Second
+	DefaultBaseline = 2 * time.Second
+	DefaultMaxBytes = 64 << 20
+	// DefaultCPUWindow is the longest CPU profile window asked for. Shorter
+	// windows lose less when a run is cut short; longer ones cost fewer
+	// profile starts. 10 s is well under common server write timeouts.
+	DefaultCPUWindow = 10 * time.Second
+)
+
+// Config says what to collect. The zero value of a duration or size picks
+// its default. Header values are never recorded (see Record).
+type Config struct {
+	PprofURL   string        `json:"pprof,omitempty"`   // base of net/http/pprof, like http://h:6060/debug/pprof
+	MetricsURL string        `json:"metrics,omitempty"` // Prometheus text or OpenMetrics
+	ExpvarURL  string        `json:"expvar,omitempty"`  // Go's /debug/vars
+	PID        int           `json:"pid,omitempty"`     // local process, sampled from /proc
+	Interval   time.Duration `json:"interval"`          // sampling interval
+	Timeout    time.Duration `json:"timeout"`           // per scrape
+	Baseline   time.Duration `json:"baseline"`          // idle sampling before the attack (negative: none)
+	MaxBytes   int64         `json:"max_bytes"`         // cap on one response body
+	CPUWindow  time.Duration `json:"cpu_window"`        // longest CPU profile window
+	Header     http.Header   `json:"-"`                 // sent with every collector request; never recorded
+	// HeaderNames records which headers were sent, without their values.
+	HeaderNames []string `json:"header_names,omitempty"`
+	// ProcRoot is where procfs is mounted (tests; default /proc).
+	ProcRoot string `json:"-"`
+}
+
+// Enabled reports whether any source is configured.
+func (c Config) Enabled() bool {
+	return c.PprofURL != "" || c.MetricsURL != "" || c.ExpvarURL != "" || c.PID != 0
+}
+
+func (c Config) withDefaults() Config {
+	if c.Interval <= 0 {
+		c.Interval = DefaultInterval
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.Baseline == 0 {
+		c.Baseline = DefaultBaseline
+	}
+	if c.Baseline < 0 {
+		c.Baseline = 0
+	}
+	if c.MaxBytes <= 0 {
+		c.MaxBytes = DefaultMaxBytes
+	}
+	if c.CPUWindow <= 0 {
+		c.CPUWindow = DefaultCPUWindow
+	}
+	return c
+}
+
+// Record is the configuration as written to the run record: header values
+// and URL credentials removed, defaults filled in.
+func (c Config) Record() Config {
+	r := c.withDefaults()
+	r.Header = nil
+	r.HeaderNames = nil
+	for k := range c.Header {
+		r.HeaderNames = append(r.HeaderNames, k)
+	}
+	r.PprofURL, r.MetricsURL, r.ExpvarURL = redactURL(c.PprofURL), redactURL(c.MetricsURL), redactURL(c.ExpvarURL)
+	return r
+}
+
+// redactURL hides user:password and secret-looking query values.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || s == "" {
+		return s
+	}
+	q := u.Query()
+	changed := false
+	for k := range q {
+		if runrecord.IsSecretHeader(k) || strings.EqualFold(k, "key") || strings.EqualFold(k, "apikey") {
+			q.Set(k, "REDACTED")
+			changed = true
+		}
+	}
+	if changed {
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// Source is one place the collector reads the target from. The collector
+// calls Sample once per interval from one goroutine per source, so a slow
+// source only delays itself.
+type Source interface {
+	// Name identifies the source in warnings, like "metrics http://h/metrics".
+	Name() string
+	// Sample reads the source now into r. Counters are cumulative; the
+	// collector turns consecutive readings into rates. It must return by
+	// ctx's deadline.
+	Sample(ctx context.Context, r *Reading) error
+}
+
+// WindowSource is a Source that also works over the whole attack window,
+// such as pprof's CPU profile windows and start/end profile snapshots.
+type WindowSource interface {
+	Source
+	// Begin is called as the attack starts and must return at once; its
+	// work runs in the background until End.
+	Begin(planned time.Duration)
+	// End is called when the attack has stopped. It finishes its work
+	// (bounded by ctx) and writes its files under dir.
+	End(ctx context.Context, dir string) error
+}
+
+// Notes is how a source says something worth a warning in the summary
+// (a disabled profile, an adapted window) outside of a failed Sample.
+type Notes interface {
+	Warn(format string, a ...any)
+}
+
+// Collector runs the configured sources alongside an attack.
+type Collector struct {
+	cfg     Config
+	sources []Source
+	tl      *timeline
+	notes   *warnings
+
+	mu       sync.Mutex
+	started  time.Time
+	begun    time.Time
+	attack   bool
+	ticks    []chan tick
+	stopTick chan tick
+	wg       sync.WaitGroup
+	cancel   context.CancelFunc
+	done     chan struct{}
+}
+
+// tick asks every source for a reading stamped T.
+type tick struct {
+	T        time.Time
+	Baseline bool
+}
+
+// New checks the configuration and prepares the sources. Nothing is
+// contacted yet: an endpoint that is down is a warning later, not an error.
+func New(cfg Config) (*Collector, error) {
+	if !cfg.Enabled() {
+		return nil, errors.New("collect: no source configured")
+	}
+	cfg = cfg.withDefaults()
+	if cfg.Interval < 100*time.Millisecond {
+		return nil, fmt.Errorf("collect: interval %s is below 100ms", cfg.Interval)
+	}
+	c := &Collector{cfg: cfg, notes: &warnings{}}
+	f := newFetcher(cfg)
+	// Order matters: for each figure, the first source that has it wins
+	// (/proc is the most direct, then metrics, expvar, pprof).
+	if cfg.PID != 0 {
+		s, err := newProcSource(cfg.PID, cfg.ProcRoot)
+		if err != nil {
+			return nil, err
+		}
+		c.sources = append(c.sources, s)
+	}
+	for _, u := range []struct {
+		url  string
+		make func(string) Source
+	}{
+		{cfg.MetricsURL, func(u string) Source { return newPromSource(u, f) }},
+		{cfg.ExpvarURL, func(u string) Source { return newExpvarSource(u, f) }},
+		{cfg.PprofURL, func(u string) Source { return newPprofSource(u, f, cfg, c.notes) }},
+	} {
+		if u.url == "" {
+			continue
+		}
+		if err := checkURL(u.url); err != nil {
+			return nil, err
+		}
+		c.sources = append(c.sources, u.make(u.url))
+	}
+	c.tl = newTimeline(c.sources, cfg.Interval)
+	return c, nil
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("collect: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("collect: %s: want an http:// or https:// URL", redactURL(s))
+	}
+	return nil
+}
+
+// Start begins sampling (the idle baseline) at once.
+func (c *Collector) Start(ctx context.Context) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done != nil {
+		return
+	}
+	// Sampling outlives the caller's cancellation (Ctrl-C stops the attack,
+	// not the record of it); Stop ends it.
+	ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	c.done = make(chan struct{})
+	c.stopTick = make(chan tick, 1)
+	c.started = time.Now()
+	for _, s := range c.sources {
+		ch := make(chan tick, 1)
+		c.ticks = append(c.ticks, ch)
+		c.wg.Add(1)
+		go c.sampleLoop(ctx, s, ch)
+	}
+	go c.clock(ctx)
+}
+
+// WaitBaseline returns when the baseline has lasted Config.Baseline since
+// Start, or ctx is done.
+func (c *Collector) WaitBaseline(ctx context.Context) {
+	c.mu.Lock()
+	left := c.cfg.Baseline - time.Since(c.started)
+	c.mu.Unlock()
+	if left <= 0 {
+		return
+	}
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// Begin marks the start of the attack; planned is its intended length
+// (0: until stopped). The reading taken now closes the baseline.
+func (c *Collector) Begin(planned time.Duration) {
+	now := time.Now()
+	c.mu.Lock()
+	c.begun, c.attack = now, true
+	c.mu.Unlock()
+	c.tl.setAttackStart(now)
+	c.broadcast(tick{T: now, Baseline: true})
+	for _, s := range c.sources {
+		if w, ok := s.(WindowSource); ok {
+			w.Begin(planned)
+		}
+	}
+}
+
+// clock issues ticks at multiples of the interval since the Unix epoch, as
+// the latency intervals are, so rows line up with them.
+func (c *Collector) clock(ctx context.Context) {
+	c.broadcast(tick{T: time.Now(), Baseline: true})
+	for {
+		now := time.Now()
+		next := now.Truncate(c.cfg.Interval).Add(c.cfg.Interval)
+		t := time.NewTimer(time.Until(next))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-c.done:
+			t.Stop()
+			return
+		case <-t.C:
+			c.mu.Lock()
+			baseline := !c.attack
+			c.mu.Unlock()
+			c.broadcast(tick{T: next, Baseline: baseline})
+		}
+	}
+}
+
+// broadcast hands a tick to every source that is free; a source still busy
+// with the previous one skips it (and the skip is counted).
+func (c *Collector) broadcast(tk tick) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, ch := range c.ticks {
+		select {
+		case ch <- tk:
+		default:
+			c.tl.skipped(c.sources[i])
+		}
+	}
+}
+
+func (c *Collector) sampleLoop(ctx context.Context, s Source, ch <-chan tick) {
+	defer c.wg.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case tk, ok := <-ch:
+			if !ok {
+				return
+			}
+			sctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+			var r Reading
+			t0 := time.Now()
+			err := s.Sample(sctx, &r)
+			t1 := time.Now()
+			cancel()
+			if err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
+				err = fmt.Errorf("no answer within %s (-collect-timeout)", c.cfg.Timeout)
+			}
+			// The value was read somewhere during the request: its midpoint
+			// is the best estimate of when.
+			r.At = t0.Add(t1.Sub(t0) / 2)
+			c.tl.add(s, tk, r, err)
+		}
+	}
+}
+
+// Stop ends the attack window: it takes a last reading, lets window
+// sources finish (bounded by ctx), writes target.jsonl and profiles under
+// dir, and returns the summary for run.json. What was collected is written
+// even when ctx is cancelled.
+func (c *Collector) Stop(ctx context.Context, dir string) (*runrecord.TargetSummary, error) {
+	c.mu.Lock()
+	started := c.done != nil
+	c.mu.Unlock()
+	if !started {
+		return nil, errors.New("collect: Stop before Start")
+	}
+	end := time.Now()
+	c.tl.setAttackEnd(end)
+	c.broadcast(tick{T: end})
+	c.mu.Lock()
+	close(c.done) // no more ticks: what follows is not the attack
+	c.mu.Unlock()
+	var errs []error
+	for _, s := range c.sources {
+		if w, ok := s.(WindowSource); ok {
+			if err := w.End(ctx, dir); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	c.mu.Lock()
+	for _, ch := range c.ticks {
+		close(ch)
+	}
+	c.ticks = nil
+	c.mu.Unlock()
+	waited := make(chan struct{})
+	go func() { c.wg.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-ctx.Done():
+		c.cancel()
+		<-waited
+	}
+	c.cancel()
+
+	rows := c.tl.rows()
+	if err := runrecord.WriteTargetSamples(dir, rows); err != nil {
+		errs = append(errs, err)
+	}
+	sum := c.tl.summary(c.cfg)
+	sum.Warnings = append(c.tl.warnings(c.cfg), append(c.notes.list(), sum.Warnings...)...)
+	for _, s := range c.sources {
+		sum.Sources = append(sum.Sources, describe(s))
+	}
+	return sum, errors.Join(errs...)
+}
+
+// describe is a source's name with credentials removed, plus any caveat
+// the source declares about its figures.
+func describe(s Source) string {
+	name := s.Name()
+	if k, u, ok := strings.Cut(name, " "); ok {
+		name = k + " " + redactURL(u)
+	}
+	if c, ok := s.(interface{ Caveat() string }); ok && c.Caveat() != "" {
+		name += " (" + c.Caveat() + ")"
+	}
+	return name
+}
+
+// warnings collects source notes, each distinct message once with a count.
+type warnings struct {
+	mu    sync.Mutex
+	order []string
+	n     map[string]int
+}
+
+func (w *warnings) Warn(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.n == nil {
+		w.n = map[string]int{}
+	}
+	if w.n[msg] == 0 {
+		w.order = append(w.order, msg)
+	}
+	w.n[msg]++
+}
+
+func (w *warnings) list() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]string, 0, len(w.order))
+	for _, m := range w.order {
+		if n := w.n[m]; n > 1 {
+			m = fmt.Sprintf("%s (x%d)", m, n)
+		}
+		out = append(out, m)
+	}
+	return out
+}

@@ -1,0 +1,120 @@
+package collect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// fetcher is the collector's own HTTP client: its own transport and
+// connections (never the attack's), the configured headers, a cap on
+// response size.
+type fetcher struct {
+	client   *http.Client
+	header   http.Header
+	maxBytes int64
+}
+
+func newFetcher(cfg Config) *fetcher {
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: cfg.Timeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConnsPerHost:   4, // one per source, a spare for profile snapshots
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   cfg.Timeout,
+		ExpectContinueTimeout: time.Second,
+		// Asking for gzip makes the target compress every scrape: CPU and
+		// allocations in the very process being measured. Loopback or LAN
+		// bandwidth is cheaper than that disturbance.
+		DisableCompression: true,
+	}
+	return &fetcher{
+		// No client timeout: each request's context carries its own
+		// deadline (a CPU profile window is much longer than a scrape).
+		client:   &http.Client{Transport: tr},
+		header:   cfg.Header,
+		maxBytes: cfg.MaxBytes,
+	}
+}
+
+// errTooLarge marks a response over the size cap.
+var errTooLarge = errors.New("response too large")
+
+// get fetches url and returns its body (at most maxBytes, decompressed) and
+// headers. A non-2xx status is an error quoting the start of the body.
+func (f *fetcher) get(ctx context.Context, url, accept string) ([]byte, http.Header, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	for k, vs := range f.header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, nil, shortErr(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBytes+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the response: %w", shortErr(err))
+	}
+	if int64(len(body)) > f.maxBytes {
+		return nil, nil, fmt.Errorf("%w: more than %d bytes (-collect-max-bytes)", errTooLarge, f.maxBytes)
+	}
+	if resp.StatusCode/100 != 2 {
+		return body, resp.Header, &statusError{code: resp.StatusCode, body: snippet(body)}
+	}
+	return body, resp.Header, nil
+}
+
+// statusError is a non-2xx answer.
+type statusError struct {
+	code int
+	body string
+}
+
+func (e *statusError) Error() string {
+	if e.body == "" {
+		return fmt.Sprintf("HTTP %d", e.code)
+	}
+	return fmt.Sprintf("HTTP %d: %s", e.code, e.body)
+}
+
+// snippet is the start of a body, printable, for an error message.
+func snippet(b []byte) string {
+	s := strings.TrimSpace(string(b[:min(len(b), 120)]))
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsPrint(r) {
+			return r
+		}
+		return ' '
+	}, s)
+	if len(b) > 120 {
+		s += "..."
+	}
+	return s
+}
+
+// shortErr drops net/http's "Get \"url\":" prefix: the source name already
+// says which URL.
+func shortErr(err error) error {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) && strings.HasPrefix(err.Error(), "Get ") {
+		if inner := ue.Unwrap(); inner != nil {
+			return inner
+		}
+	}
+	return err
+}

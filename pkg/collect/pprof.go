@@ -1,0 +1,342 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// pprofSource reads a Go service's net/http/pprof: CPU over the whole
+// attack in consecutive windows, heap at the end, allocs/mutex/block as
+// deltas over the attack, and goroutines at their peak.
+type pprofSource struct {
+	base  string
+	f     *fetcher
+	cfg   Config
+	notes Notes
+
+	mu       sync.Mutex
+	inAttack bool
+	peak     *profile.Profile
+	peakN    int64
+	start    map[string]*profile.Profile // snapshots at the start of the attack
+	startErr map[string]error
+	windows  []*profile.Profile
+	began    time.Time
+
+	stop     chan struct{} // closed by End: no new CPU window
+	cpuDone  chan struct{}
+	snapDone chan struct{}
+	cancel   context.CancelFunc
+}
+
+// deltaProfiles are cumulative in the target: loadgen subtracts a snapshot
+// taken at the start of the attack from one taken at its end.
+var deltaProfiles = []string{"allocs", "mutex", "block"}
+
+func newPprofSource(base string, f *fetcher, cfg Config, notes Notes) *pprofSource {
+	return &pprofSource{base: strings.TrimRight(base, "/"), f: f, cfg: cfg, notes: notes}
+}
+
+func (s *pprofSource) Name() string { return "pprof " + s.base }
+
+// Sample reads the goroutine profile: it gives the goroutine count, and
+// the largest one seen during the attack is kept as goroutine.pb.gz.
+func (s *pprofSource) Sample(ctx context.Context, r *Reading) error {
+	p, err := s.fetch(ctx, "goroutine")
+	if err != nil {
+		return err
+	}
+	var n int64
+	for _, smp := range p.Sample {
+		if len(smp.Value) > 0 {
+			n += smp.Value[0]
+		}
+	}
+	r.Goroutines = f64(float64(n))
+	s.mu.Lock()
+	if s.inAttack && (s.peak == nil || n > s.peakN) {
+		s.peak, s.peakN = p, n
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// fetch gets and parses one named profile.
+func (s *pprofSource) fetch(ctx context.Context, name string) (*profile.Profile, error) {
+	body, _, err := s.f.get(ctx, s.base+"/"+name, "")
+	if err != nil {
+		return nil, fmt.Errorf("%s profile: %w", name, err)
+	}
+	p, err := profile.ParseData(body)
+	if err != nil {
+		return nil, fmt.Errorf("%s profile: not a pprof profile (%d bytes starting %q): %w", name, len(body), snippet(body[:min(len(body), 16)]), err)
+	}
+	return p, nil
+}
+
+func (s *pprofSource) Begin(planned time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.mu.Lock()
+	s.inAttack = true
+	s.began = time.Now()
+	s.cancel = cancel
+	s.stop = make(chan struct{})
+	s.cpuDone = make(chan struct{})
+	s.snapDone = make(chan struct{})
+	s.start = map[string]*profile.Profile{}
+	s.startErr = map[string]error{}
+	s.mu.Unlock()
+	go s.cpuLoop(ctx, planned)
+	go func() {
+		defer close(s.snapDone)
+		for _, name := range deltaProfiles {
+			sctx, c := context.WithTimeout(ctx, s.cfg.Timeout)
+			p, err := s.fetch(sctx, name)
+			c()
+			s.mu.Lock()
+			s.start[name], s.startErr[name] = p, err
+			s.mu.Unlock()
+		}
+	}()
+}
+
+// windowPlan splits the planned attack into equal whole-second windows of
+// at most maxWin (pprof's seconds= is an integer).
+func windowPlan(planned, maxWin time.Duration) int {
+	mw := max(1, int(maxWin/time.Second))
+	if planned <= 0 {
+		return mw
+	}
+	total := math.Ceil(planned.Seconds())
+	k := math.Ceil(total / float64(mw))
+	return max(1, int(math.Ceil(total/k)))
+}
+
+// cpuLoop covers the attack with consecutive CPU profile windows until
+// End (or, with a planned length, until that has passed).
+func (s *pprofSource) cpuLoop(ctx context.Context, planned time.Duration) {
+	defer close(s.cpuDone)
+	win := windowPlan(planned, s.cfg.CPUWindow)
+	deadline := time.Now().Add(planned)
+	for n := 1; ; {
+		select {
+		case <-s.stop:
+			return
+		default:
+		}
+		secs := win
+		if planned > 0 {
+			left := time.Until(deadline)
+			if n > 1 && left < 500*time.Millisecond {
+				return
+			}
+			secs = max(1, min(win, int(math.Ceil(left.Seconds()))))
+		}
+		t0 := time.Now()
+		wctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second+s.cfg.Timeout)
+		body, _, err := s.f.get(wctx, fmt.Sprintf("%s/profile?seconds=%d", s.base, secs), "")
+		cancel()
+		took := time.Since(t0)
+		var se *statusError
+		switch {
+		case err != nil && ctx.Err() != nil:
+			s.notes.Warn("pprof: CPU window %d (%ds) abandoned when the run was aborted; the CPU profile misses it", n, secs)
+			return
+		case err != nil && errors.As(err, &se) && se.code == 400 && strings.Contains(se.body, "WriteTimeout") && secs > 1:
+			// Go's handler refuses windows at or over its server's
+			// WriteTimeout: halve until it fits.
+			win = secs / 2
+			s.notes.Warn("pprof: the target's server WriteTimeout is at most %ds: CPU windows shortened to %ds", secs, win)
+			continue
+		case err != nil && se == nil && secs > 1 && took < time.Duration(secs)*time.Second*9/10:
+			// The connection was cut early: most likely a write timeout
+			// in front of the handler. Use shorter windows from now on.
+			win = max(1, int(took.Seconds())-1)
+			s.notes.Warn("pprof: a %ds CPU window was cut after %s (%v): CPU windows shortened to %ds; the profile misses that time", secs, took.Round(time.Millisecond), err, win)
+			continue
+		case err != nil:
+			s.notes.Warn("pprof: CPU window failed: %v", err)
+			s.pause(took)
+			continue
+		}
+		p, err := profile.ParseData(body)
+		if err != nil {
+			s.notes.Warn("pprof: CPU window is not a pprof profile (%d bytes): %v", len(body), err)
+			s.pause(took)
+			continue
+		}
+		s.mu.Lock()
+		s.windows = append(s.windows, p)
+		s.mu.Unlock()
+		n++
+	}
+}
+
+// pause keeps a failing endpoint from being hammered: at least a second
+// between failed windows, unless End comes first.
+func (s *pprofSource) pause(took time.Duration) {
+	if took >= time.Second {
+		return
+	}
+	t := time.NewTimer(time.Second - took)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.stop:
+	}
+}
+
+// End waits for the CPU window in flight (bounded by ctx), takes the end
+// snapshots and writes profiles/*.pb.gz.
+func (s *pprofSource) End(ctx context.Context, dir string) error {
+	s.mu.Lock()
+	if s.stop == nil {
+		s.mu.Unlock()
+		return nil
+	}
+	s.inAttack = false
+	close(s.stop)
+	s.mu.Unlock()
+	select {
+	case <-s.cpuDone:
+	case <-ctx.Done():
+		s.cancel()
+		<-s.cpuDone
+	}
+	<-s.snapDone
+	defer s.cancel()
+
+	pdir := filepath.Join(dir, runrecord.ProfilesDir)
+	if err := os.MkdirAll(pdir, 0o755); err != nil {
+		return fmt.Errorf("profiles: %w", err)
+	}
+	var errs []error
+	write := func(name string, p *profile.Profile) {
+		if err := writeProfile(filepath.Join(pdir, name), p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+
+	s.mu.Lock()
+	windows := s.windows
+	s.mu.Unlock()
+	for i, w := range windows {
+		write(fmt.Sprintf("cpu-%03d.pb.gz", i+1), w)
+	}
+	switch len(windows) {
+	case 0:
+		s.notes.Warn("pprof: no CPU profile window completed: no cpu.pb.gz")
+	default:
+		if m, err := profile.Merge(windows); err != nil {
+			s.notes.Warn("pprof: merging %d CPU windows: %v", len(windows), err)
+		} else {
+			write(runrecord.ProfileCPU, m)
+		}
+	}
+
+	// End snapshots, in one context so a dead target costs one timeout
+	// per profile at most, and not after an abort.
+	get := func(name string) *profile.Profile {
+		gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.Timeout)
+		defer cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		p, err := s.fetch(gctx, name)
+		if err != nil {
+			s.notes.Warn("pprof: %v", err)
+			return nil
+		}
+		return p
+	}
+	if p := get("heap"); p != nil {
+		write(runrecord.ProfileHeap, p)
+	}
+	for _, name := range deltaProfiles {
+		end := get(name)
+		if end == nil {
+			continue
+		}
+		if name != "allocs" && len(end.Sample) == 0 {
+			s.notes.Warn("pprof: the %s profile is empty: the target has %s profiling off (runtime.%s); no %s.pb.gz", name, name, enableFunc[name], name)
+			continue
+		}
+		s.mu.Lock()
+		start, serr := s.start[name], s.startErr[name]
+		s.mu.Unlock()
+		if start == nil {
+			s.notes.Warn("pprof: %s.pb.gz is cumulative since the target started: the snapshot at the attack's start failed: %v", name, serr)
+			write(name+".pb.gz", end)
+			continue
+		}
+		d, err := Delta(start, end)
+		if err != nil {
+			s.notes.Warn("pprof: %s delta: %v", name, err)
+			continue
+		}
+		write(name+".pb.gz", d)
+	}
+
+	s.mu.Lock()
+	peak := s.peak
+	s.mu.Unlock()
+	if peak == nil {
+		peak = get("goroutine")
+	}
+	if peak != nil {
+		write(runrecord.ProfileGoroutine, peak)
+	}
+	return errors.Join(errs...)
+}
+
+var enableFunc = map[string]string{
+	"mutex": "SetMutexProfileFraction",
+	"block": "SetBlockProfileRate",
+}
+
+// Delta is end minus start for cumulative profiles. Sample types that are
+// cumulative (alloc_*, contentions, delay) are subtracted; in-use types
+// (inuse_*) are a state, not a count, and come from end alone: scaling the
+// whole start profile by -1 would subtract in-use memory too.
+func Delta(start, end *profile.Profile) (*profile.Profile, error) {
+	s := start.Copy()
+	ratios := make([]float64, len(s.SampleType))
+	for i, st := range s.SampleType {
+		ratios[i] = -1
+		if strings.HasPrefix(st.Type, "inuse_") {
+			ratios[i] = 0
+		}
+	}
+	if err := s.ScaleN(ratios); err != nil {
+		return nil, err
+	}
+	d, err := profile.Merge([]*profile.Profile{end, s})
+	if err != nil {
+		return nil, err
+	}
+	if start.TimeNanos > 0 && end.TimeNanos > start.TimeNanos {
+		d.TimeNanos = start.TimeNanos
+		d.DurationNanos = end.TimeNanos - start.TimeNanos
+	}
+	return d, nil
+}
+
+func writeProfile(path string, p *profile.Profile) error {
+	var buf bytes.Buffer
+	if err := p.Write(&buf); err != nil { // gzipped protobuf
+		return fmt.Errorf("encode %s: %w", filepath.Base(path), err)
+	}
+	return runrecord.WriteFile(path, buf.Bytes())
+}
