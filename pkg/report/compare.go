@@ -108,7 +108,7 @@ func Compare(baseDirs, newDirs []string) (*Comparison, error) {
 		return nil, fmt.Errorf("new: %w", err)
 	}
 	if bp != nil && np != nil {
-		c.Functions = shareChanges(bp, np, 15)
+		c.Functions = shareChanges(bp, np, 10)
 	}
 	return c, nil
 }
@@ -146,6 +146,10 @@ func (c *Comparison) compare(d metricDef) Metric {
 		m.Verdict = VerdictUnknown
 		return m
 	}
+	// Below 1 % nothing is called: that is under the resolution of the
+	// inputs (HdrHistogram's 3 significant digits, a request more or less
+	// per interval) even when both runs were perfectly steady.
+	band = max(band, 0.01*max(math.Abs(b), math.Abs(n)))
 	m.Noise = &band
 	if math.Abs(diff) <= band {
 		m.Verdict = VerdictNoise
@@ -177,8 +181,9 @@ func direction(diff float64, higherIsBetter bool) string {
 //     are set by a few intervals, so more intervals do not narrow them: the
 //     band is 2·√((σ_base² + σ_new²)/2), twice the pooled per-interval σ.
 //
-// A difference inside the band is "within noise". Runs with fewer than
-// minSpread values have no band (verdict "unknown").
+// A difference inside the band, or under 1 % of the larger value, is
+// "within noise". Runs with fewer than minSpread values have no band
+// (verdict "unknown").
 func noiseBand(base, next []float64, extreme bool) (float64, bool) {
 	if len(base) < minSpread || len(next) < minSpread {
 		return 0, false

@@ -39,7 +39,8 @@ func WriteCompareText(w io.Writer, c *Comparison) error {
 		b.WriteString("\nNo CPU profile diff: both runs need a CPU profile (attack with the collector on).\n")
 	}
 	b.WriteString("Noise: a change counts only beyond 2 standard errors of both runs' per-interval values (p50..p99, throughput, success, CPU mean)\n" +
-		"       or 2 pooled per-interval deviations (p99.9, max, RSS, GC pause, goroutines); deviation = 1.4826 x median absolute deviation.\n")
+		"       or 2 pooled per-interval deviations (p99.9, max, RSS, GC pause, goroutines); deviation = 1.4826 x median absolute deviation;\n" +
+		"       changes under 1% are never called.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -27,12 +27,17 @@ type FunctionShare struct {
 // once to every distinct function on the stack.
 type profileShares struct {
 	flat, cum map[string]float64
+	flatN     map[string]int // samples with the function at the leaf
 	total     float64
 	unit      float64 // seconds per value unit
 }
 
+// minShareSamples is the fewest leaf samples (both sides together) for a
+// function to be listed as changed.
+const minShareSamples = 3
+
 func sharesOf(p *profile.Profile) profileShares {
-	ps := profileShares{flat: map[string]float64{}, cum: map[string]float64{}, unit: 1}
+	ps := profileShares{flat: map[string]float64{}, cum: map[string]float64{}, flatN: map[string]int{}, unit: 1}
 	idx := len(p.SampleType) - 1 // pprof's default for CPU profiles: cpu/nanoseconds
 	if idx < 0 {
 		return ps
@@ -53,6 +58,7 @@ func sharesOf(p *profile.Profile) profileShares {
 				}
 				if i == 0 && j == 0 {
 					ps.flat[name] += v
+					ps.flatN[name]++
 				}
 				if !seen[name] {
 					seen[name] = true
@@ -80,6 +86,11 @@ func shareChanges(base, next *profile.Profile, n int) []FunctionShare {
 	}
 	var out []FunctionShare
 	for name := range names {
+		// A function seen in one or two samples in all is sampling
+		// noise, whatever its share of a short profile.
+		if b.flatN[name]+x.flatN[name] < minShareSamples {
+			continue
+		}
 		out = append(out, FunctionShare{
 			Function:    name,
 			BaseFlat:    b.flat[name] / b.total,
