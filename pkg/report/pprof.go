@@ -79,9 +79,9 @@ func LoadProfile(kind string, dirs ...string) (*profile.Profile, error) {
 
 // pprofRun is one in-process invocation of google/pprof's driver, fed from
 // memory: the profiles come from a Fetcher, flags from a private flag set,
-// output files into buffers. The driver keeps some package-level settings,
-// so callers run one invocation at a time per process (loadgen's commands
-// do; the tests do not run these in parallel).
+// output files into buffers. The driver keeps its settings in package-level
+// state, so invocations in one process must not overlap (loadgen's commands
+// run one at a time; the tests do not run these in parallel).
 type pprofRun struct {
 	args     []string                    // pprof command line, without sources
 	profiles map[string]*profile.Profile // source name -> profile
@@ -95,7 +95,11 @@ func (r *pprofRun) run() error {
 	if r.outputs == nil {
 		r.outputs = map[string]*bytes.Buffer{}
 	}
-	fs := &pprofFlags{fs: flag.NewFlagSet("pprof", flag.ContinueOnError), args: append(append([]string{}, r.args...), r.sources...)}
+	// pprof's driver starts every invocation from the settings the last one
+	// left (it is a session, for its interactive mode), so each setting
+	// loadgen ever changes is given here explicitly; later flags win.
+	args := append([]string{"-sample_index=", "-nodecount=-1", "-output="}, r.args...)
+	fs := &pprofFlags{fs: flag.NewFlagSet("pprof", flag.ContinueOnError), args: append(args, r.sources...)}
 	fs.fs.SetOutput(io.Discard)
 	err := driver.PProf(&driver.Options{
 		Flagset:    fs,
