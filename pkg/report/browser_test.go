@@ -153,3 +153,45 @@ func TestHTMLReportInBrowser(t *testing.T) {
 		t.Errorf("screenshot missing or blank: %v", err)
 	}
 }
+
+// The comparison page in a real browser: the spectrum chart and pprof's
+// diff flame graph are drawn, with no console errors.
+func TestCompareHTMLInBrowser(t *testing.T) {
+	if findChromium() == "" {
+		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
+	}
+	tmp := t.TempDir()
+	base, next := filepath.Join(tmp, "base"), filepath.Join(tmp, "new")
+	recordRun(t, base, "/fib?n=12", 40, 2*time.Second)
+	recordRun(t, next, "/fib?n=30", 40, 2*time.Second)
+	c, err := report.Compare([]string{base}, []string{next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(tmp, "compare.html")
+	f, err := os.Create(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteCompareHTML(f, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(tmp, "compare.png")
+	if d := os.Getenv("LOADGEN_SCREENSHOT_DIR"); d != "" {
+		shot = filepath.Join(d, "compare.png")
+	}
+	errs := browserPage(t, page, shot, func(ctx context.Context) error {
+		return errors.Join(
+			waitEval(ctx, "spectrum drawn", `(() => { const c = document.querySelector("#chart-compare-spectrum .uplot canvas"); return !!c && c.width > 300; })()`),
+			waitEval(ctx, "diff flame graph drawn", `(() => { const d = document.getElementById("flamegraph").contentDocument;
+			  return !!d && d.querySelectorAll("#stack-chart .boxbg").length > 3 && d.querySelectorAll("#stack-chart .positive, #stack-chart .negative").length > 0; })()`),
+			waitEval(ctx, "metrics table", `document.querySelectorAll("table.compare tbody tr").length === 12`),
+		)
+	})
+	if len(errs) > 0 {
+		t.Errorf("console errors in the comparison page:\n%s", strings.Join(errs, "\n"))
+	}
+}

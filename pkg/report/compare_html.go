@@ -67,7 +67,7 @@ func WriteCompareHTML(w io.Writer, c *Comparison) error {
 		if err != nil {
 			return fmt.Errorf("diff flame graph: %w", err)
 		}
-		page.DiffFlame = string(b)
+		page.DiffFlame = embeddablePprofPage(b)
 	}
 	bw := bufio.NewWriter(w)
 	if err := t.ExecuteTemplate(bw, "compare.html.tmpl", page); err != nil {

@@ -201,9 +201,20 @@ func profilePart(dirs []string, kind, sampleIndex string, flame bool) (*profileS
 		if err != nil {
 			return nil, fmt.Errorf("%s flame graph: %w", kind, err)
 		}
-		sec.Flame = string(b)
+		sec.Flame = embeddablePprofPage(b)
 	}
 	return sec, nil
+}
+
+// pprofServerOnly hides the parts of a pprof page that need pprof's server
+// (its menus link to other server pages: top, graph, source, config,
+// download). Zooming, search and the details line work inside the report;
+// `loadgen flame RUN` serves the full UI.
+const pprofServerOnly = `<style>.header .menu-item, #action-menu a[href], .header .title a { display: none; }</style>`
+
+// embeddablePprofPage prepares a pprof page for an iframe's srcdoc.
+func embeddablePprofPage(page []byte) string {
+	return strings.Replace(string(page), "</head>", pprofServerOnly+"</head>", 1)
 }
 
 func describeRuns(rep *Report) ([]runInfo, string) {
