@@ -6,6 +6,8 @@
 //	loadgen demo                                   # try it on the built-in target
 //	loadgen attack -rate 500 -duration 30s -url http://127.0.0.1:8080/
 //	loadgen report -type text runs/attack-20261122T101010Z
+//	loadgen compare runs/before runs/after         # the before/after table
+//	loadgen flame runs/after                       # pprof's flame graph UI
 package main
 
 import (

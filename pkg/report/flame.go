@@ -14,7 +14,9 @@ import (
 // ServeFlame serves google/pprof's interactive web UI (flame graph, top,
 // graph, source, peek) for p on ln until ctx ends. With base set, every
 // view is the difference p minus base (pprof's -diff_base). It is `go tool
-// pprof -http` in-process: nothing else needs to be installed.
+// pprof -http` in-process: nothing else needs to be installed. pprof's
+// driver keeps its settings in package state: do not render HTML reports
+// in the same process while this serves.
 func ServeFlame(ctx context.Context, ln net.Listener, p, base *profile.Profile) error {
 	hs, err := pprofHandlers(p, base)
 	if err != nil {
