@@ -171,6 +171,9 @@ type Collector struct {
 type tick struct {
 	T        time.Time
 	Baseline bool
+	// Boundary ticks (attack start and end) come right after a clock
+	// tick; a source still busy with that one is not slow.
+	Boundary bool
 }
 
 // New checks the configuration and prepares the sources. Nothing is
@@ -272,7 +275,7 @@ func (c *Collector) Begin(planned time.Duration) {
 	c.begun, c.attack = now, true
 	c.mu.Unlock()
 	c.tl.setAttackStart(now)
-	c.broadcast(tick{T: now, Baseline: true})
+	c.broadcast(tick{T: now, Baseline: true, Boundary: true})
 	for _, s := range c.sources {
 		if w, ok := s.(WindowSource); ok {
 			w.Begin(planned)
@@ -313,7 +316,9 @@ func (c *Collector) broadcast(tk tick) {
 		select {
 		case ch <- tk:
 		default:
-			c.tl.skipped(c.sources[i])
+			if !tk.Boundary {
+				c.tl.skipped(c.sources[i])
+			}
 		}
 	}
 }
@@ -358,7 +363,7 @@ func (c *Collector) Stop(ctx context.Context, dir string) (*runrecord.TargetSumm
 	}
 	end := time.Now()
 	c.tl.setAttackEnd(end)
-	c.broadcast(tick{T: end})
+	c.broadcast(tick{T: end, Boundary: true})
 	c.mu.Lock()
 	close(c.done) // no more ticks: what follows is not the attack
 	c.mu.Unlock()

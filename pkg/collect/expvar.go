@@ -70,7 +70,8 @@ func ParseExpvar(body []byte) (Reading, error) {
 	if ring := uint32(len(m.PauseNs)); ring > 0 {
 		k := min(n, ring)
 		r.GCPauses = make([]time.Duration, 0, k)
-		for g := n - k + 1; g <= n && k > 0; g++ {
+		for i := range k {
+			g := n - k + 1 + i
 			r.GCPauses = append(r.GCPauses, time.Duration(m.PauseNs[(g-1)%ring]))
 		}
 	}

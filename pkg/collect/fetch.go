@@ -16,6 +16,7 @@ import (
 // connections (never the attack's), the configured headers, a cap on
 // response size.
 type fetcher struct {
+	timeout  time.Duration
 	client   *http.Client
 	header   http.Header
 	maxBytes int64
@@ -35,6 +36,7 @@ func newFetcher(cfg Config) *fetcher {
 		DisableCompression: true,
 	}
 	return &fetcher{
+		timeout: cfg.Timeout,
 		// No client timeout: each request's context carries its own
 		// deadline (a CPU profile window is much longer than a scrape).
 		client:   &http.Client{Transport: tr},
@@ -63,12 +65,12 @@ func (f *fetcher) get(ctx context.Context, url, accept string) ([]byte, http.Hea
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, nil, shortErr(err)
+		return nil, nil, f.explain(ctx, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBytes+1))
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading the response: %w", shortErr(err))
+		return nil, nil, fmt.Errorf("reading the response: %w", f.explain(ctx, err))
 	}
 	if int64(len(body)) > f.maxBytes {
 		return nil, nil, fmt.Errorf("%w: more than %d bytes (-collect-max-bytes)", errTooLarge, f.maxBytes)
@@ -77,6 +79,15 @@ func (f *fetcher) get(ctx context.Context, url, accept string) ([]byte, http.Hea
 		return body, resp.Header, &statusError{code: resp.StatusCode, body: snippet(body)}
 	}
 	return body, resp.Header, nil
+}
+
+// explain turns a request's own deadline into words (the error still
+// matches context.DeadlineExceeded).
+func (f *fetcher) explain(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no answer in time (-collect-timeout %s): %w", f.timeout, context.DeadlineExceeded)
+	}
+	return shortErr(err)
 }
 
 // statusError is a non-2xx answer.

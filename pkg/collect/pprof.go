@@ -34,6 +34,7 @@ type pprofSource struct {
 	startErr map[string]error
 	windows  []*profile.Profile
 	began    time.Time
+	answered bool // some request succeeded: the endpoint is alive
 
 	stop     chan struct{} // closed by End: no new CPU window
 	cpuDone  chan struct{}
@@ -66,6 +67,7 @@ func (s *pprofSource) Sample(ctx context.Context, r *Reading) error {
 	}
 	r.Goroutines = f64(float64(n))
 	s.mu.Lock()
+	s.answered = true
 	if s.inAttack && (s.peak == nil || n > s.peakN) {
 		s.peak, s.peakN = p, n
 	}
@@ -107,6 +109,7 @@ func (s *pprofSource) Begin(planned time.Duration) {
 			c()
 			s.mu.Lock()
 			s.start[name], s.startErr[name] = p, err
+			s.answered = s.answered || err == nil
 			s.mu.Unlock()
 		}
 	}()
@@ -155,16 +158,17 @@ func (s *pprofSource) cpuLoop(ctx context.Context, planned time.Duration) {
 			s.notes.Warn("pprof: CPU window %d (%ds) abandoned when the run was aborted; the CPU profile misses it", n, secs)
 			return
 		case err != nil && errors.As(err, &se) && se.code == 400 && strings.Contains(se.body, "WriteTimeout") && secs > 1:
-			// Go's handler refuses windows at or over its server's
-			// WriteTimeout: halve until it fits.
+			// Go's handler before 1.23 refuses windows at or over its
+			// server's WriteTimeout: halve until it fits.
 			win = secs / 2
 			s.notes.Warn("pprof: the target's server WriteTimeout is at most %ds: CPU windows shortened to %ds", secs, win)
 			continue
-		case err != nil && se == nil && secs > 1 && took < time.Duration(secs)*time.Second*9/10:
-			// The connection was cut early: most likely a write timeout
-			// in front of the handler. Use shorter windows from now on.
-			win = max(1, int(took.Seconds())-1)
-			s.notes.Warn("pprof: a %ds CPU window was cut after %s (%v): CPU windows shortened to %ds; the profile misses that time", secs, took.Round(time.Millisecond), err, win)
+		case err != nil && se == nil && !errors.Is(err, errTooLarge) && !errors.Is(err, context.DeadlineExceeded) && secs > 1:
+			// The connection broke: most likely a write timeout (the
+			// server's, or a proxy's) shorter than the window. Halve.
+			win = secs / 2
+			s.notes.Warn("pprof: a %ds CPU window broke after %s (%v), a write timeout shorter than the window?: CPU windows shortened to %ds; the profile misses that time", secs, took.Round(100*time.Millisecond), err, win)
+			s.pause(took)
 			continue
 		case err != nil:
 			s.notes.Warn("pprof: CPU window failed: %v", err)
@@ -178,7 +182,7 @@ func (s *pprofSource) cpuLoop(ctx context.Context, planned time.Duration) {
 			continue
 		}
 		s.mu.Lock()
-		s.windows = append(s.windows, p)
+		s.windows, s.answered = append(s.windows, p), true
 		s.mu.Unlock()
 		n++
 	}
@@ -230,8 +234,14 @@ func (s *pprofSource) End(ctx context.Context, dir string) error {
 	}
 
 	s.mu.Lock()
-	windows := s.windows
+	windows, answered := s.windows, s.answered
 	s.mu.Unlock()
+	if !answered {
+		// Nothing ever came back: one warning (the readings' own says
+		// why), not one per profile after as many timeouts.
+		s.notes.Warn("pprof: no profiles: the endpoint never answered with one")
+		return nil
+	}
 	for i, w := range windows {
 		write(fmt.Sprintf("cpu-%03d.pb.gz", i+1), w)
 	}

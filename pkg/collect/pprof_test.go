@@ -1,0 +1,175 @@
+package collect
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/pprof"
+	"runtime"
+	rpprof "runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/pprof/profile"
+)
+
+func snapshot(t *testing.T, name string) *profile.Profile {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := rpprof.Lookup(name).WriteTo(&buf, 0); err != nil {
+		t.Fatal(err)
+	}
+	p, err := profile.ParseData(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func totals(p *profile.Profile) map[string]int64 {
+	out := map[string]int64{}
+	for _, s := range p.Sample {
+		for i, v := range s.Value {
+			out[p.SampleType[i].Type] += v
+		}
+	}
+	return out
+}
+
+// The allocs delta subtracts allocations but keeps in-use memory as it is
+// at the end (a plain Scale(-1) of the start would subtract that too).
+func TestDeltaAllocsKeepsInUse(t *testing.T) {
+	runtime.GC()
+	start := snapshot(t, "allocs")
+	kept := make([][]byte, 8)
+	for i := range kept {
+		kept[i] = make([]byte, 1<<20)
+	}
+	for range 16 {
+		_ = bytes.Repeat([]byte{1}, 1<<20)
+	}
+	runtime.GC()
+	runtime.GC()
+	end := snapshot(t, "allocs")
+	runtime.KeepAlive(kept)
+
+	d, err := Delta(start, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, te, td := totals(start), totals(end), totals(d)
+	if td["inuse_space"] != te["inuse_space"] || td["inuse_objects"] != te["inuse_objects"] {
+		t.Errorf("in-use changed by the delta: end %v, delta %v", te, td)
+	}
+	if td["alloc_space"] != te["alloc_space"]-ts["alloc_space"] {
+		t.Errorf("alloc_space delta %d, want %d-%d", td["alloc_space"], te["alloc_space"], ts["alloc_space"])
+	}
+	if td["alloc_space"] < 20<<20 {
+		t.Errorf("alloc_space delta %d, want at least the 24 MiB allocated", td["alloc_space"])
+	}
+	if d.DurationNanos <= 0 {
+		t.Errorf("delta duration %d", d.DurationNanos)
+	}
+}
+
+func TestDeltaMutex(t *testing.T) {
+	old := runtime.SetMutexProfileFraction(1)
+	defer runtime.SetMutexProfileFraction(old)
+	contend := func() {
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 200 {
+					mu.Lock()
+					time.Sleep(10 * time.Microsecond)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	contend()
+	start := snapshot(t, "mutex")
+	contend()
+	end := snapshot(t, "mutex")
+	d, err := Delta(start, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, te, td := totals(start), totals(end), totals(d)
+	if td["contentions"] != te["contentions"]-ts["contentions"] || td["contentions"] <= 0 {
+		t.Errorf("contentions: start %d end %d delta %d", ts["contentions"], te["contentions"], td["contentions"])
+	}
+}
+
+func TestWindowPlan(t *testing.T) {
+	for _, c := range []struct {
+		planned, max time.Duration
+		want         int
+	}{
+		{20 * time.Second, 10 * time.Second, 10},
+		{25 * time.Second, 10 * time.Second, 9},
+		{5 * time.Second, 10 * time.Second, 5},
+		{500 * time.Millisecond, 10 * time.Second, 1},
+		{0, 10 * time.Second, 10},
+		{time.Minute, 500 * time.Millisecond, 1},
+	} {
+		if got := windowPlan(c.planned, c.max); got != c.want {
+			t.Errorf("windowPlan(%s, %s) = %d, want %d", c.planned, c.max, got, c.want)
+		}
+	}
+}
+
+// A target whose write timeout is shorter than the window. Go's handler
+// before 1.23 refuses such windows with a 400; since then it extends its
+// deadline, but a server or proxy that does not still cuts the response.
+// Either way the collector shortens its windows and says so.
+func TestCPUWindowAdaptsToWriteTimeout(t *testing.T) {
+	oldGo := func(w http.ResponseWriter, r *http.Request) {
+		if sec, _ := strconv.Atoi(r.FormValue("seconds")); sec >= 2 {
+			// Go 1.22's exact answer.
+			http.Error(w, "profile duration exceeds server's WriteTimeout", http.StatusBadRequest)
+			return
+		}
+		pprof.Profile(w, r)
+	}
+	cut := func(w http.ResponseWriter, r *http.Request) {
+		// Hide the server from the handler so it cannot extend its write
+		// deadline: the server's WriteTimeout then cuts the response.
+		pprof.Profile(w, r.WithContext(context.WithValue(r.Context(), http.ServerContextKey, nil)))
+	}
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		want    string
+	}{
+		{"refused", oldGo, "server WriteTimeout is at most 2s: CPU windows shortened to 1s"},
+		{"cut", cut, "write timeout shorter than the window?: CPU windows shortened to 1s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mux := http.NewServeMux()
+			mux.HandleFunc("/debug/pprof/", pprof.Index)
+			mux.HandleFunc("/debug/pprof/profile", tc.handler)
+			srv := newTestServerTimeout(mux, 1500*time.Millisecond)
+			defer srv.Close()
+			cfg := Config{PprofURL: srv.URL + "/debug/pprof", Interval: 500 * time.Millisecond, Baseline: -1, CPUWindow: 2 * time.Second}
+			sum, dir := collectDuring(t, cfg, 4*time.Second, func() {
+				end := time.Now().Add(4 * time.Second)
+				for time.Now().Before(end) { // something for the profile to see
+					_ = bytes.Repeat([]byte("x"), 1<<16)
+				}
+			})
+			if all := strings.Join(sum.Warnings, "\n"); !strings.Contains(all, tc.want) {
+				t.Errorf("warnings %q do not say %q", sum.Warnings, tc.want)
+			}
+			readProfile(t, dir+"/profiles/cpu-002.pb.gz")
+			readProfile(t, dir+"/profiles/cpu.pb.gz")
+		})
+	}
+}
