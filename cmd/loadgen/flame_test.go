@@ -43,7 +43,7 @@ func TestFlameServesPprofUI(t *testing.T) {
 	defer srv.Close()
 	dir := filepath.Join(t.TempDir(), "run")
 	var out, errb bytes.Buffer
-	if code := run([]string{"attack", "-rate", "40", "-duration", "2s", "-url", srv.URL + "/fib?n=30",
+	if code := run([]string{"attack", "-rate", "30", "-duration", "2s", "-url", srv.URL + "/fib?n=28",
 		"-pprof", srv.AdminURL + "/debug/pprof", "-collect-baseline", "0", "-out", dir}, &out, &errb); code != 0 {
 		t.Fatalf("attack: exit %d: %s", code, errb.String())
 	}

@@ -162,8 +162,8 @@ func TestCompareHTMLInBrowser(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	base, next := filepath.Join(tmp, "base"), filepath.Join(tmp, "new")
-	recordRun(t, base, "/fib?n=12", 40, 2*time.Second)
-	recordRun(t, next, "/fib?n=30", 40, 2*time.Second)
+	recordRun(t, base, "/fib?n=12", 30, 2*time.Second)
+	recordRun(t, next, "/fib?n=28", 30, 2*time.Second)
 	c, err := report.Compare([]string{base}, []string{next})
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,7 @@ import (
 // graph and top pages show the demo target's hot function.
 func TestServeFlame(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
-	recordRun(t, dir, "/fib?n=30", 40, 2*time.Second)
+	recordRun(t, dir, "/fib?n=28", 30, 2*time.Second)
 	p, err := report.LoadProfile("cpu", dir)
 	if err != nil || p == nil {
 		t.Fatalf("load CPU profile: %v", err)

@@ -19,7 +19,7 @@ import (
 func htmlFixture(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "run")
-	recordRun(t, dir, "/fib?n=30", 40, 2*time.Second)
+	recordRun(t, dir, "/fib?n=28", 30, 2*time.Second)
 	return dir
 }
 
@@ -39,7 +39,7 @@ func TestHTMLReportStructure(t *testing.T) {
 		`id="chart-spectrum"`, `id="flamegraph"`, `id="top-cpu"`,
 		"Latency (intended time)", "Service (actual send)", "Target", "GC pauses",
 		"demotarget.Fib", // the CPU profile's hot function, in pprof's top table
-		"/fib?n=30",
+		"/fib?n=28",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)
