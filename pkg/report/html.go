@@ -144,16 +144,14 @@ func WriteHTML(w io.Writer, rep *Report) error {
 	if len(timeline) == 0 {
 		page.Notes = append(page.Notes, "No target timeline in the run record (attack without a collector): target CPU, RSS and GC are not shown.")
 	}
+	// A profile pprof cannot render costs its section, not the report.
 	page.CPU, err = profilePart(rep.Dirs, "cpu", "", true)
 	if err != nil {
-		return err
-	}
-	if page.CPU == nil {
-		page.Notes = append(page.Notes, "No CPU profile in the run record: no flame graph.")
+		page.Notes = append(page.Notes, "The CPU profile could not be rendered: "+err.Error())
 	}
 	page.Allocs, err = profilePart(rep.Dirs, "allocs", "alloc_space", false)
 	if err != nil {
-		return err
+		page.Notes = append(page.Notes, "The allocation profile could not be rendered: "+err.Error())
 	}
 	bw := bufio.NewWriter(w)
 	if err := t.ExecuteTemplate(bw, "report.html.tmpl", page); err != nil {

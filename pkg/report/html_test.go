@@ -124,3 +124,28 @@ func TestHTMLReportEscapes(t *testing.T) {
 		t.Error("the escaped form of the run name is missing")
 	}
 }
+
+// A corrupt profile costs the report its flame graph, not the report.
+func TestHTMLReportCorruptProfile(t *testing.T) {
+	dir := t.TempDir()
+	writeSynthetic(t, dir, synthetic{secs: 5, perSec: 20, latency: time.Millisecond, cpu: 10, seed: 3})
+	if err := os.MkdirAll(filepath.Join(dir, runrecord.ProfilesDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, runrecord.ProfilesDir, runrecord.ProfileCPU), []byte("not a profile"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path, err := report.WriteRecordHTML(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"The CPU profile could not be rendered", `id="chart-latency"`, `id="chart-cpu"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
