@@ -51,7 +51,7 @@ func commands() []command {
 		{"attack", "attack a target at an exact rate and write a run record", runAttack},
 		{"report", "report one run record, or several merged (text, json, hlog)", runReport},
 		{"target", "serve the built-in demo target", runTarget},
-		{"demo", "start the demo target in-process, attack it and report", runDemo},
+		{"demo", "start the demo target (a child process), attack it with collection on and report", runDemo},
 	}
 }
 

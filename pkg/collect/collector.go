@@ -272,7 +272,7 @@ func (c *Collector) WaitBaseline(ctx context.Context) {
 func (c *Collector) Begin(planned time.Duration) {
 	now := time.Now()
 	c.mu.Lock()
-	c.begun, c.attack = now, true
+	c.attack = true
 	c.mu.Unlock()
 	c.tl.setAttackStart(now)
 	c.broadcast(tick{T: now, Baseline: true, Boundary: true})
