@@ -395,22 +395,22 @@ func (c *Collector) Stop(ctx context.Context, dir string) (*runrecord.TargetSumm
 	if err := runrecord.WriteTargetSamples(dir, rows); err != nil {
 		errs = append(errs, err)
 	}
-	sum := c.tl.summary(c.cfg)
+	sum, gcFrom := c.tl.summary(c.cfg)
 	sum.Warnings = append(c.tl.warnings(c.cfg), append(c.notes.list(), sum.Warnings...)...)
 	for _, s := range c.sources {
-		sum.Sources = append(sum.Sources, describe(s))
+		sum.Sources = append(sum.Sources, describe(s, gcFrom[s]))
 	}
 	return sum, errors.Join(errs...)
 }
 
-// describe is a source's name with credentials removed, plus any caveat
-// the source declares about its figures.
-func describe(s Source) string {
+// describe is a source's name with credentials removed, plus the caveat
+// the source declares about its GC figures when the summary used them.
+func describe(s Source, gcUsed bool) string {
 	name := s.Name()
 	if k, u, ok := strings.Cut(name, " "); ok {
 		name = k + " " + redactURL(u)
 	}
-	if c, ok := s.(interface{ Caveat() string }); ok && c.Caveat() != "" {
+	if c, ok := s.(interface{ Caveat() string }); ok && gcUsed && c.Caveat() != "" {
 		name += " (" + c.Caveat() + ")"
 	}
 	return name
