@@ -68,6 +68,16 @@ func (tl *timeline) add(s Source, tk tick, r Reading, err error) {
 		return
 	}
 	l.ok++
+	// Keep only the pauses that are new since this source's last reading
+	// (expvar lists up to 256 each time): memory stays proportional to
+	// the GCs, not to readings times the ring.
+	if n := len(l.entries); n > 0 && len(r.GCPauses) > 0 {
+		if prev := l.entries[n-1].r.GCCount; prev != nil && r.GCCount != nil && *r.GCCount >= *prev {
+			if k := *r.GCCount - *prev; float64(len(r.GCPauses)) > k {
+				r.GCPauses = slices.Clone(r.GCPauses[len(r.GCPauses)-int(k):])
+			}
+		}
+	}
 	l.entries = append(l.entries, entry{tk, r})
 }
 
