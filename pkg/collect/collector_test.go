@@ -60,11 +60,11 @@ func collectDuring(t *testing.T, cfg Config, planned time.Duration, work func())
 	}
 	dir := t.TempDir()
 	ctx := context.Background()
-	c.Start(ctx)
+	c.Start(ctx, dir)
 	c.WaitBaseline(ctx)
 	c.Begin(planned)
 	work()
-	sum, err := c.Stop(ctx, dir)
+	sum, err := c.Stop(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

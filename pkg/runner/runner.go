@@ -120,7 +120,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	}()
 
 	if col != nil {
-		col.Start(ctx)
+		col.Start(ctx, p.Out)
 		col.WaitBaseline(ctx)
 		col.Begin(a.Duration())
 	}
@@ -170,7 +170,7 @@ func stopCollector(ctx context.Context, col *collect.Collector, p Plan) (*runrec
 		case <-sctx.Done():
 		}
 	}()
-	return col.Stop(sctx, p.Out)
+	return col.Stop(sctx)
 }
 
 // PlanRecord is the plan as written to run.json, secrets redacted.
