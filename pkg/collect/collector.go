@@ -289,8 +289,9 @@ func (c *Collector) Begin(planned time.Duration) {
 func (c *Collector) clock(ctx context.Context) {
 	c.broadcast(tick{T: time.Now(), Baseline: true})
 	for {
-		now := time.Now()
-		next := now.Truncate(c.cfg.Interval).Add(c.cfg.Interval)
+		// (time.Truncate counts from year 1, not 1970: do it by hand.)
+		d := c.cfg.Interval.Nanoseconds()
+		next := time.Unix(0, (time.Now().UnixNano()/d+1)*d)
 		t := time.NewTimer(time.Until(next))
 		select {
 		case <-ctx.Done():
