@@ -118,8 +118,11 @@ func TestGoTargetSeparateAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var base, attack int
+	var base, attack, aligned int
 	for i, r := range rows {
+		if r.TimeMs%500 == 0 { // on the latency intervals' grid
+			aligned++
+		}
 		if i > 0 && r.TimeMs < rows[i-1].TimeMs {
 			t.Errorf("rows out of order at %d", i)
 		}
@@ -132,8 +135,8 @@ func TestGoTargetSeparateAdmin(t *testing.T) {
 			attack++
 		}
 	}
-	if base < 2 || attack < 4 {
-		t.Errorf("%d baseline rows, %d attack rows", base, attack)
+	if base < 2 || attack < 4 || aligned < len(rows)-4 {
+		t.Errorf("%d baseline rows, %d attack rows, %d of %d on the 500ms grid", base, attack, aligned, len(rows))
 	}
 
 	// The merged CPU profile covers the attack and finds Fib.
