@@ -55,7 +55,7 @@ func commands() []command {
 		{"compare", "before/after table of two run records (text, json, html)", runCompare},
 		{"flame", "serve pprof's web UI (flame graph) for a run's profiles", runFlame},
 		{"target", "serve the built-in demo target", runTarget},
-		{"demo", "start the demo target in-process, attack it and report", runDemo},
+		{"demo", "start the demo target (a child process), attack it with collection on and report", runDemo},
 	}
 }
 
