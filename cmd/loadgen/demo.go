@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/collect"
 	"github.com/loadgen/loadgen/pkg/runner"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
@@ -71,5 +73,6 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nNext: loadgen report -type json %s\n", *out)
 	fmt.Fprintf(stdout, "      go tool pprof -top %s/profiles/cpu.pb.gz\n", *out)
+	fmt.Fprintf(stdout, "HTML report: %s\n", filepath.Join(*out, runrecord.ReportFile))
 	return nil
 }

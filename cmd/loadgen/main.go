@@ -6,6 +6,8 @@
 //	loadgen demo                                   # try it on the built-in target
 //	loadgen attack -rate 500 -duration 30s -url http://127.0.0.1:8080/
 //	loadgen report -type text runs/attack-20261122T101010Z
+//	loadgen compare runs/before runs/after         # the before/after table
+//	loadgen flame runs/after                       # pprof's flame graph UI
 package main
 
 import (
@@ -52,11 +54,13 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"attack", "attack a target at an exact rate and write a run record", runAttack},
-		{"report", "report one run record, or several merged (text, json, hlog)", runReport},
-		{"run", "run a load profile (YAML test plan, see profiles/)", runProfile},
+		{"report", "report one run record, or several merged (text, json, html, hlog)", runReport},
+		{"compare", "before/after table of two run records (text, json, html)", runCompare},
+		{"flame", "serve pprof's web UI (flame graph) for a run's profiles", runFlame},
 		{"capacity", "find the highest rate that meets -slo (grow, then bisect)", runCapacity},
+		{"run", "run a load profile (YAML test plan, see profiles/)", runProfile},
 		{"target", "serve the built-in demo target", runTarget},
-		{"demo", "start the demo target in-process, attack it and report", runDemo},
+		{"demo", "start the demo target (a child process), attack it with collection on and report", runDemo},
 	}
 }
 

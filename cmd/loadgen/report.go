@@ -7,8 +7,8 @@ import (
 )
 
 func runReport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report", "[-type text|json|hlog] RUN...", stderr)
-	typ := fs.String("type", "text", "report type: text, json or hlog (several runs are merged into one)")
+	fs := newFlagSet("report", "[-type text|json|html|hlog] RUN...", stderr)
+	typ := fs.String("type", "text", "report type: text, json, html or hlog (several runs are merged into one)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -16,17 +16,20 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		return usagef("give at least one run record directory")
 	}
 	switch *typ {
-	case "text", "json":
+	case "text", "json", "html":
 	case "hlog":
 		return report.WriteHlog(stdout, fs.Args()...)
 	default:
-		return usagef("unknown -type %q: want text, json or hlog", *typ)
+		return usagef("unknown -type %q: want text, json, html or hlog", *typ)
 	}
 	rep, err := report.Load(fs.Args()...)
 	if err != nil {
 		return err
 	}
-	if *typ == "json" {
+	switch *typ {
+	case "html":
+		return report.WriteHTML(stdout, rep)
+	case "json":
 		return report.WriteJSON(stdout, rep.Summary)
 	}
 	return report.WriteText(stdout, rep.Summary)

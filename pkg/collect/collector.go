@@ -6,10 +6,10 @@
 //
 //	c, err := collect.New(collect.Config{PprofURL: "http://127.0.0.1:6060/debug/pprof",
 //		MetricsURL: "http://127.0.0.1:6060/metrics"})
-//	c.Start(ctx)              // idle baseline starts now
+//	c.Start(ctx, runDir)      // idle baseline starts now
 //	c.WaitBaseline(ctx)       // ... and lasts Config.Baseline
 //	c.Begin(plannedDuration)  // the attack starts now
-//	summary, err := c.Stop(ctx, runDir) // target.jsonl, profiles/*.pb.gz
+//	summary, err := c.Stop(ctx) // target.jsonl, profiles/*.pb.gz in runDir
 //
 // Every source plugs in through the Source interface; sources that work over
 // the whole attack window (pprof) also implement WindowSource.
@@ -136,11 +136,12 @@ type Source interface {
 type WindowSource interface {
 	Source
 	// Begin is called as the attack starts and must return at once; its
-	// work runs in the background until End.
-	Begin(planned time.Duration)
+	// work runs in the background until End, writing files under dir (the
+	// run directory) as it goes.
+	Begin(planned time.Duration, dir string)
 	// End is called when the attack has stopped. It finishes its work
-	// (bounded by ctx) and writes its files under dir.
-	End(ctx context.Context, dir string) error
+	// (bounded by ctx) and writes its remaining files.
+	End(ctx context.Context) error
 }
 
 // Notes is how a source says something worth a warning in the summary
@@ -156,15 +157,14 @@ type Collector struct {
 	tl      *timeline
 	notes   *warnings
 
-	mu       sync.Mutex
-	started  time.Time
-	begun    time.Time
-	attack   bool
-	ticks    []chan tick
-	stopTick chan tick
-	wg       sync.WaitGroup
-	cancel   context.CancelFunc
-	done     chan struct{}
+	mu      sync.Mutex
+	started time.Time
+	dir     string
+	attack  bool
+	ticks   []chan tick
+	wg      sync.WaitGroup
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
 // tick asks every source for a reading stamped T.
@@ -228,18 +228,19 @@ func checkURL(s string) error {
 	return nil
 }
 
-// Start begins sampling (the idle baseline) at once.
-func (c *Collector) Start(ctx context.Context) {
+// Start begins sampling (the idle baseline) at once. Files go to dir, the
+// run directory.
+func (c *Collector) Start(ctx context.Context, dir string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.done != nil {
 		return
 	}
+	c.dir = dir
 	// Sampling outlives the caller's cancellation (Ctrl-C stops the attack,
 	// not the record of it); Stop ends it.
 	ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	c.done = make(chan struct{})
-	c.stopTick = make(chan tick, 1)
 	c.started = time.Now()
 	for _, s := range c.sources {
 		ch := make(chan tick, 1)
@@ -272,13 +273,13 @@ func (c *Collector) WaitBaseline(ctx context.Context) {
 func (c *Collector) Begin(planned time.Duration) {
 	now := time.Now()
 	c.mu.Lock()
-	c.begun, c.attack = now, true
+	c.attack = true
 	c.mu.Unlock()
 	c.tl.setAttackStart(now)
 	c.broadcast(tick{T: now, Baseline: true, Boundary: true})
 	for _, s := range c.sources {
 		if w, ok := s.(WindowSource); ok {
-			w.Begin(planned)
+			w.Begin(planned, c.dir)
 		}
 	}
 }
@@ -288,8 +289,9 @@ func (c *Collector) Begin(planned time.Duration) {
 func (c *Collector) clock(ctx context.Context) {
 	c.broadcast(tick{T: time.Now(), Baseline: true})
 	for {
-		now := time.Now()
-		next := now.Truncate(c.cfg.Interval).Add(c.cfg.Interval)
+		// (time.Truncate counts from year 1, not 1970: do it by hand.)
+		d := c.cfg.Interval.Nanoseconds()
+		next := time.Unix(0, (time.Now().UnixNano()/d+1)*d)
 		t := time.NewTimer(time.Until(next))
 		select {
 		case <-ctx.Done():
@@ -351,12 +353,12 @@ func (c *Collector) sampleLoop(ctx context.Context, s Source, ch <-chan tick) {
 }
 
 // Stop ends the attack window: it takes a last reading, lets window
-// sources finish (bounded by ctx), writes target.jsonl and profiles under
-// dir, and returns the summary for run.json. What was collected is written
-// even when ctx is cancelled.
-func (c *Collector) Stop(ctx context.Context, dir string) (*runrecord.TargetSummary, error) {
+// sources finish (bounded by ctx), writes target.jsonl and profiles in the
+// run directory, and returns the summary for run.json. What was collected
+// is written even when ctx is cancelled.
+func (c *Collector) Stop(ctx context.Context) (*runrecord.TargetSummary, error) {
 	c.mu.Lock()
-	started := c.done != nil
+	started, dir := c.done != nil, c.dir
 	c.mu.Unlock()
 	if !started {
 		return nil, errors.New("collect: Stop before Start")
@@ -370,7 +372,7 @@ func (c *Collector) Stop(ctx context.Context, dir string) (*runrecord.TargetSumm
 	var errs []error
 	for _, s := range c.sources {
 		if w, ok := s.(WindowSource); ok {
-			if err := w.End(ctx, dir); err != nil {
+			if err := w.End(ctx); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -395,22 +397,22 @@ func (c *Collector) Stop(ctx context.Context, dir string) (*runrecord.TargetSumm
 	if err := runrecord.WriteTargetSamples(dir, rows); err != nil {
 		errs = append(errs, err)
 	}
-	sum := c.tl.summary(c.cfg)
+	sum, gcFrom := c.tl.summary(c.cfg)
 	sum.Warnings = append(c.tl.warnings(c.cfg), append(c.notes.list(), sum.Warnings...)...)
 	for _, s := range c.sources {
-		sum.Sources = append(sum.Sources, describe(s))
+		sum.Sources = append(sum.Sources, describe(s, gcFrom[s]))
 	}
 	return sum, errors.Join(errs...)
 }
 
-// describe is a source's name with credentials removed, plus any caveat
-// the source declares about its figures.
-func describe(s Source) string {
+// describe is a source's name with credentials removed, plus the caveat
+// the source declares about its GC figures when the summary used them.
+func describe(s Source, gcUsed bool) string {
 	name := s.Name()
 	if k, u, ok := strings.Cut(name, " "); ok {
 		name = k + " " + redactURL(u)
 	}
-	if c, ok := s.(interface{ Caveat() string }); ok && c.Caveat() != "" {
+	if c, ok := s.(interface{ Caveat() string }); ok && gcUsed && c.Caveat() != "" {
 		name += " (" + c.Caveat() + ")"
 	}
 	return name

@@ -60,11 +60,11 @@ func collectDuring(t *testing.T, cfg Config, planned time.Duration, work func())
 	}
 	dir := t.TempDir()
 	ctx := context.Background()
-	c.Start(ctx)
+	c.Start(ctx, dir)
 	c.WaitBaseline(ctx)
 	c.Begin(planned)
 	work()
-	sum, err := c.Stop(ctx, dir)
+	sum, err := c.Stop(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,11 +91,11 @@ func TestGoTargetSeparateAdmin(t *testing.T) {
 		Header:     http.Header{"X-Collector-Token": {"s3cret"}},
 	}
 	sum, dir := collectDuring(t, cfg, 3*time.Second, func() {
-		if n := load(t, srv.URL+"/fib?n=24", 100, 3*time.Second); n == 0 {
+		if n := load(t, srv.URL+"/fib?n=27", 60, 3*time.Second); n == 0 {
 			t.Error("load: no request succeeded")
 		}
 	})
-	t.Logf("summary %+v warnings %q", *sum, sum.Warnings)
+	t.Logf("summary %+v", *sum)
 	if sum.CPUPercent.Mean <= 0 || sum.CPUPercent.Max < sum.CPUPercent.Mean {
 		t.Errorf("cpu %+v", sum.CPUPercent)
 	}
@@ -118,8 +118,11 @@ func TestGoTargetSeparateAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var base, attack int
+	var base, attack, aligned int
 	for i, r := range rows {
+		if r.TimeMs%500 == 0 { // on the latency intervals' grid
+			aligned++
+		}
 		if i > 0 && r.TimeMs < rows[i-1].TimeMs {
 			t.Errorf("rows out of order at %d", i)
 		}
@@ -132,8 +135,8 @@ func TestGoTargetSeparateAdmin(t *testing.T) {
 			attack++
 		}
 	}
-	if base < 2 || attack < 4 {
-		t.Errorf("%d baseline rows, %d attack rows", base, attack)
+	if base < 2 || attack < 4 || aligned < len(rows)-4 {
+		t.Errorf("%d baseline rows, %d attack rows, %d of %d on the 500ms grid", base, attack, aligned, len(rows))
 	}
 
 	// The merged CPU profile covers the attack and finds Fib.
@@ -141,9 +144,15 @@ func TestGoTargetSeparateAdmin(t *testing.T) {
 	if d := time.Duration(cpu.DurationNanos); d < 2500*time.Millisecond {
 		t.Errorf("cpu profile covers %s", d)
 	}
-	// Fib is the hot path. (Flat top is not asserted: under -race the
-	// race runtime's own functions can top the list.)
-	if share := cumShare(cpu, "demotarget.Fib"); share < 0.2 {
+	// Fib is the hot path, though this process also generates the load.
+	// (Under -race, instrumented net/http costs far more and the race
+	// runtime tops the flat list: only a smaller share is asserted.)
+	share, want := cumShare(cpu, "demotarget.Fib"), 0.3
+	if raceEnabled {
+		want = 0.08
+	}
+	t.Logf("demotarget.Fib in %.0f%% of CPU samples", share*100)
+	if share < want {
 		t.Errorf("demotarget.Fib in %.0f%% of CPU samples, want most", share*100)
 	}
 	for _, name := range []string{"cpu-001.pb.gz", runrecord.ProfileHeap, runrecord.ProfileAllocs, runrecord.ProfileGoroutine} {

@@ -32,9 +32,11 @@ type pprofSource struct {
 	peakN    int64
 	start    map[string]*profile.Profile // snapshots at the start of the attack
 	startErr map[string]error
-	windows  []*profile.Profile
-	began    time.Time
-	answered bool // some request succeeded: the endpoint is alive
+	windows  int              // CPU windows written
+	merged   *profile.Profile // the windows so far, merged
+	writeErr []error
+	pdir     string // profiles/ in the run directory
+	answered bool   // some request succeeded: the endpoint is alive
 
 	stop     chan struct{} // closed by End: no new CPU window
 	cpuDone  chan struct{}
@@ -88,11 +90,11 @@ func (s *pprofSource) fetch(ctx context.Context, name string) (*profile.Profile,
 	return p, nil
 }
 
-func (s *pprofSource) Begin(planned time.Duration) {
+func (s *pprofSource) Begin(planned time.Duration, dir string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.mu.Lock()
 	s.inAttack = true
-	s.began = time.Now()
+	s.pdir = filepath.Join(dir, runrecord.ProfilesDir)
 	s.cancel = cancel
 	s.stop = make(chan struct{})
 	s.cpuDone = make(chan struct{})
@@ -181,11 +183,35 @@ func (s *pprofSource) cpuLoop(ctx context.Context, planned time.Duration) {
 			s.pause(took)
 			continue
 		}
-		s.mu.Lock()
-		s.windows, s.answered = append(s.windows, p), true
-		s.mu.Unlock()
+		s.addWindow(p)
 		n++
 	}
+}
+
+// addWindow writes a CPU window at once (so a crash keeps it) and folds it
+// into the merge (so memory holds one profile, not every window).
+func (s *pprofSource) addWindow(p *profile.Profile) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.answered = true
+	s.windows++
+	err := os.MkdirAll(s.pdir, 0o755)
+	if err == nil {
+		err = writeProfile(filepath.Join(s.pdir, fmt.Sprintf("cpu-%03d.pb.gz", s.windows)), p)
+	}
+	if err != nil {
+		s.writeErr = append(s.writeErr, fmt.Errorf("profiles: %w", err))
+	}
+	if s.merged == nil {
+		s.merged = p
+		return
+	}
+	m, err := profile.Merge([]*profile.Profile{s.merged, p})
+	if err != nil {
+		s.notes.Warn("pprof: CPU window %d does not merge with the others (left out of cpu.pb.gz): %v", s.windows, err)
+		return
+	}
+	s.merged = m
 }
 
 // pause keeps a failing endpoint from being hammered: at least a second
@@ -203,8 +229,8 @@ func (s *pprofSource) pause(took time.Duration) {
 }
 
 // End waits for the CPU window in flight (bounded by ctx), takes the end
-// snapshots and writes profiles/*.pb.gz.
-func (s *pprofSource) End(ctx context.Context, dir string) error {
+// snapshots and writes the rest of profiles/*.pb.gz.
+func (s *pprofSource) End(ctx context.Context) error {
 	s.mu.Lock()
 	if s.stop == nil {
 		s.mu.Unlock()
@@ -222,19 +248,9 @@ func (s *pprofSource) End(ctx context.Context, dir string) error {
 	<-s.snapDone
 	defer s.cancel()
 
-	pdir := filepath.Join(dir, runrecord.ProfilesDir)
-	if err := os.MkdirAll(pdir, 0o755); err != nil {
-		return fmt.Errorf("profiles: %w", err)
-	}
-	var errs []error
-	write := func(name string, p *profile.Profile) {
-		if err := writeProfile(filepath.Join(pdir, name), p); err != nil {
-			errs = append(errs, err)
-		}
-	}
-
 	s.mu.Lock()
-	windows, answered := s.windows, s.answered
+	merged, answered, pdir := s.merged, s.answered, s.pdir
+	errs := s.writeErr
 	s.mu.Unlock()
 	if !answered {
 		// Nothing ever came back: one warning (the readings' own says
@@ -242,18 +258,18 @@ func (s *pprofSource) End(ctx context.Context, dir string) error {
 		s.notes.Warn("pprof: no profiles: the endpoint never answered with one")
 		return nil
 	}
-	for i, w := range windows {
-		write(fmt.Sprintf("cpu-%03d.pb.gz", i+1), w)
+	if err := os.MkdirAll(pdir, 0o755); err != nil {
+		return fmt.Errorf("profiles: %w", err)
 	}
-	switch len(windows) {
-	case 0:
-		s.notes.Warn("pprof: no CPU profile window completed: no cpu.pb.gz")
-	default:
-		if m, err := profile.Merge(windows); err != nil {
-			s.notes.Warn("pprof: merging %d CPU windows: %v", len(windows), err)
-		} else {
-			write(runrecord.ProfileCPU, m)
+	write := func(name string, p *profile.Profile) {
+		if err := writeProfile(filepath.Join(pdir, name), p); err != nil {
+			errs = append(errs, err)
 		}
+	}
+	if merged == nil {
+		s.notes.Warn("pprof: no CPU profile window completed: no cpu.pb.gz")
+	} else {
+		write(runrecord.ProfileCPU, merged)
 	}
 
 	// End snapshots, in one context so a dead target costs one timeout

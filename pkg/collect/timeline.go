@@ -68,6 +68,16 @@ func (tl *timeline) add(s Source, tk tick, r Reading, err error) {
 		return
 	}
 	l.ok++
+	// Keep only the pauses that are new since this source's last reading
+	// (expvar lists up to 256 each time): memory stays proportional to
+	// the GCs, not to readings times the ring.
+	if n := len(l.entries); n > 0 && len(r.GCPauses) > 0 {
+		if prev := l.entries[n-1].r.GCCount; prev != nil && r.GCCount != nil && *r.GCCount >= *prev {
+			if k := *r.GCCount - *prev; float64(len(r.GCPauses)) > k {
+				r.GCPauses = slices.Clone(r.GCPauses[len(r.GCPauses)-int(k):])
+			}
+		}
+	}
 	l.entries = append(l.entries, entry{tk, r})
 }
 
@@ -185,6 +195,7 @@ type row struct {
 	cpuDt   time.Duration
 	pauses  []time.Duration
 	gcExact bool
+	gcSrc   Source
 }
 
 // merged returns the rows in time order. For each figure the first source
@@ -203,7 +214,7 @@ func (tl *timeline) merged() []row {
 				byT[k] = r
 				keys = append(keys, k)
 			}
-			fill(r, p)
+			fill(r, p, s)
 		}
 	}
 	slices.Sort(keys)
@@ -214,7 +225,7 @@ func (tl *timeline) merged() []row {
 	return out
 }
 
-func fill(r *row, p point) {
+func fill(r *row, p point, src Source) {
 	s := &r.s
 	first := func(dst **float64, v *float64) {
 		if *dst == nil && v != nil {
@@ -234,7 +245,7 @@ func fill(r *row, p point) {
 	// GC figures come from one source together; a later source with the
 	// individual pauses (expvar) beats an earlier approximate one.
 	if p.gcCount != nil && (s.GCCount == nil || p.exact && !r.gcExact) {
-		s.GCCount, r.pauses, r.gcExact = p.gcCount, p.pauses, p.exact
+		s.GCCount, r.pauses, r.gcExact, r.gcSrc = p.gcCount, p.pauses, p.exact, src
 		s.GCPauseMax, s.GCPauses = nil, nil
 		if len(p.pauses) > 0 {
 			m := slices.Max(p.pauses)
@@ -259,13 +270,14 @@ func (tl *timeline) rows() []runrecord.TargetSample {
 }
 
 // summary is the target block of the JSON contract, over the attack window
-// only (the baseline has its own figures).
-func (tl *timeline) summary(cfg Config) *runrecord.TargetSummary {
+// only (the baseline has its own figures). gcFrom holds the sources whose
+// approximate GC figures it used.
+func (tl *timeline) summary(cfg Config) (sum *runrecord.TargetSummary, gcFrom map[Source]bool) {
 	rows := tl.merged()
 	tl.mu.Lock()
 	start, end := tl.attackStart, tl.attackEnd
 	tl.mu.Unlock()
-	sum := &runrecord.TargetSummary{}
+	sum, gcFrom = &runrecord.TargetSummary{}, map[Source]bool{}
 	var (
 		cpu, base         weighted
 		rss, baseRSS, hp  meanMax
@@ -316,6 +328,9 @@ func (tl *timeline) summary(cfg Config) *runrecord.TargetSummary {
 			fds = max(fds, *s.OpenFDs)
 		}
 		if s.GCCount != nil {
+			if !r.gcExact {
+				gcFrom[r.gcSrc] = true
+			}
 			gcs += *s.GCCount
 			pauses = append(pauses, r.pauses...)
 		}
@@ -349,7 +364,7 @@ func (tl *timeline) summary(cfg Config) *runrecord.TargetSummary {
 	if !anyCPU && cfg.MetricsURL == "" && cfg.PID == 0 {
 		sum.Warnings = append(sum.Warnings, "CPU % and RSS need -metrics (process_* metrics) or -pid")
 	}
-	return sum
+	return sum, gcFrom
 }
 
 // warnings says, per source, how many readings failed or were skipped.
@@ -359,7 +374,7 @@ func (tl *timeline) warnings(cfg Config) []string {
 	var out []string
 	for _, s := range tl.order {
 		l := tl.logs[s]
-		name := describe(s)
+		name := describe(s, false)
 		total := l.ok + l.failed
 		switch {
 		case l.failed > 0 && l.ok == 0:

@@ -35,6 +35,7 @@ type Point struct {
 	P50        time.Duration `json:"p50"`
 	P90        time.Duration `json:"p90"`
 	P99        time.Duration `json:"p99"`
+	P999       time.Duration `json:"p999"`
 	Max        time.Duration `json:"max"`
 	ServiceP99 time.Duration `json:"service_p99"`
 	LagP99     time.Duration `json:"lag_p99"`
@@ -75,8 +76,8 @@ func Load(dirs ...string) (*Report, error) {
 		}
 		p := Point{StartMs: startMs, EndMs: endMs, Count: s.lat.TotalCount(), Errors: errs[startMs]}
 		if p.Count > 0 {
-			v := s.lat.ValueAtPercentilesSlice([]float64{50, 90, 99})
-			p.P50, p.P90, p.P99 = time.Duration(v[0]), time.Duration(v[1]), time.Duration(v[2])
+			v := s.lat.ValueAtPercentilesSlice([]float64{50, 90, 99, 99.9})
+			p.P50, p.P90, p.P99, p.P999 = time.Duration(v[0]), time.Duration(v[1]), time.Duration(v[2]), time.Duration(v[3])
 			p.Max = time.Duration(s.lat.Max())
 			p.ServiceP99 = time.Duration(s.svc.ValueAtPercentile(99))
 			p.LagP99 = time.Duration(s.lag.ValueAtPercentile(99))

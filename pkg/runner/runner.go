@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -124,7 +125,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	}()
 
 	if col != nil {
-		col.Start(ctx)
+		col.Start(ctx, p.Out)
 		col.WaitBaseline(ctx)
 		col.Begin(a.Duration())
 	}
@@ -159,7 +160,9 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if err := runrecord.Write(p.Out, run); err != nil {
 		return run, err
 	}
-	return run, errors.Join(recErr, colErr)
+	// report.html is written last, from the record as it now is on disk.
+	_, htmlErr := report.WriteRecordHTML(p.Out)
+	return run, errors.Join(recErr, colErr, htmlErr)
 }
 
 // stopCollector ends collection and writes its files. Ctrl-C (ctx) does
@@ -175,7 +178,7 @@ func stopCollector(ctx context.Context, col *collect.Collector, p Plan) (*runrec
 		case <-sctx.Done():
 		}
 	}()
-	return col.Stop(sctx, p.Out)
+	return col.Stop(sctx)
 }
 
 // PlanRecord is the plan as written to run.json, secrets redacted.
@@ -215,11 +218,12 @@ func PlanRecord(p Plan) runrecord.Plan {
 	return rp
 }
 
-// RedactArgs hides the values of secret headers given on the command line.
+// RedactArgs hides the values of secret headers given on the command line,
+// and passwords in URLs (-url, -metrics, -pprof ... http://user:pw@host).
 func RedactArgs(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
-		out[i] = a
+		out[i] = redactURLArg(a)
 		if i == 0 {
 			continue
 		}
@@ -233,6 +237,22 @@ func RedactArgs(args []string) []string {
 		out[i] = redactHeaderArg(a, prev == "collect-header")
 	}
 	return out
+}
+
+// redactURLArg masks the password of a URL argument, alone or as -flag=URL.
+func redactURLArg(a string) string {
+	if !strings.Contains(a, "@") {
+		return a
+	}
+	prefix, v := "", a
+	if k, rest, ok := strings.Cut(a, "="); ok && strings.HasPrefix(k, "-") {
+		prefix, v = k+"=", rest
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.User == nil || u.Host == "" {
+		return a
+	}
+	return prefix + u.Redacted()
 }
 
 func redactHeaderArg(h string, always bool) string {

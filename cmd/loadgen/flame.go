@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/loadgen/loadgen/pkg/report"
+)
+
+func runFlame(args []string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serveFlame(ctx, args, stdout, stderr)
+}
+
+// serveFlame is `loadgen flame` until ctx ends.
+func serveFlame(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("flame", "[-type cpu|heap|allocs|goroutine|mutex|block] [-http 127.0.0.1:0] [-base BASE[,SHARD...]] RUN...", stderr)
+	typ := fs.String("type", "cpu", "profile: cpu, heap, allocs, goroutine, mutex or block")
+	addr := fs.String("http", "127.0.0.1:0", "address to serve pprof's web UI on (port 0 picks a free one)")
+	base := fs.String("base", "", "run record(s), comma-separated, to diff against (pprof -diff_base)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("give at least one run record directory (several are merged)")
+	}
+	p, err := report.LoadProfile(*typ, fs.Args()...)
+	if err != nil {
+		return usageError{err}
+	}
+	if p == nil {
+		return fmt.Errorf("no %s profile in %s (was the attack run with a collector?)", *typ, strings.Join(fs.Args(), ", "))
+	}
+	var bp *profile.Profile
+	if *base != "" {
+		dirs := splitDirs(*base)
+		if bp, err = report.LoadProfile(*typ, dirs...); err != nil {
+			return err
+		}
+		if bp == nil {
+			return fmt.Errorf("no %s profile in the base %s", *typ, *base)
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return usagef("-http: %w", err)
+	}
+	fmt.Fprintf(stdout, "pprof web UI for the %s profile of %s: http://%s/flamegraph\n", *typ, strings.Join(fs.Args(), ", "), ln.Addr())
+	fmt.Fprintln(stderr, "serving until Ctrl-C")
+	return report.ServeFlame(ctx, ln, p, bp)
+}
+
+// splitDirs reads the comma-separated run record list of one side of a
+// comparison (the shards of one attack).
+func splitDirs(s string) []string {
+	var out []string
+	for _, d := range strings.Split(s, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -1,0 +1,97 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"html/template"
+	"io"
+	"time"
+)
+
+// comparePage is what compare.html.tmpl renders.
+type comparePage struct {
+	pageAssets
+	Base, New string
+	Metrics   []Metric
+	Functions []FunctionShare
+	DiffFlame string // pprof's flame graph page of new minus base
+	Charts    compareCharts
+	Made      time.Time
+}
+
+// compareCharts is the two runs' percentile spectra, on the same percentiles.
+type compareCharts struct {
+	Spectrum *compareSpectrum `json:"spectrum"`
+}
+
+type compareSpectrum struct {
+	X    []float64 `json:"x"`
+	Base []float64 `json:"base"` // intended-time latency, ms
+	New  []float64 `json:"new"`
+}
+
+// WriteCompareHTML writes the comparison as a self-contained page: the
+// table, both latency spectra on one chart, the functions whose CPU share
+// changed, and pprof's diff flame graph (new with base as -diff_base).
+func WriteCompareHTML(w io.Writer, c *Comparison) error {
+	t, err := htmlTemplates()
+	if err != nil {
+		return err
+	}
+	a, err := loadAssets()
+	if err != nil {
+		return err
+	}
+	page := comparePage{
+		pageAssets: a,
+		Base:       sideLine(c.BaseDirs, c.Base),
+		New:        sideLine(c.NewDirs, c.New),
+		Metrics:    c.Metrics,
+		Functions:  c.Functions,
+		Made:       time.Now().UTC(),
+	}
+	bs, ns := newSpectrum(c.Base.Latency, nil), newSpectrum(c.New.Latency, nil)
+	if bs != nil && ns != nil {
+		page.Charts.Spectrum = &compareSpectrum{X: bs.X, Base: bs.Latency, New: ns.Latency}
+	}
+	if len(c.Functions) > 0 {
+		bp, err := LoadProfile("cpu", c.BaseDirs...)
+		if err != nil {
+			return err
+		}
+		np, err := LoadProfile("cpu", c.NewDirs...)
+		if err != nil {
+			return err
+		}
+		b, err := pprofPage("/flamegraph", np, bp)
+		if err != nil {
+			return fmt.Errorf("diff flame graph: %w", err)
+		}
+		page.DiffFlame = embeddablePprofPage(b)
+	}
+	bw := bufio.NewWriter(w)
+	if err := t.ExecuteTemplate(bw, "compare.html.tmpl", page); err != nil {
+		return fmt.Errorf("render HTML comparison: %w", err)
+	}
+	return bw.Flush()
+}
+
+func compareFuncs() template.FuncMap {
+	return template.FuncMap{
+		"value":  fmtValue,
+		"change": fmtChange,
+		"ratio":  fmtRatio,
+		"noise":  fmtNoise,
+		"share":  func(f float64) string { return fmt.Sprintf("%.1f%%", f*100) },
+		"pp":     func(a, b float64) string { return fmt.Sprintf("%+.1f pp", (b-a)*100) },
+		"vclass": func(v string) string {
+			switch v {
+			case VerdictBetter:
+				return "better"
+			case VerdictWorse:
+				return "worse"
+			}
+			return ""
+		},
+	}
+}
