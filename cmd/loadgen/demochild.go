@@ -31,7 +31,9 @@ func startDemoChild(ctx context.Context) (*demoChild, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo target: finding this program: %w", err)
 	}
-	cmd := exec.Command(self, "target", "-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0")
+	cmd := exec.Command(self, "target", "-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0",
+		// The demo shows every profile the collector can take.
+		"-mutex-fraction", "10", "-block-rate", "100000")
 	setChildAttrs(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

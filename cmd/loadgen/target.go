@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -16,9 +17,17 @@ func runTarget(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("target", "[-addr HOST:PORT] [-admin-addr HOST:PORT]", stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to serve the demo target on")
 	admin := fs.String("admin-addr", "", "serve pprof, expvar and /metrics on this separate address instead")
+	mutex := fs.Int("mutex-fraction", 0, "report 1/N of mutex contention events in the mutex profile (0 = off, as Go's default)")
+	block := fs.Int("block-rate", 0, "sample one blocking event per N ns blocked in the block profile (0 = off, as Go's default)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *mutex < 0 || *block < 0 {
+		return usagef("-mutex-fraction and -block-rate must not be negative")
+	}
+	// Process-wide settings: this command is the target's own process.
+	runtime.SetMutexProfileFraction(*mutex)
+	runtime.SetBlockProfileRate(*block)
 	srv, err := demotarget.Start(*addr, *admin)
 	if err != nil {
 		return err

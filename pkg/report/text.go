@@ -47,8 +47,11 @@ func WriteText(w io.Writer, s runrecord.Summary) error {
 	if t := s.Target; t != nil {
 		p("Target CPU\t[mean, max]\t%.1f%%, %.1f%%\n", t.CPUPercent.Mean, t.CPUPercent.Max)
 		p("Target RSS\t[mean, max]\t%s, %s\n", bytesIEC(t.RSSBytes.Mean), bytesIEC(t.RSSBytes.Max))
-		p("Target GC\t[pauses, p99, max]\t%d, %s, %s\n", t.GCPause.Count, round(t.GCPause.P99), round(t.GCPause.Max))
-		p("Goroutines\t[max]\t%.0f\n", t.Goroutines.Max)
+		// A non-Go target has no GC or goroutines to show, not zero of them.
+		if t.GCPause.Count > 0 || t.Goroutines.Max > 0 {
+			p("Target GC\t[pauses, p99, max]\t%d, %s, %s\n", t.GCPause.Count, round(t.GCPause.P99), round(t.GCPause.Max))
+			p("Goroutines\t[max]\t%.0f\n", t.Goroutines.Max)
+		}
 		if b := t.Baseline; b != nil {
 			p("Target idle\t[cpu, rss]\t%.1f%%, %s\n", b.CPUPercent, bytesIEC(b.RSSBytes))
 		}

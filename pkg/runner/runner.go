@@ -210,12 +210,20 @@ func PlanRecord(p Plan) runrecord.Plan {
 	for _, t := range p.Targets {
 		rp.Targets = append(rp.Targets, runrecord.PlanTarget{
 			Method:    t.Method,
-			URL:       t.URL,
+			URL:       redactURL(t.URL),
 			Header:    runrecord.Redact(t.Header),
 			BodyBytes: len(t.Body),
 		})
 	}
 	return rp
+}
+
+// redactURL masks a password in a target URL (user:pw@host).
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return raw
 }
 
 // RedactArgs hides the values of secret headers given on the command line,

@@ -341,6 +341,11 @@ func TestRedactArgsAndPlan(t *testing.T) {
 	if !strings.Contains(joined, "X-Trace: 1") {
 		t.Errorf("harmless header lost: %q", joined)
 	}
+	withPW, _ := attack.TargetsFromURLs([]string{"http://bob:hunter2@127.0.0.1/"}, "GET", nil, nil)
+	s0, _ := attack.ParseRate("1")
+	if got := PlanRecord(Plan{Targets: withPW, Schedule: s0, Options: attack.DefaultOptions()}).Targets[0].URL; strings.Contains(got, "hunter2") {
+		t.Errorf("password left in planned URL %q", got)
+	}
 	tgts, _ := attack.TargetsFromURLs([]string{"http://127.0.0.1/"}, "GET", http.Header{"Authorization": {"Bearer s3cret"}, "X-Ok": {"1"}}, nil)
 	s, _ := attack.ParseRate("1")
 	rp := PlanRecord(Plan{Targets: tgts, Schedule: s, Options: attack.DefaultOptions()})
