@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/report"
@@ -90,24 +87,13 @@ func executeAttack(plan runner.Plan, stdout, stderr io.Writer) (*runrecord.Run, 
 	fmt.Fprintf(stderr, "attacking %d target(s) at %s; record in %s\n",
 		len(plan.Targets), describe(plan, du), plan.Out)
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		select {
-		case <-sigs:
-		case <-ctx.Done():
-			return
-		}
+	defer onInterrupt(func() {
 		prog.say("stopping: waiting up to %s for requests in flight (Ctrl-C again to abort them)\n", plan.Options.Timeout)
 		stop()
-		select {
-		case <-sigs:
-			prog.say("aborting requests in flight\n")
-			close(abort)
-		case <-ctx.Done():
-		}
-	}()
+	}, func() {
+		prog.say("aborting requests in flight\n")
+		close(abort)
+	})()
 
 	run, err := runner.Execute(ctx, plan)
 	prog.done()

@@ -6,11 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/capacity"
@@ -130,23 +127,10 @@ func executeCapacity(cfg capacity.Config, stdout, stderr io.Writer) error {
 			s.Dir, s.Phase, s.Rate, short(s.P50), short(s.P99), s.Success*100, verdict)
 	}
 
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	go func() {
-		select {
-		case <-sigs:
-		case <-ctx.Done():
-			return
-		}
+	defer onInterrupt(func() {
 		fmt.Fprintf(stderr, "stopping: ending the step in progress (it will not count) and keeping every step measured so far (Ctrl-C again to abort requests in flight)\n")
 		stop()
-		select {
-		case <-sigs:
-			close(abort)
-		case <-ctx.Done():
-		}
-	}()
+	}, func() { close(abort) })()
 
 	run, err := capacity.Search(ctx, cfg)
 	var pe *runner.PlanError

@@ -1,7 +1,6 @@
 package runrecord
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -166,45 +165,12 @@ func Read(dir string) (*Run, error) {
 
 // WriteIntervals stores intervals.jsonl atomically.
 func WriteIntervals(dir string, rows []Interval) error {
-	f, err := CreateAtomic(filepath.Join(dir, IntervalsFile))
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
-	for i := range rows {
-		if err := enc.Encode(&rows[i]); err != nil {
-			f.Discard()
-			return fmt.Errorf("write intervals: %w", err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		f.Discard()
-		return fmt.Errorf("write intervals: %w", err)
-	}
-	return f.Commit()
+	return writeJSONL(filepath.Join(dir, IntervalsFile), rows)
 }
 
 // ReadIntervals loads intervals.jsonl (missing file: no rows).
 func ReadIntervals(dir string) ([]Interval, error) {
-	f, err := os.Open(filepath.Join(dir, IntervalsFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read intervals: %w", err)
-	}
-	defer f.Close()
-	var rows []Interval
-	sc := bufio.NewScanner(f)
-	for n := 1; sc.Scan(); n++ {
-		var r Interval
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", f.Name(), n, err)
-		}
-		rows = append(rows, r)
-	}
-	return rows, sc.Err()
+	return readJSONL[Interval](filepath.Join(dir, IntervalsFile))
 }
 
 // CheckWritable makes dir (and parents) and proves a file can be created in

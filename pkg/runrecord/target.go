@@ -1,12 +1,6 @@
 package runrecord
 
 import (
-	"bufio"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 )
 
@@ -45,44 +39,10 @@ type TargetSample struct {
 
 // WriteTargetSamples stores target.jsonl atomically.
 func WriteTargetSamples(dir string, rows []TargetSample) error {
-	f, err := CreateAtomic(filepath.Join(dir, TargetFile))
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
-	for i := range rows {
-		if err := enc.Encode(&rows[i]); err != nil {
-			f.Discard()
-			return fmt.Errorf("write target timeline: %w", err)
-		}
-	}
-	if err := w.Flush(); err != nil {
-		f.Discard()
-		return fmt.Errorf("write target timeline: %w", err)
-	}
-	return f.Commit()
+	return writeJSONL(filepath.Join(dir, TargetFile), rows)
 }
 
 // ReadTargetSamples loads target.jsonl (missing file: no rows).
 func ReadTargetSamples(dir string) ([]TargetSample, error) {
-	f, err := os.Open(filepath.Join(dir, TargetFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read target timeline: %w", err)
-	}
-	defer f.Close()
-	var rows []TargetSample
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 16<<20)
-	for n := 1; sc.Scan(); n++ {
-		var r TargetSample
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", f.Name(), n, err)
-		}
-		rows = append(rows, r)
-	}
-	return rows, sc.Err()
+	return readJSONL[TargetSample](filepath.Join(dir, TargetFile))
 }
