@@ -59,6 +59,8 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 		Interval: f.interval,
 		Out:      out,
 		Args:     append([]string{"attack"}, args...),
+
+		SelfProfile: f.gen.selfProfile,
 	}, nil
 }
 

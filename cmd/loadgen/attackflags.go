@@ -28,6 +28,7 @@ type attackFlags struct {
 	interval time.Duration
 	opts     attack.Options
 	maxWork  uint64
+	gen      genFlags
 }
 
 func (f *attackFlags) register(fs *flag.FlagSet) {
@@ -56,6 +57,7 @@ func (f *attackFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.opts.Insecure, "insecure", false, "ignore invalid server TLS certificates")
 	fs.IntVar(&f.opts.Redirects, "redirects", d.Redirects, "number of redirects to follow (-1 = do not follow, report them as responses)")
 	fs.Int64Var(&f.opts.MaxBody, "max-body", d.MaxBody, "bytes of each response body to read into memory (-1 = all); the rest is read and discarded")
+	f.gen.register(fs, &f.opts)
 }
 
 // schedule builds the rate shape from -rate, -stages or -sine.

@@ -29,8 +29,13 @@ type Options struct {
 	MaxBody        int64 // bytes of each response body to keep; -1: all
 
 	// Transport replaces the HTTP transport (connection limits, HTTP/2 and
-	// TLS options are then the transport's business).
+	// TLS options are then the transport's business). It implies ClientNet.
 	Transport http.RoundTripper
+
+	// Client is ClientAuto (also ""), ClientNet or ClientFast.
+	Client string
+	// Pacing is PacingCoarse (also "") or PacingPrecise.
+	Pacing string
 }
 
 // DefaultOptions are vegeta's defaults, except that response bodies are
@@ -81,18 +86,22 @@ type Outcome struct {
 
 // Attacker runs one attack; it is not reusable.
 type Attacker struct {
-	targeter vegeta.Targeter
-	sched    Schedule
-	opts     Options
-	tracker  *connTracker
-	vat      *vegeta.Attacker
+	targets []vegeta.Target
+	sched   Schedule
+	opts    Options
+	tracker *connTracker
+	client  string
+	sender  sender
+
+	stopOnce sync.Once
+	stopch   chan struct{}
 
 	mu        sync.Mutex
 	stoppedAt time.Time
 	aborted   bool
 }
 
-// New prepares an attack of targets (round-robin) at schedule s.
+// New prepares an attack of targets (round-robin by slot) at schedule s.
 func New(targets []vegeta.Target, s Schedule, o Options) (*Attacker, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("no targets")
@@ -106,25 +115,40 @@ func New(targets []vegeta.Target, s Schedule, o Options) (*Attacker, error) {
 	if o.Timeout <= 0 {
 		return nil, fmt.Errorf("timeout must be positive, got %s", o.Timeout)
 	}
-	t := newConnTracker()
-	workers := o.Workers
-	if workers == 0 {
-		workers = 1
+	if o.MaxWorkers == 0 {
+		o.MaxWorkers = vegeta.DefaultMaxWorkers
 	}
-	vat := vegeta.NewAttacker(
-		vegeta.Client(newClient(o, t)),
-		vegeta.Workers(workers),
-		vegeta.MaxWorkers(o.MaxWorkers),
-		vegeta.MaxBody(o.MaxBody),
-	)
-	return &Attacker{
-		targeter: vegeta.NewStaticTargeter(targets...),
-		sched:    s,
-		opts:     o,
-		tracker:  t,
-		vat:      vat,
-	}, nil
+	if o.Workers == 0 {
+		o.Workers = 1
+	}
+	o.Workers = min(o.Workers, o.MaxWorkers)
+	if o.Pacing != "" && o.Pacing != PacingCoarse && o.Pacing != PacingPrecise {
+		return nil, fmt.Errorf("unknown pacing %q: want coarse or precise", o.Pacing)
+	}
+	kind, err := resolveClient(o, targets)
+	if err != nil {
+		return nil, err
+	}
+	targets = append([]vegeta.Target(nil), targets...)
+	t := newConnTracker()
+	a := &Attacker{
+		targets: targets,
+		sched:   s,
+		opts:    o,
+		tracker: t,
+		client:  kind,
+		stopch:  make(chan struct{}),
+	}
+	if kind == ClientFast {
+		a.sender = newFastSender(o, targets, t)
+	} else {
+		a.sender = &netSender{client: newClient(o, t), targets: targets, name: o.Name, maxBody: o.MaxBody}
+	}
+	return a, nil
 }
+
+// Client is the HTTP client that sends: ClientNet or ClientFast.
+func (a *Attacker) Client() string { return a.client }
 
 // Duration is how long the attack sends: -duration, or the schedule's end,
 // whichever is earlier (0: until stopped).
@@ -143,7 +167,7 @@ func (a *Attacker) Stop() {
 		a.stoppedAt = time.Now()
 	}
 	a.mu.Unlock()
-	a.vat.Stop()
+	a.stopOnce.Do(func() { close(a.stopch) })
 }
 
 // Abort stops sending and fails the requests in flight at once.
@@ -155,24 +179,10 @@ func (a *Attacker) Abort() {
 	a.tracker.abort()
 }
 
-// startPacer learns vegeta's private start time from the first Pace call,
-// which vegeta makes with elapsed = time.Since(start).
-type startPacer struct {
-	Schedule
-	began time.Time
-}
-
-func (p *startPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	if p.began.IsZero() {
-		p.began = time.Now().Add(-elapsed)
-	}
-	return p.Schedule.Pace(elapsed, hits)
-}
-
 // Run attacks until the duration or schedule ends, Stop or Abort is called,
 // or ctx is done (which stops gracefully). record is called for every hit,
-// from a single goroutine, in completion order. It returns when every
-// response has arrived.
+// never concurrently, in completion order; the *Result is only valid during
+// the call. It returns when every response has arrived.
 func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	done := make(chan struct{})
 	defer close(done)
@@ -184,46 +194,20 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 		}
 	}()
 
-	p := &startPacer{Schedule: a.sched}
 	du := a.Duration()
-	var (
-		out Outcome
-		r   Result
-	)
-	open := a.sched.Open()
-	for vr := range a.vat.Attack(a.targeter, p, du, a.opts.Name) {
-		// The first result comes after the first Pace call (through vegeta's
-		// channels), so p.began is set and visible here.
-		out.Sent++
-		r = Result{
-			Seq:      vr.Seq,
-			Sent:     vr.Timestamp,
-			Service:  vr.Latency,
-			End:      vr.Timestamp.Add(vr.Latency),
-			Code:     vr.Code,
-			Error:    vr.Error,
-			BytesIn:  vr.BytesIn,
-			BytesOut: vr.BytesOut,
-		}
-		r.Intended = r.Sent
-		if open {
-			if due, ok := a.sched.Due(vr.Seq); ok {
-				if in := p.began.Add(due); in.Before(r.Sent) {
-					r.Intended = in
-				}
-			}
-		}
-		r.Lag = r.Sent.Sub(r.Intended)
-		r.Latency = r.End.Sub(r.Intended)
-		if r.End.After(out.Ended) {
-			out.Ended = r.End
-		}
-		record(&r)
+	r := &run{a: a, began: time.Now(), record: record, open: a.sched.Open()}
+	if a.opts.Pacing == PacingPrecise {
+		r.lookahead = lookahead
 	}
+	ticks := make(chan uint64)
+	paced := make(chan struct{})
+	go func() { r.pace(ticks, du); close(paced) }()
+	<-paced
+	close(ticks)
+	r.workers.Wait()
 
-	out.Began = p.began
-	if out.Began.IsZero() { // stopped before the first slot
-		out.Began = time.Now()
+	out := Outcome{Began: r.began, Ended: r.ended, Sent: r.sent.Load()}
+	if out.Ended.IsZero() { // stopped before the first slot
 		out.Ended = out.Began
 	}
 	a.mu.Lock()
@@ -238,7 +222,7 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	if out.Sending == 0 { // no duration, no stop: sending ran to the last response
 		out.Sending = out.Ended.Sub(out.Began)
 	}
-	if open {
+	if r.open {
 		out.Due = a.sched.Hits(out.Sending)
 		if out.Due == math.MaxUint64 || out.Due < out.Sent {
 			out.Due = out.Sent

@@ -43,6 +43,8 @@ type Plan struct {
 	Progress func(report.IntervalStats)
 	// Abort, when closed, fails requests in flight (a second Ctrl-C).
 	Abort <-chan struct{}
+	// SelfProfile saves loadgen's own CPU profile in the run record.
+	SelfProfile bool
 }
 
 // Validate checks a plan before anything is sent.
@@ -109,8 +111,16 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		}
 	}()
 
+	self, err := startSelfMeter(p.SelfProfile)
+	if err != nil {
+		return nil, err
+	}
 	out := a.Run(ctx, rec.Record)
 	sum, recErr := rec.Close(out)
+	sum.Generator = self.stop(a.Client(), sum)
+	if err := self.saveProfile(p.Out); err != nil && recErr == nil {
+		recErr = err
+	}
 	run := &runrecord.Run{
 		Kind:        "attack",
 		Name:        p.Name,
@@ -125,6 +135,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		Interval:    int64(p.Interval),
 		Summary:     sum,
 	}
+	run.Plan.Client = a.Client()
 	if out.Ended.Before(out.Began) {
 		run.End = run.Start
 	}

@@ -91,6 +91,7 @@ type Plan struct {
 	MaxBody        int64         `json:"max_body"`
 	Args           []string      `json:"args,omitempty"`
 	Collect        any           `json:"collect,omitempty"`
+	Client         string        `json:"client,omitempty"` // HTTP client that sent: net or fast
 }
 
 // PlanTarget is one target as planned.

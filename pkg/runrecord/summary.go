@@ -21,6 +21,7 @@ type Summary struct {
 	BytesOut       uint64            `json:"bytes_out"` // on the wire, headers included
 	Target         *TargetSummary    `json:"target,omitempty"`
 	SLO            *SLOResult        `json:"slo,omitempty"`
+	Generator      *Generator        `json:"generator,omitempty"`
 }
 
 // Latency is a latency distribution's summary.
