@@ -20,6 +20,10 @@ import (
 // holds slot n waits until the clock has passed began+Due(n) before it
 // stamps Sent and sends, so hit n is never sent before slot n is due, and
 // Sent-Intended is the true dispatch lag.
+// endGrace is how long after the duration slots still due within it may
+// leave; later, the rest count as missed.
+const endGrace = 10 * time.Millisecond
+
 type run struct {
 	a      *Attacker
 	began  time.Time
@@ -49,7 +53,10 @@ func (r *run) pace(ticks chan uint64, du time.Duration) {
 		r.spawn(ticks)
 	}
 	for n := uint64(0); ; n++ {
-		if du > 0 && time.Since(r.began) > du {
+		// vegeta stops once the duration has elapsed; the grace keeps a
+		// last slot due exactly at the end from being missed because a
+		// timer fired a little late.
+		if du > 0 && time.Since(r.began) > du+endGrace {
 			return
 		}
 		if r.open {
