@@ -46,7 +46,7 @@ func main() {
 func run() error {
 	var c config
 	rates := flag.String("rates", "5000", "comma-separated request rates for the table")
-	steps := flag.String("steps", "5000,10000,15000,20000,25000,30000,40000", "rates tried, in order, by -search")
+	steps := flag.String("steps", "2500,5000,7500,10000,12500,15000,17500,20000", "rates tried, in order, by -search")
 	tools := flag.String("tools", "loadgen,loadgen-precise,loadgen-net,vegeta,wrk", "tools in the table (loadgen, loadgen-precise, loadgen-net, vegeta, wrk)")
 	flag.IntVar(&c.rounds, "rounds", 3, "alternating rounds per rate (medians are reported)")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "length of each attack")

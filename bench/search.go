@@ -15,61 +15,69 @@ const (
 	maxLatP99    = 10 * time.Millisecond
 )
 
-func sustained(r result, rate int, d time.Duration) (bool, string) {
+// sustained checks the full criterion; relaxed drops the dispatch-lag
+// bound (which coarse, timer-paced tools miss by design at any rate on an
+// idle box) and keeps the count and the intended-time p99.
+func sustained(r result, rate int, d time.Duration) (strict, relaxed bool, why string) {
 	want := float64(rate) * d.Seconds()
 	switch {
 	case float64(r.requests) < (1-maxShortfall)*want:
-		return false, fmt.Sprintf("sent %d of %.0f", r.requests, want)
-	case r.lagP99 >= maxLagP99:
-		return false, "lag p99 " + dur(r.lagP99)
+		return false, false, fmt.Sprintf("sent %d of %.0f", r.requests, want)
 	case r.latP99 >= maxLatP99:
-		return false, "p99 " + dur(r.latP99)
+		return false, false, "p99 " + dur(r.latP99)
+	case r.lagP99 >= maxLagP99:
+		return false, true, "lag p99 " + dur(r.lagP99)
 	}
-	return true, "ok"
+	return true, true, "ok"
 }
 
 // search walks up c.steps for each open-loop tool, alternating tools at
-// each step, until a tool fails a step; each step gets c.attempts tries.
+// each step, until a tool fails even the relaxed criterion; each step gets
+// up to c.attempts tries.
 func search(c config, url string) error {
 	tools := []string{"loadgen", "loadgen-precise", "vegeta"}
-	best := map[string]int{}
+	strict, relaxed := map[string]int{}, map[string]int{}
 	done := map[string]bool{}
-	fmt.Printf("== sustainable rate (%s attacks: requests within 1%%, lag p99 < 1ms, p99 < 10ms; best of %d attempts per step)\n", c.duration, c.attempts)
+	fmt.Printf("== sustainable rate (%s attacks; strict: requests within 1%%, lag p99 < 1ms, p99 < 10ms; relaxed: without the lag bound; best of %d attempts per step)\n", c.duration, c.attempts)
 	for _, rate := range c.steps {
 		for _, tool := range tools {
 			if done[tool] {
 				continue
 			}
-			pass := false
-			var why string
-			for a := 0; a < c.attempts && !pass; a++ {
+			var okStrict, okRelaxed bool
+			for a := 0; a < c.attempts && !okStrict; a++ {
 				fmt.Fprintf(os.Stderr, "search %s at %d (attempt %d)\n", tool, rate, a+1)
 				r, err := runTool(c, tool, url, rate, c.duration)
 				if err != nil {
 					return err
 				}
-				pass, why = sustained(r, rate, c.duration)
+				s, rl, why := sustained(r, rate, c.duration)
+				okStrict, okRelaxed = okStrict || s, okRelaxed || rl
 				fmt.Printf("  %-16s %6d/s  sent %7d  lag p99 %9s  p99 %9s  CPU/req %8s  %s\n", tool, rate, r.requests, dur(r.lagP99), dur(r.latP99), dur(r.cpuPerReq()), why)
 				time.Sleep(time.Second)
 			}
-			if pass {
-				best[tool] = rate
+			if okStrict {
+				strict[tool] = rate
+			}
+			if okRelaxed {
+				relaxed[tool] = rate
 			} else {
 				done[tool] = true
 			}
 		}
 	}
 	fmt.Println()
-	for _, tool := range tools {
+	show := func(best map[string]int, tool string) string {
 		if best[tool] == 0 {
-			fmt.Printf("  %-16s sustains none of the steps\n", tool)
-			continue
+			return "none"
 		}
-		ratio := ""
 		if v := best["vegeta"]; v > 0 {
-			ratio = fmt.Sprintf("  (%.1fx vegeta)", float64(best[tool])/float64(v))
+			return fmt.Sprintf("%d/s (%.1fx vegeta)", best[tool], float64(best[tool])/float64(v))
 		}
-		fmt.Printf("  %-16s sustains %d/s%s\n", tool, best[tool], ratio)
+		return fmt.Sprintf("%d/s", best[tool])
+	}
+	for _, tool := range tools {
+		fmt.Printf("  %-16s strict %-24s relaxed %s\n", tool, show(strict, tool), show(relaxed, tool))
 	}
 	return nil
 }
