@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -111,10 +112,10 @@ func runLoadgen(c config, tool, url string, rate int, d time.Duration, extra ...
 	}, nil
 }
 
-// runVegeta runs `vegeta attack | vegeta report` as a real pipeline (CPU
-// of both processes), keeping a copy of the results (written by attack
-// with -output, which costs what the pipe would) for dispatch lag and
-// intended-time latency, computed afterwards from Seq and Timestamp.
+// runVegeta runs `vegeta attack | vegeta report` as a real pipeline, as
+// vegeta documents it, and counts the CPU of both processes. The harness
+// tees the pipe into a file (its own CPU is not counted) for dispatch lag
+// and intended-time latency, computed afterwards from Seq and Timestamp.
 func runVegeta(c config, url string, rate int, d time.Duration) (result, error) {
 	bin, err := lookTool(c.bin, "vegeta")
 	if err != nil {
@@ -126,16 +127,35 @@ func runVegeta(c config, url string, rate int, d time.Duration) (result, error) 
 	}
 	defer os.RemoveAll(tmp)
 	resFile := filepath.Join(tmp, "results.bin")
-	atk := exec.Command(bin, "attack", "-rate", strconv.Itoa(rate), "-duration", d.String(), "-output", resFile)
+	f, err := os.Create(resFile)
+	if err != nil {
+		return result{}, fmt.Errorf("scratch: %w", err)
+	}
+	defer f.Close()
+	rep := exec.Command(bin, "report")
+	rep.Stdout, rep.Stderr = io.Discard, os.Stderr
+	repIn, err := rep.StdinPipe()
+	if err != nil {
+		return result{}, fmt.Errorf("vegeta report: %w", err)
+	}
+	if err := rep.Start(); err != nil {
+		return result{}, fmt.Errorf("vegeta report: %w", err)
+	}
+	atk := exec.Command(bin, "attack", "-rate", strconv.Itoa(rate), "-duration", d.String())
 	atk.Stdin = strings.NewReader("GET " + url + "\n")
+	atk.Stdout = io.MultiWriter(f, repIn) // exec copies the pipe here: the tee
 	atk.Stderr = os.Stderr
-	acpu, arss, err := usage(atk)
+	atkErr := atk.Run()
+	repIn.Close()
+	repErr := rep.Wait()
+	if atkErr != nil || repErr != nil {
+		return result{}, fmt.Errorf("vegeta attack | vegeta report: %w", errors.Join(atkErr, repErr))
+	}
+	acpu, arss, err := cpuRSS(atk.ProcessState)
 	if err != nil {
 		return result{}, err
 	}
-	rep := exec.Command(bin, "report", resFile)
-	rep.Stdout = io.Discard
-	rcpu, _, err := usage(rep)
+	rcpu, _, err := cpuRSS(rep.ProcessState)
 	if err != nil {
 		return result{}, err
 	}
