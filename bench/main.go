@@ -83,7 +83,8 @@ func run() error {
 	defer ng.stop()
 	url := fmt.Sprintf("http://127.0.0.1:%d/", c.port)
 	fmt.Printf("machine: %s\n", machine())
-	fmt.Printf("target: nginx 1 worker `return 200` at %s; %s per attack, %d rounds, medians\n\n", url, c.duration, c.rounds)
+	fmt.Printf("target: nginx 1 worker `return 200` at %s; %s per attack, %d rounds, medians\n", url, c.duration, c.rounds)
+	fmt.Printf("omitted: wrk2 (not packaged in Debian), k6 (large install; run it by hand if wanted)\n\n")
 
 	for _, rate := range c.rates {
 		rows, err := table(c, url, rate)
