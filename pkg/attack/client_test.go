@@ -125,3 +125,35 @@ func TestResolveClient(t *testing.T) {
 		}
 	}
 }
+
+// TestClientsSendTargetHeaders: headers, the Host override and the body of
+// a vegeta Target reach the server the same way through both clients.
+func TestClientsSendTargetHeaders(t *testing.T) {
+	url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
+		b := make([]byte, 16)
+		n, _ := r.Body.Read(b)
+		if r.Host != "example.test" || r.Header.Get("X-Token") != "abc" || string(b[:n]) != "hi" || r.Method != "POST" {
+			http.Error(w, r.Host+" "+r.Header.Get("X-Token")+" "+string(b[:n]), http.StatusBadRequest)
+		}
+	})
+	hdr := http.Header{"X-Token": {"abc"}, "Host": {"example.test"}}
+	for _, c := range []string{ClientNet, ClientFast} {
+		t.Run(c, func(t *testing.T) {
+			tg, err := TargetsFromURLs([]string{url}, "POST", hdr, []byte("hi"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o := DefaultOptions()
+			o.Client, o.Duration = c, 10*time.Millisecond
+			a, err := New(tg, Constant{Freq: 1, Per: 10 * time.Millisecond}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got Result
+			a.Run(context.Background(), func(r *Result) { got = *r })
+			if got.Code != 200 || got.BytesOut != 2 {
+				t.Fatalf("code %d error %q bytes out %d", got.Code, got.Error, got.BytesOut)
+			}
+		})
+	}
+}
