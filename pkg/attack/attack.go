@@ -82,6 +82,11 @@ type Outcome struct {
 	// Bytes received and sent on the wire by the attack's connections,
 	// headers included (0 with a custom Options.Transport).
 	WireIn, WireOut uint64
+	// Workers is how many workers were started (they grow when every
+	// worker is busy at a slot's time); Conns the most connections open
+	// at once (0 with a custom Options.Transport). Each costs memory.
+	Workers uint64
+	Conns   int
 }
 
 // Attacker runs one attack; it is not reusable.
@@ -232,5 +237,6 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	}
 	out.Missed = out.Due - out.Sent
 	out.WireIn, out.WireOut = a.tracker.in.Load(), a.tracker.out.Load()
+	out.Workers, out.Conns = r.peakWorkers, a.tracker.peakConns()
 	return out
 }

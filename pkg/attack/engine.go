@@ -36,6 +36,8 @@ type run struct {
 	workers sync.WaitGroup
 	sent    atomic.Uint64 // hits actually sent
 
+	peakWorkers uint64 // workers started, set when pacing ends
+
 	recMu sync.Mutex // serialises record calls
 	ended time.Time  // latest response end, under recMu
 }
@@ -49,6 +51,7 @@ func (r *run) pace(ticks chan uint64, du time.Duration) {
 	a := r.a
 	w := newWaiter(a.stopch)
 	workers := a.opts.Workers
+	defer func() { r.peakWorkers = workers }()
 	for i := uint64(0); i < workers; i++ {
 		r.spawn(ticks)
 	}

@@ -14,6 +14,7 @@ func generatorLine(p func(string, ...any), g *runrecord.Generator) {
 	}
 	p("Generator\t[cpu, cpu/request, peak rss, client]\t%.1f%% of %d cores, %s, %s, %s\n",
 		g.CPUPercent, g.Cores, round(g.CPUPerRequest), bytesIEC(float64(g.MaxRSSBytes)), g.Client)
+	p("Generator\t[workers, peak connections]\t%d, %d\n", g.Workers, g.Connections)
 }
 
 // generatorWarnings say plainly when loadgen, not the target, was the

@@ -47,7 +47,7 @@ func startSelfMeter(profile bool) (*selfMeter, error) {
 }
 
 // stop ends the window and returns the generator's figures for sum.
-func (m *selfMeter) stop(client, pacing string, sum runrecord.Summary) *runrecord.Generator {
+func (m *selfMeter) stop(client, pacing string, out attack.Outcome, sum runrecord.Summary) *runrecord.Generator {
 	cpu, rss := selfUsage()
 	wall := time.Since(m.began)
 	if m.profile != nil {
@@ -58,6 +58,8 @@ func (m *selfMeter) stop(client, pacing string, sum runrecord.Summary) *runrecor
 		CPUSeconds:  (cpu - m.cpu0).Seconds(),
 		Cores:       runtime.GOMAXPROCS(0),
 		MaxRSSBytes: rss,
+		Workers:     out.Workers,
+		Connections: out.Conns,
 	}
 	if wall > 0 {
 		g.CPUPercent = 100 * g.CPUSeconds / wall.Seconds()

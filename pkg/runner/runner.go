@@ -117,7 +117,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	}
 	out := a.Run(ctx, rec.Record)
 	sum, recErr := rec.Close(out)
-	sum.Generator = self.stop(a.Client(), p.Options.Pacing, sum)
+	sum.Generator = self.stop(a.Client(), p.Options.Pacing, out, sum)
 	if err := self.saveProfile(p.Out); err != nil && recErr == nil {
 		recErr = err
 	}

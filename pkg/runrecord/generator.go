@@ -12,6 +12,8 @@ type Generator struct {
 	Cores         int           `json:"cores"`           // GOMAXPROCS: cores loadgen may use
 	CPUPerRequest time.Duration `json:"cpu_per_request"` // ns of CPU per request sent
 	MaxRSSBytes   uint64        `json:"max_rss_bytes"`   // peak resident memory of the process
+	Workers       uint64        `json:"workers"`         // workers started (grown when all were busy)
+	Connections   int           `json:"connections"`     // most connections open at once
 	Bottleneck    bool          `json:"bottleneck"`      // the generator, not only the target, limited the run
 	Warnings      []string      `json:"warnings,omitempty"`
 }
