@@ -51,7 +51,14 @@ func newFastSender(o Options, targets []vegeta.Target, t *connTracker) *fastSend
 		MaxConnsPerHost:        maxConns,
 		MaxConnWaitTimeout:     o.Timeout, // wait for a free connection like net/http, not fail
 		DisablePathNormalizing: true,      // send the path as given, as net/http does
-		MaxIdleConnDuration:    90 * time.Second,
+		// net/http notices at once when a server closes an idle
+		// keep-alive connection (its read loop sees EOF); fasthttp only
+		// finds out when it reuses one, and a request fails. Closing idle
+		// connections before common server idle timeouts (Node's is 5 s)
+		// avoids that race, and LIFO reuse keeps the connections in use
+		// few, so the ones opened during a stall go idle and are closed.
+		MaxIdleConnDuration: 4 * time.Second,
+		ConnPoolStrategy:    fasthttp.LIFO,
 	}
 	s := &fastSender{
 		client:   c,
