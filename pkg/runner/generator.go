@@ -32,18 +32,19 @@ type selfMeter struct {
 	cpu0    time.Duration
 	began   time.Time
 	profile *bytes.Buffer
+	profErr error // the profile could not start; the attack runs anyway
 }
 
-func startSelfMeter(profile bool) (*selfMeter, error) {
+func startSelfMeter(profile bool) *selfMeter {
 	m := &selfMeter{began: time.Now()}
 	if profile {
 		m.profile = new(bytes.Buffer)
 		if err := pprof.StartCPUProfile(m.profile); err != nil {
-			return nil, fmt.Errorf("self profile: %w", err)
+			m.profile, m.profErr = nil, fmt.Errorf("self profile: %w", err)
 		}
 	}
 	m.cpu0, _ = selfUsage()
-	return m, nil
+	return m
 }
 
 // stop ends the window and returns the generator's figures for sum.
@@ -87,7 +88,7 @@ func (m *selfMeter) stop(client, pacing string, out attack.Outcome, sum runrecor
 // saveProfile writes the self profile into the run record.
 func (m *selfMeter) saveProfile(dir string) error {
 	if m.profile == nil {
-		return nil
+		return m.profErr
 	}
 	pd := filepath.Join(dir, runrecord.ProfilesDir)
 	if err := os.MkdirAll(pd, 0o755); err != nil {

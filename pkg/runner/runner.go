@@ -111,10 +111,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		}
 	}()
 
-	self, err := startSelfMeter(p.SelfProfile)
-	if err != nil {
-		return nil, err
-	}
+	self := startSelfMeter(p.SelfProfile)
 	out := a.Run(ctx, rec.Record)
 	sum, recErr := rec.Close(out)
 	sum.Generator = self.stop(a.Client(), p.Options.Pacing, out, sum)
