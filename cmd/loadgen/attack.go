@@ -65,6 +65,8 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 		Args:     append([]string{"attack"}, args...),
 		Collect:  col,
 		SLO:      f.slo.set,
+
+		SelfProfile: f.gen.selfProfile,
 	}, nil
 }
 

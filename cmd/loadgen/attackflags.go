@@ -30,6 +30,7 @@ type attackFlags struct {
 	maxWork  uint64
 	collect  collectFlags
 	slo      sloValue
+	gen      genFlags
 }
 
 func (f *attackFlags) register(fs *flag.FlagSet) {
@@ -60,6 +61,7 @@ func (f *attackFlags) register(fs *flag.FlagSet) {
 	fs.Int64Var(&f.opts.MaxBody, "max-body", d.MaxBody, "bytes of each response body to read into memory (-1 = all); the rest is read and discarded")
 	f.collect.register(fs)
 	fs.Var(&f.slo, "slo", sloHelp)
+	f.gen.register(fs, &f.opts)
 }
 
 // schedule builds the rate shape from -rate, -stages or -sine.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+	"github.com/valyala/fasthttp"
 )
 
 // Options are vegeta's attack options, with vegeta's names and meanings.
@@ -29,13 +30,17 @@ type Options struct {
 	MaxBody        int64 // bytes of each response body to keep; -1: all
 
 	// Transport replaces the HTTP transport (connection limits, HTTP/2 and
-	// TLS options are then the transport's business).
+	// TLS options are then the transport's business). It implies ClientNet.
 	Transport http.RoundTripper
 
 	// Pool, if set, keeps the client and its warm connections for the next
 	// attack (see NewPool). Abort closes every connection of the pool and
 	// leaves it unusable.
 	Pool *Pool
+	// Client is ClientAuto (also ""), ClientNet or ClientFast.
+	Client string
+	// Pacing is PacingCoarse (also "") or PacingPrecise.
+	Pacing string
 }
 
 // DefaultOptions are vegeta's defaults, except that response bodies are
@@ -82,22 +87,31 @@ type Outcome struct {
 	// Bytes received and sent on the wire by the attack's connections,
 	// headers included (0 with a custom Options.Transport).
 	WireIn, WireOut uint64
+	// Workers is how many workers were started (they grow when every
+	// worker is busy at a slot's time); Conns the most connections open
+	// at once (0 with a custom Options.Transport). Each costs memory.
+	Workers uint64
+	Conns   int
 }
 
 // Attacker runs one attack; it is not reusable.
 type Attacker struct {
-	targeter vegeta.Targeter
-	sched    Schedule
-	opts     Options
-	tracker  *connTracker
-	vat      *vegeta.Attacker
+	targets []vegeta.Target
+	sched   Schedule
+	opts    Options
+	tracker *connTracker
+	client  string
+	sender  sender
+
+	stopOnce sync.Once
+	stopch   chan struct{}
 
 	mu        sync.Mutex
 	stoppedAt time.Time
 	aborted   bool
 }
 
-// New prepares an attack of targets (round-robin) at schedule s.
+// New prepares an attack of targets (round-robin by slot) at schedule s.
 func New(targets []vegeta.Target, s Schedule, o Options) (*Attacker, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("no targets")
@@ -111,32 +125,51 @@ func New(targets []vegeta.Target, s Schedule, o Options) (*Attacker, error) {
 	if o.Timeout <= 0 {
 		return nil, fmt.Errorf("timeout must be positive, got %s", o.Timeout)
 	}
+	if o.MaxWorkers == 0 {
+		o.MaxWorkers = vegeta.DefaultMaxWorkers
+	}
+	if o.Workers == 0 {
+		o.Workers = 1
+	}
+	o.Workers = min(o.Workers, o.MaxWorkers)
+	if o.Pacing != "" && o.Pacing != PacingCoarse && o.Pacing != PacingPrecise {
+		return nil, fmt.Errorf("unknown pacing %q: want coarse or precise", o.Pacing)
+	}
+	kind, err := resolveClient(o, targets)
+	if err != nil {
+		return nil, err
+	}
+	targets = append([]vegeta.Target(nil), targets...)
 	t := newConnTracker()
 	if o.Pool != nil {
 		t = o.Pool.tracker
 	}
-	client := newClient(o, t)
-	if o.Pool != nil {
-		client = o.Pool.share("net", client).(*http.Client)
+	a := &Attacker{
+		targets: targets,
+		sched:   s,
+		opts:    o,
+		tracker: t,
+		client:  kind,
+		stopch:  make(chan struct{}),
 	}
-	workers := o.Workers
-	if workers == 0 {
-		workers = 1
+	if kind == ClientFast {
+		fs := newFastSender(o, targets, t)
+		if o.Pool != nil {
+			fs.client = o.Pool.share(ClientFast, fs.client).(*fasthttp.Client)
+		}
+		a.sender = fs
+	} else {
+		c := newClient(o, t)
+		if o.Pool != nil {
+			c = o.Pool.share(ClientNet, c).(*http.Client)
+		}
+		a.sender = &netSender{client: c, targets: targets, name: o.Name, maxBody: o.MaxBody}
 	}
-	vat := vegeta.NewAttacker(
-		vegeta.Client(client),
-		vegeta.Workers(workers),
-		vegeta.MaxWorkers(o.MaxWorkers),
-		vegeta.MaxBody(o.MaxBody),
-	)
-	return &Attacker{
-		targeter: vegeta.NewStaticTargeter(targets...),
-		sched:    s,
-		opts:     o,
-		tracker:  t,
-		vat:      vat,
-	}, nil
+	return a, nil
 }
+
+// Client is the HTTP client that sends: ClientNet or ClientFast.
+func (a *Attacker) Client() string { return a.client }
 
 // Duration is how long the attack sends: -duration, or the schedule's end,
 // whichever is earlier (0: until stopped).
@@ -155,7 +188,7 @@ func (a *Attacker) Stop() {
 		a.stoppedAt = time.Now()
 	}
 	a.mu.Unlock()
-	a.vat.Stop()
+	a.stopOnce.Do(func() { close(a.stopch) })
 }
 
 // Abort stops sending and fails the requests in flight at once.
@@ -167,24 +200,10 @@ func (a *Attacker) Abort() {
 	a.tracker.abort()
 }
 
-// startPacer learns vegeta's private start time from the first Pace call,
-// which vegeta makes with elapsed = time.Since(start).
-type startPacer struct {
-	Schedule
-	began time.Time
-}
-
-func (p *startPacer) Pace(elapsed time.Duration, hits uint64) (time.Duration, bool) {
-	if p.began.IsZero() {
-		p.began = time.Now().Add(-elapsed)
-	}
-	return p.Schedule.Pace(elapsed, hits)
-}
-
 // Run attacks until the duration or schedule ends, Stop or Abort is called,
 // or ctx is done (which stops gracefully). record is called for every hit,
-// from a single goroutine, in completion order. It returns when every
-// response has arrived.
+// never concurrently, in completion order; the *Result is only valid during
+// the call. It returns when every response has arrived.
 func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	done := make(chan struct{})
 	defer close(done)
@@ -198,46 +217,20 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 
 	// A shared Pool counts bytes for every attack that used it.
 	in0, out0 := a.tracker.in.Load(), a.tracker.out.Load()
-	p := &startPacer{Schedule: a.sched}
 	du := a.Duration()
-	var (
-		out Outcome
-		r   Result
-	)
-	open := a.sched.Open()
-	for vr := range a.vat.Attack(a.targeter, p, du, a.opts.Name) {
-		// The first result comes after the first Pace call (through vegeta's
-		// channels), so p.began is set and visible here.
-		out.Sent++
-		r = Result{
-			Seq:      vr.Seq,
-			Sent:     vr.Timestamp,
-			Service:  vr.Latency,
-			End:      vr.Timestamp.Add(vr.Latency),
-			Code:     vr.Code,
-			Error:    vr.Error,
-			BytesIn:  vr.BytesIn,
-			BytesOut: vr.BytesOut,
-		}
-		r.Intended = r.Sent
-		if open {
-			if due, ok := a.sched.Due(vr.Seq); ok {
-				if in := p.began.Add(due); in.Before(r.Sent) {
-					r.Intended = in
-				}
-			}
-		}
-		r.Lag = r.Sent.Sub(r.Intended)
-		r.Latency = r.End.Sub(r.Intended)
-		if r.End.After(out.Ended) {
-			out.Ended = r.End
-		}
-		record(&r)
+	r := &run{a: a, began: time.Now(), record: record, open: a.sched.Open()}
+	if a.opts.Pacing == PacingPrecise {
+		r.lookahead = lookahead
 	}
+	ticks := make(chan uint64)
+	paced := make(chan struct{})
+	go func() { r.pace(ticks, du); close(paced) }()
+	<-paced
+	close(ticks)
+	r.workers.Wait()
 
-	out.Began = p.began
-	if out.Began.IsZero() { // stopped before the first slot
-		out.Began = time.Now()
+	out := Outcome{Began: r.began, Ended: r.ended, Sent: r.sent.Load()}
+	if out.Ended.IsZero() { // stopped before the first slot
 		out.Ended = out.Began
 	}
 	a.mu.Lock()
@@ -252,7 +245,7 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	if out.Sending == 0 { // no duration, no stop: sending ran to the last response
 		out.Sending = out.Ended.Sub(out.Began)
 	}
-	if open {
+	if r.open {
 		out.Due = a.sched.Hits(out.Sending)
 		if out.Due == math.MaxUint64 || out.Due < out.Sent {
 			out.Due = out.Sent
@@ -262,5 +255,6 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	}
 	out.Missed = out.Due - out.Sent
 	out.WireIn, out.WireOut = a.tracker.in.Load()-in0, a.tracker.out.Load()-out0
+	out.Workers, out.Conns = r.peakWorkers, a.tracker.peakConns()
 	return out
 }

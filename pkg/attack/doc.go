@@ -1,16 +1,22 @@
-// Package attack drives HTTP load at an exact schedule on top of vegeta's
-// attacker (github.com/tsenart/vegeta/v12/lib) and reports, for every hit,
-// the time it was due as well as the time it was sent.
+// Package attack drives HTTP load at an exact schedule with vegeta's types
+// (github.com/tsenart/vegeta/v12/lib: Target, its round-robin, the Pacer
+// contract) and reports, for every hit, the time it was due as well as the
+// time it was sent.
 //
 // A Schedule (constant, piecewise-linear stages or sine) knows the intended
-// send time of hit n. Because vegeta numbers hits in send order under the same
-// lock that stamps their send time, hit n is never sent before slot n is due,
-// so latency measured from Schedule.Due(n) is free of coordinated omission.
+// send time of hit n. The attack loop (engine.go) hands slot n to a worker
+// that sends it no earlier than began+Due(n), so latency measured from
+// Schedule.Due(n) is free of coordinated omission. Pacing is coarse (the
+// runtime's timers, cheapest) or precise (a microsecond sleep per hit).
+// Requests go out through Go's net/http (TLS, HTTP/2, h2c, proxies) or,
+// for plain http:// targets, through fasthttp, which sends on the worker's
+// own goroutine and allocates nothing per hit (BENCHMARKS.md has the CPU
+// figures); Options.Client chooses, and auto picks fast when it can.
 //
 // Typical use:
 //
 //	tgts, _ := attack.TargetsFromURLs([]string{"http://127.0.0.1:8080/"}, "GET", nil, nil)
 //	sched, _ := attack.ParseRate("500/s")
-//	a, _ := attack.New(tgts, sched, attack.Options{Duration: 10 * time.Second})
-//	out, err := a.Run(ctx, func(r *attack.Result) { /* record r */ })
+//	a, _ := attack.New(tgts, sched, attack.Options{Duration: 10 * time.Second, Timeout: 30 * time.Second})
+//	out := a.Run(ctx, func(r *attack.Result) { /* record r */ })
 package attack

@@ -23,6 +23,7 @@ var errAborted = errors.New("attack aborted")
 type connTracker struct {
 	mu      sync.Mutex
 	conns   map[net.Conn]struct{}
+	peak    int // most connections open at once
 	aborted bool
 	dialer  net.Dialer
 	// bytes on the wire, all connections, headers included
@@ -49,7 +50,14 @@ func (t *connTracker) dial(ctx context.Context, network, addr string) (net.Conn,
 	}
 	tc := &trackedConn{Conn: c, t: t}
 	t.conns[tc] = struct{}{}
+	t.peak = max(t.peak, len(t.conns))
 	return tc, nil
+}
+
+func (t *connTracker) peakConns() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.peak
 }
 
 func (t *connTracker) abort() {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"time"
 
@@ -52,7 +51,7 @@ type Recorder struct {
 	curRow   runrecord.Interval
 	rows     []runrecord.Interval
 	c        counts
-	codes    map[uint16]uint64 // by number on the hot path; strings at Close
+	hot      hotCounts
 	file     *runrecord.AtomicFile
 	buf      *bufio.Writer
 	log      *hdr.HistogramLogWriter
@@ -92,7 +91,7 @@ func NewRecorder(dir string, cfg RecorderConfig) (*Recorder, error) {
 		total: newSeries(int64(cfg.Highest)),
 		cur:   newSeries(int64(cfg.Highest)),
 		c:     newCounts(),
-		codes: map[uint16]uint64{},
+		hot:   newHotCounts(),
 		file:  f,
 		buf:   buf,
 		log:   hdr.NewHistogramLogWriter(buf),
@@ -126,12 +125,12 @@ func (r *Recorder) Record(res *attack.Result) {
 	r.c.requests++
 	r.c.bytesIn += res.BytesIn
 	r.c.bytesOut += res.BytesOut
-	r.codes[res.Code]++
+	r.hot.codes[res.Code]++
 	if res.Error == "" {
 		r.c.success++
 	} else {
 		r.curRow.Errors++
-		r.c.errs.add(res.Error, 1)
+		r.hot.addError(&r.c, res.Error)
 	}
 	if res.End.After(r.c.lastEnd) {
 		r.c.lastEnd = res.End
@@ -229,9 +228,7 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 			r.err = err
 		}
 	}
-	for code, n := range r.codes {
-		r.c.codes[strconv.Itoa(int(code))] = n
-	}
+	r.hot.fold(&r.c)
 	sum := summarize(r.total, r.c, out.Began, out.Sending, out.Missed)
 	// Bodies are usually discarded unread by vegeta (-max-body 0), so the
 	// wire count is the honest one when there is one.

@@ -8,7 +8,7 @@ import (
 	"github.com/loadgen/loadgen/pkg/attack"
 )
 
-func sampleResult(end time.Time) attack.Result {
+func resultAt(end time.Time) attack.Result {
 	return attack.Result{
 		Intended: end.Add(-2 * time.Millisecond), Sent: end.Add(-time.Millisecond), End: end,
 		Latency: 2 * time.Millisecond, Service: time.Millisecond, Lag: time.Millisecond, Code: 200,
@@ -25,7 +25,7 @@ func TestRecorderMemoryFlat(t *testing.T) {
 	start := time.Unix(1_700_000_000, 0)
 	feed := func(from, to int) {
 		for i := from; i < to; i++ {
-			r := sampleResult(start.Add(time.Duration(i) * 100 * time.Microsecond))
+			r := resultAt(start.Add(time.Duration(i) * 100 * time.Microsecond))
 			rec.Record(&r)
 		}
 	}
@@ -61,9 +61,9 @@ func TestRecorderWritesQuietIntervals(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Unix(1_700_000_000, 0)
-	r := sampleResult(t0.Add(100 * time.Millisecond))
+	r := resultAt(t0.Add(100 * time.Millisecond))
 	rec.Record(&r)
-	r = sampleResult(t0.Add(3100 * time.Millisecond))
+	r = resultAt(t0.Add(3100 * time.Millisecond))
 	rec.Record(&r)
 	if _, err := rec.Close(attack.Outcome{Began: t0, Sending: 4 * time.Second}); err != nil {
 		t.Fatal(err)

@@ -44,6 +44,7 @@ func WriteText(w io.Writer, s runrecord.Summary) error {
 	p("Bytes Out\t[total, mean]\t%d, %.2f\n", s.BytesOut, mean(s.BytesOut, s.Requests))
 	p("Success\t[ratio]\t%.2f%%\n", s.SuccessRatio*100)
 	p("Status Codes\t[code:count]\t%s\n", codes(s.StatusCodes))
+	generatorLine(p, s.Generator)
 	if t := s.Target; t != nil {
 		p("Target CPU\t[mean, max]\t%.1f%%, %.1f%%\n", t.CPUPercent.Mean, t.CPUPercent.Max)
 		p("Target RSS\t[mean, max]\t%s, %s\n", bytesIEC(t.RSSBytes.Mean), bytesIEC(t.RSSBytes.Max))
@@ -68,6 +69,7 @@ func WriteText(w io.Writer, s runrecord.Summary) error {
 			"      requests waited before they were sent (dispatch lag p99 %s, missed %d); the generator or the target fell behind.\n",
 			round(s.Latency.P99), round(s.ServiceLatency.P99), round(s.DispatchLag.P99), s.Missed)
 	}
+	generatorWarnings(w, s.Generator)
 	if t := s.Target; t != nil {
 		for _, warn := range t.Warnings {
 			fmt.Fprintf(w, "Warning: %s\n", warn)

@@ -35,18 +35,3 @@ func TestWriteTextDivergenceNote(t *testing.T) {
 		t.Errorf("no divergence, but a note:\n%s", b.String())
 	}
 }
-
-// A bounded recorder: recording allocates nothing per result.
-func BenchmarkRecordResult(b *testing.B) {
-	rec, err := NewRecorder(b.TempDir(), RecorderConfig{Interval: time.Second, Highest: time.Hour})
-	if err != nil {
-		b.Fatal(err)
-	}
-	res := sampleResult(time.Now())
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		res.Latency = time.Duration(i%5000) * time.Microsecond
-		rec.Record(&res)
-	}
-}

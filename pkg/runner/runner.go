@@ -52,6 +52,8 @@ type Plan struct {
 	Progress func(report.IntervalStats)
 	// Abort, when closed, fails requests in flight (a second Ctrl-C).
 	Abort <-chan struct{}
+	// SelfProfile saves loadgen's own CPU profile in the run record.
+	SelfProfile bool
 }
 
 // Validate checks a plan before anything is sent.
@@ -129,15 +131,19 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		col.WaitBaseline(ctx)
 		col.Begin(a.Duration())
 	}
+	// The generator's own CPU is measured over the attack alone: the
+	// collector's final CPU window may keep going after it.
+	self := startSelfMeter(p.SelfProfile)
 	out := a.Run(ctx, rec.Record)
-	var colSum *runrecord.TargetSummary
-	var colErr error
-	if col != nil {
-		colSum, colErr = stopCollector(ctx, col, p)
-	}
 	sum, recErr := rec.Close(out)
+	sum.Generator = self.stop(a.Client(), p.Options.Pacing, out, sum)
+	if err := self.saveProfile(p.Out); err != nil && recErr == nil {
+		recErr = err
+	}
 	if col != nil {
-		sum.Target = colSum
+		var colErr error
+		sum.Target, colErr = stopCollector(ctx, col, p)
+		recErr = errors.Join(recErr, colErr)
 	}
 	run := &runrecord.Run{
 		Kind:        "attack",
@@ -153,6 +159,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		Interval:    int64(p.Interval),
 		Summary:     sum,
 	}
+	run.Plan.Client = a.Client()
 	if out.Ended.Before(out.Began) {
 		run.End = run.Start
 	}
@@ -162,7 +169,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	}
 	// report.html is written last, from the record as it now is on disk.
 	_, htmlErr := report.WriteRecordHTML(p.Out)
-	return run, errors.Join(recErr, colErr, htmlErr)
+	return run, errors.Join(recErr, htmlErr)
 }
 
 // stopCollector ends collection and writes its files. Ctrl-C (ctx) does

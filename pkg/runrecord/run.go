@@ -91,6 +91,7 @@ type Plan struct {
 	Args           []string      `json:"args,omitempty"`
 	Collect        any           `json:"collect,omitempty"`
 	SLO            string        `json:"slo,omitempty"`
+	Client         string        `json:"client,omitempty"` // HTTP client that sent: net or fast
 }
 
 // PlanTarget is one target as planned.

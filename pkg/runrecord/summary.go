@@ -22,6 +22,7 @@ type Summary struct {
 	Target         *TargetSummary    `json:"target,omitempty"`
 	SLO            *SLOResult        `json:"slo,omitempty"`
 	Capacity       *Capacity         `json:"capacity,omitempty"`
+	Generator      *Generator        `json:"generator,omitempty"`
 }
 
 // Latency is a latency distribution's summary.

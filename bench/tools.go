@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// result is one attack by one tool.
+type result struct {
+	tool      string
+	rate      int
+	requests  uint64
+	achieved  float64 // requests per second of attack
+	cpu       time.Duration
+	rss       uint64 // bytes, largest generator process
+	lagP50    time.Duration
+	lagP99    time.Duration
+	latP50    time.Duration // intended-time where the tool knows it
+	latP99    time.Duration
+	closed    bool // closed-loop tool: latency is service time only
+	noLag     bool
+	attackDur time.Duration
+}
+
+func (r result) cpuPerReq() time.Duration {
+	if r.requests == 0 {
+		return 0
+	}
+	return r.cpu / time.Duration(r.requests)
+}
+
+// usage runs cmd to completion and returns its CPU (user+sys) and peak RSS.
+func usage(cmd *exec.Cmd) (time.Duration, uint64, error) {
+	if err := cmd.Run(); err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", filepath.Base(cmd.Path), err)
+	}
+	return cpuRSS(cmd.ProcessState)
+}
+
+func cpuRSS(ps *os.ProcessState) (time.Duration, uint64, error) {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return 0, 0, fmt.Errorf("no rusage on this OS")
+	}
+	return ps.UserTime() + ps.SystemTime(), uint64(ru.Maxrss) * 1024, nil
+}
+
+// runTool runs one attack at rate for d.
+func runTool(c config, tool, url string, rate int, d time.Duration) (result, error) {
+	switch tool {
+	case "loadgen":
+		return runLoadgen(c, tool, url, rate, d)
+	case "loadgen-precise":
+		return runLoadgen(c, tool, url, rate, d, "-pacing", "precise")
+	case "loadgen-net":
+		return runLoadgen(c, tool, url, rate, d, "-client", "net")
+	case "vegeta":
+		return runVegeta(c, url, rate, d)
+	case "wrk":
+		return runWrk(c, url, d)
+	}
+	return result{}, fmt.Errorf("unknown tool %q", tool)
+}
+
+func runLoadgen(c config, tool, url string, rate int, d time.Duration, extra ...string) (result, error) {
+	out, err := os.MkdirTemp(c.work, "run-")
+	if err != nil {
+		return result{}, fmt.Errorf("scratch: %w", err)
+	}
+	defer os.RemoveAll(out)
+	args := append([]string{"attack", "-rate", strconv.Itoa(rate), "-duration", d.String(), "-url", url, "-out", out}, extra...)
+	cmd := exec.Command(filepath.Join(c.bin, "loadgen"), args...)
+	cpu, rss, err := usage(cmd)
+	if err != nil {
+		return result{}, err
+	}
+	var run struct {
+		Summary struct {
+			Requests    uint64        `json:"requests"`
+			Duration    time.Duration `json:"duration"`
+			Latency     struct{ P50, P99 time.Duration }
+			DispatchLag struct{ P50, P99 time.Duration } `json:"dispatch_lag"`
+		} `json:"summary"`
+	}
+	b, err := os.ReadFile(filepath.Join(out, "run.json"))
+	if err != nil {
+		return result{}, fmt.Errorf("loadgen run record: %w", err)
+	}
+	if err := json.Unmarshal(b, &run); err != nil {
+		return result{}, fmt.Errorf("loadgen run.json: %w", err)
+	}
+	s := run.Summary
+	return result{
+		tool: tool, rate: rate, requests: s.Requests, cpu: cpu, rss: rss,
+		achieved: float64(s.Requests) / d.Seconds(), attackDur: d,
+		lagP50: s.DispatchLag.P50, lagP99: s.DispatchLag.P99,
+		latP50: s.Latency.P50, latP99: s.Latency.P99,
+	}, nil
+}
+
+// runVegeta runs `vegeta attack | vegeta report` as a real pipeline, as
+// vegeta documents it, and counts the CPU of both processes. The harness
+// tees the pipe into a file (its own CPU is not counted) for dispatch lag
+// and intended-time latency, computed afterwards from Seq and Timestamp.
+func runVegeta(c config, url string, rate int, d time.Duration) (result, error) {
+	bin, err := lookTool(c.bin, "vegeta")
+	if err != nil {
+		return result{}, err
+	}
+	tmp, err := os.MkdirTemp(c.work, "vegeta-")
+	if err != nil {
+		return result{}, fmt.Errorf("scratch: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	resFile := filepath.Join(tmp, "results.bin")
+	f, err := os.Create(resFile)
+	if err != nil {
+		return result{}, fmt.Errorf("scratch: %w", err)
+	}
+	defer f.Close()
+	rep := exec.Command(bin, "report")
+	rep.Stdout, rep.Stderr = io.Discard, os.Stderr
+	repIn, err := rep.StdinPipe()
+	if err != nil {
+		return result{}, fmt.Errorf("vegeta report: %w", err)
+	}
+	if err := rep.Start(); err != nil {
+		return result{}, fmt.Errorf("vegeta report: %w", err)
+	}
+	atk := exec.Command(bin, "attack", "-rate", strconv.Itoa(rate), "-duration", d.String())
+	atk.Stdin = strings.NewReader("GET " + url + "\n")
+	atk.Stdout = io.MultiWriter(f, repIn) // exec copies the pipe here: the tee
+	atk.Stderr = os.Stderr
+	atkErr := atk.Run()
+	repIn.Close()
+	repErr := rep.Wait()
+	if atkErr != nil || repErr != nil {
+		return result{}, fmt.Errorf("vegeta attack | vegeta report: %w", errors.Join(atkErr, repErr))
+	}
+	acpu, arss, err := cpuRSS(atk.ProcessState)
+	if err != nil {
+		return result{}, err
+	}
+	rcpu, _, err := cpuRSS(rep.ProcessState)
+	if err != nil {
+		return result{}, err
+	}
+	r := result{tool: "vegeta", rate: rate, cpu: acpu + rcpu, rss: arss, attackDur: d}
+	if err := vegetaTimes(bin, resFile, rate, &r); err != nil {
+		return result{}, err
+	}
+	r.achieved = float64(r.requests) / d.Seconds()
+	return r, nil
+}
+
+// vegetaTimes reads vegeta's results as CSV (timestamp ns, code, latency
+// ns, ..., seq at column 8). Hit seq is due at began+(seq+1)/rate; vegeta
+// does not record began, so it is estimated as the earliest
+// timestamp-minus-due, which understates vegeta's lag by its smallest
+// lag (favouring vegeta by microseconds).
+func vegetaTimes(bin, resFile string, rate int, r *result) error {
+	enc := exec.Command(bin, "encode", "-to", "csv", resFile)
+	out, err := enc.StdoutPipe()
+	if err != nil {
+		return fmt.Errorf("vegeta encode: %w", err)
+	}
+	if err := enc.Start(); err != nil {
+		return fmt.Errorf("vegeta encode: %w", err)
+	}
+	type hit struct{ offset, latency int64 } // sent - due, service latency
+	var hits []hit
+	rd := csv.NewReader(bufio.NewReaderSize(out, 1<<20))
+	rd.FieldsPerRecord = -1
+	began := int64(math.MaxInt64)
+	for {
+		rec, err := rd.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("vegeta csv: %w", err)
+		}
+		ts, _ := strconv.ParseInt(rec[0], 10, 64)
+		lat, _ := strconv.ParseInt(rec[2], 10, 64)
+		seq, _ := strconv.ParseInt(rec[8], 10, 64)
+		due := (seq + 1) * int64(time.Second) / int64(rate)
+		h := hit{ts - due, lat}
+		began = min(began, h.offset)
+		hits = append(hits, h)
+	}
+	if err := enc.Wait(); err != nil {
+		return fmt.Errorf("vegeta encode: %w", err)
+	}
+	lags := make([]int64, len(hits))
+	lats := make([]int64, len(hits))
+	for i, h := range hits {
+		lags[i] = h.offset - began
+		lats[i] = lags[i] + h.latency
+	}
+	r.requests = uint64(len(hits))
+	r.lagP50, r.lagP99 = pct(lags, 50), pct(lags, 99)
+	r.latP50, r.latP99 = pct(lats, 50), pct(lats, 99)
+	return nil
+}
+
+func pct(v []int64, p float64) time.Duration {
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	i := int(math.Ceil(p/100*float64(len(v)))) - 1
+	return time.Duration(v[max(i, 0)])
+}
+
+var (
+	wrkReqs = regexp.MustCompile(`(\d+) requests in`)
+	wrkPct  = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$`)
+)
+
+// runWrk runs wrk closed-loop (it has no rate control; wrk2 has, but is
+// not packaged): its CPU per request at its own maximum rate is the floor
+// an event-loop C client reaches. Its latency is service time only.
+func runWrk(c config, url string, d time.Duration) (result, error) {
+	bin, err := lookTool(c.bin, "wrk")
+	if err != nil {
+		return result{}, err
+	}
+	cmd := exec.Command(bin, "-t1", "-c10", "-d"+strconv.Itoa(int(d.Seconds()))+"s", "--latency", url)
+	var sb strings.Builder
+	cmd.Stdout = &sb
+	cpu, rss, err := usage(cmd)
+	if err != nil {
+		return result{}, err
+	}
+	m := wrkReqs.FindStringSubmatch(sb.String())
+	if m == nil {
+		return result{}, fmt.Errorf("wrk output: %q", sb.String())
+	}
+	n, _ := strconv.ParseUint(m[1], 10, 64)
+	r := result{tool: "wrk", requests: n, cpu: cpu, rss: rss, achieved: float64(n) / d.Seconds(), closed: true, noLag: true, attackDur: d}
+	for _, p := range wrkPct.FindAllStringSubmatch(sb.String(), -1) {
+		v, _ := strconv.ParseFloat(p[2], 64)
+		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[p[3]]
+		if p[1] == "50" {
+			r.latP50 = time.Duration(v * float64(unit))
+		} else {
+			r.latP99 = time.Duration(v * float64(unit))
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,109 @@
+package attack
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// loopback starts a real HTTP server on 127.0.0.1 for the test.
+func loopback(t testing.TB, h http.HandlerFunc) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func ok200(w http.ResponseWriter, _ *http.Request) {}
+
+func targetsFor(t testing.TB, urls ...string) []vegeta.Target {
+	t.Helper()
+	tg, err := TargetsFromURLs(urls, "GET", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+// TestNeverSentBeforeDue checks the invariant intended-time latency rests
+// on, for every client and pacing: hit Seq n is sent at or after
+// began+Due(n), every slot is sent once, and Intended is exactly that slot.
+func TestNeverSentBeforeDue(t *testing.T) {
+	url := loopback(t, ok200)
+	for _, client := range []string{ClientNet, ClientFast} {
+		for _, pacing := range []string{PacingCoarse, PacingPrecise} {
+			t.Run(client+"/"+pacing, func(t *testing.T) {
+				sched := Constant{Freq: 2000, Per: time.Second}
+				o := DefaultOptions()
+				o.Duration = 150 * time.Millisecond
+				o.Client, o.Pacing = client, pacing
+				a, err := New(targetsFor(t, url), sched, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.Client() != client {
+					t.Fatalf("client %s, want %s", a.Client(), client)
+				}
+				var got []Result
+				out := a.Run(context.Background(), func(r *Result) { got = append(got, *r) })
+				// Keeping the schedule is for benchmarks; a slow (race)
+				// build may miss slots, but every slot is accounted for.
+				if uint64(len(got)) != out.Sent || out.Sent+out.Missed != 300 || out.Sent == 0 {
+					t.Fatalf("sent %d, recorded %d, missed %d; want sent = recorded, sent + missed = 300", out.Sent, len(got), out.Missed)
+				}
+				seen := map[uint64]bool{}
+				for _, r := range got {
+					due, _ := sched.Due(r.Seq)
+					slot := out.Began.Add(due)
+					if r.Sent.Before(slot) {
+						t.Fatalf("hit %d sent %s before its slot", r.Seq, slot.Sub(r.Sent))
+					}
+					if !r.Intended.Equal(slot) || r.Lag != r.Sent.Sub(slot) || r.Latency != r.End.Sub(slot) {
+						t.Fatalf("hit %d: intended %v lag %v latency %v do not match slot %v", r.Seq, r.Intended, r.Lag, r.Latency, slot)
+					}
+					if r.Code != 200 || r.Error != "" {
+						t.Fatalf("hit %d: %d %q", r.Seq, r.Code, r.Error)
+					}
+					if seen[r.Seq] {
+						t.Fatalf("seq %d recorded twice", r.Seq)
+					}
+					seen[r.Seq] = true
+				}
+				if out.WireIn == 0 || out.WireOut == 0 {
+					t.Fatalf("wire bytes not counted: in %d out %d", out.WireIn, out.WireOut)
+				}
+			})
+		}
+	}
+}
+
+// TestStallingTargetCountsWait: with one worker and a target that stalls
+// the first request, later slots wait for the worker and intended-time
+// latency includes that wait (no coordinated omission).
+func TestStallingTargetCountsWait(t *testing.T) {
+	var once sync.Once
+	url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { time.Sleep(200 * time.Millisecond) })
+	})
+	for _, client := range []string{ClientNet, ClientFast} {
+		t.Run(client, func(t *testing.T) {
+			once = sync.Once{}
+			o := DefaultOptions()
+			o.Duration, o.Workers, o.MaxWorkers, o.Client = 100*time.Millisecond, 1, 1, client
+			a, err := New(targetsFor(t, url), Constant{Freq: 100, Per: time.Second}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var worst time.Duration
+			out := a.Run(context.Background(), func(r *Result) { worst = max(worst, r.Latency) })
+			if out.Sent == 0 || worst < 150*time.Millisecond {
+				t.Fatalf("sent %d, worst latency %s: the stall's wait is not in intended-time latency", out.Sent, worst)
+			}
+		})
+	}
+}

@@ -1,0 +1,106 @@
+package runner
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// Generator health thresholds: past them the report warns that loadgen
+// itself, not only the target, limited the run.
+const (
+	// busyCPU is the share of the cores loadgen may use above which it is
+	// considered saturated.
+	busyCPU = 0.85
+	// lateLag is the dispatch-lag p99 above which the schedule was not
+	// kept. Coarse pacing releases slots up to about 1-2 ms late by design
+	// (timer granularity), so its threshold is higher.
+	lateLag       = time.Millisecond
+	lateLagCoarse = 3 * time.Millisecond
+)
+
+// selfMeter measures loadgen's own CPU over the attack window and, with
+// -self-profile, its CPU profile.
+type selfMeter struct {
+	cpu0    time.Duration
+	began   time.Time
+	profile *bytes.Buffer
+	profErr error // the profile could not start; the attack runs anyway
+}
+
+func startSelfMeter(profile bool) *selfMeter {
+	m := &selfMeter{began: time.Now()}
+	if profile {
+		m.profile = new(bytes.Buffer)
+		if err := pprof.StartCPUProfile(m.profile); err != nil {
+			m.profile, m.profErr = nil, fmt.Errorf("self profile: %w", err)
+		}
+	}
+	m.cpu0, _ = selfUsage()
+	return m
+}
+
+// stop ends the window and returns the generator's figures for sum.
+func (m *selfMeter) stop(client, pacing string, out attack.Outcome, sum runrecord.Summary) *runrecord.Generator {
+	cpu, rss := selfUsage()
+	wall := time.Since(m.began)
+	if m.profile != nil {
+		pprof.StopCPUProfile()
+	}
+	g := &runrecord.Generator{
+		Client:      client,
+		CPUSeconds:  (cpu - m.cpu0).Seconds(),
+		Cores:       runtime.GOMAXPROCS(0),
+		MaxRSSBytes: rss,
+		Workers:     out.Workers,
+		Connections: out.Conns,
+	}
+	if wall > 0 {
+		g.CPUPercent = 100 * g.CPUSeconds / wall.Seconds()
+	}
+	if sum.Requests > 0 {
+		g.CPUPerRequest = (cpu - m.cpu0) / time.Duration(sum.Requests)
+	}
+	if g.CPUPercent >= busyCPU*100*float64(g.Cores) {
+		g.Warnings = append(g.Warnings, fmt.Sprintf("loadgen used %.0f%% CPU of the %d cores it may use: the generator is saturated, so rate and latency reflect loadgen, not only the target (spread the load with shards, or use -client fast)", g.CPUPercent, g.Cores))
+	}
+	late := lateLag
+	if pacing != attack.PacingPrecise {
+		late = lateLagCoarse
+	}
+	if sum.DispatchLag.P99 > late {
+		g.Warnings = append(g.Warnings, fmt.Sprintf("dispatch lag p99 %s is above %s: requests left late (loadgen or its box overloaded, or every worker busy at -max-workers); intended-time latency includes the wait", sum.DispatchLag.P99.Round(time.Microsecond), late))
+	}
+	if sum.Missed > 0 {
+		g.Warnings = append(g.Warnings, fmt.Sprintf("%d slots were due but never sent: the schedule was not kept", sum.Missed))
+	}
+	g.Bottleneck = len(g.Warnings) > 0
+	return g
+}
+
+// saveProfile writes the self profile into the run record.
+func (m *selfMeter) saveProfile(dir string) error {
+	if m.profile == nil {
+		return m.profErr
+	}
+	pd := filepath.Join(dir, runrecord.ProfilesDir)
+	if err := os.MkdirAll(pd, 0o755); err != nil {
+		return fmt.Errorf("self profile: %w", err)
+	}
+	f, err := runrecord.CreateAtomic(filepath.Join(pd, runrecord.ProfileSelfCPU))
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(m.profile.Bytes()); err != nil {
+		f.Discard()
+		return fmt.Errorf("self profile: %w", err)
+	}
+	return f.Commit()
+}
