@@ -153,6 +153,17 @@ func TestSearchStopsAtMaxRate(t *testing.T) {
 	if c.SustainableRate != 120 || !c.LowerBound || c.Knee != 0 || !strings.Contains(c.StopReason, "max rate 120/s met the SLO") {
 		t.Errorf("got %+v", c)
 	}
+	// The record's page plots the steps against the offered rate and links
+	// each step's own report.
+	page, err := os.ReadFile(filepath.Join(out, runrecord.ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`id="chart-capacity-latency"`, `id="chart-capacity-throughput"`, `"capacity":{"rate":[50,100,120]`, `href="steps/01/report.html"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("capacity report.html lacks %s", want)
+		}
+	}
 }
 
 // TestSearchInterrupted: cancelling the search (Ctrl-C) in the middle of a

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"sort"
+
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
@@ -20,8 +22,9 @@ type chartData struct {
 	Rate   []float64  `json:"rate"`   // responses per second
 	Errors []float64  `json:"errors"` // errors per second
 
-	Target   *targetSeries `json:"target"`
-	Spectrum *spectrum     `json:"spectrum"`
+	Target   *targetSeries  `json:"target"`
+	Spectrum *spectrum      `json:"spectrum"`
+	Capacity *capacityCurve `json:"capacity"`
 	// The x range shared by every timeline chart.
 	XMin float64 `json:"xmin"`
 	XMax float64 `json:"xmax"`
@@ -39,6 +42,9 @@ type targetSeries struct {
 
 func newChartData(rep *Report, timeline []runrecord.TargetSample) chartData {
 	var c chartData
+	if cp := rep.Summary.Capacity; cp != nil {
+		c.Capacity = newCapacityCurve(cp)
+	}
 	for _, p := range rep.Intervals {
 		secs := float64(p.EndMs-p.StartMs) / 1000
 		if secs <= 0 {
@@ -90,4 +96,49 @@ func opt(v float64, ok bool) *float64 {
 		return nil
 	}
 	return &v
+}
+
+// capacityCurve is a capacity search against the offered rate: one point
+// per rate, the passing attempt when a retry passed (a retry exists only to
+// rule out noise), steps cut by Ctrl-C left out.
+type capacityCurve struct {
+	Rate        []float64  `json:"rate"`       // offered, requests/s
+	Throughput  []float64  `json:"throughput"` // successful responses/s
+	P50         []*float64 `json:"p50"`        // ms, from the intended send time
+	P99         []*float64 `json:"p99"`
+	P999        []*float64 `json:"p999"`
+	Pass        []bool     `json:"pass"`
+	Sustainable float64    `json:"sustainable"`
+}
+
+func newCapacityCurve(c *runrecord.Capacity) *capacityCurve {
+	best := map[float64]runrecord.CapacityStep{}
+	for _, s := range c.Steps {
+		if s.Interrupted {
+			continue
+		}
+		if have, ok := best[s.Rate]; ok && have.Pass && !s.Pass {
+			continue
+		}
+		best[s.Rate] = s
+	}
+	if len(best) == 0 {
+		return nil
+	}
+	rates := make([]float64, 0, len(best))
+	for r := range best {
+		rates = append(rates, r)
+	}
+	sort.Float64s(rates)
+	k := &capacityCurve{Sustainable: c.SustainableRate}
+	for _, r := range rates {
+		s := best[r]
+		k.Rate = append(k.Rate, r)
+		k.Throughput = append(k.Throughput, s.Throughput)
+		k.P50 = append(k.P50, opt(ms(s.P50), s.Requests > 0))
+		k.P99 = append(k.P99, opt(ms(s.P99), s.Requests > 0))
+		k.P999 = append(k.P999, opt(ms(s.P999), s.Requests > 0))
+		k.Pass = append(k.Pass, s.Pass)
+	}
+	return k
 }

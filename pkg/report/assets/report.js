@@ -40,10 +40,10 @@
       return D.xmax > D.xmin ? [D.xmin, D.xmax] : [min, max];
     } };
   }
-  function make(id, height, scales, series, axes, data) {
+  function make(id, height, scales, series, axes, data, ownCursor) {
     const el = document.getElementById(id);
     if (!el) return;
-    const u = new uPlot({ width: width(el), height: height, cursor: { sync: sync },
+    const u = new uPlot({ width: width(el), height: height, cursor: ownCursor ? {} : { sync: sync },
       scales: scales, series: series, axes: axes, legend: { live: true } }, data, el);
     charts.push([u, el]);
   }
@@ -100,6 +100,26 @@
         } },
         { scale: "ms", label: "latency", size: 70, values: function (u, s) { return s.map(fmtMs); } }],
       data);
+  }
+  // A capacity search: latency and throughput against the offered rate.
+  const K = D.capacity;
+  if (K && K.rate && K.rate.length) {
+    const rateAxis = { label: "offered rate (requests/s)", values: function (u, s) { return s.map(function (v) { return v + "/s"; }); } };
+    const rateSeries = { label: "offered rate", value: function (u, v) { return fmtNum(v, "/s"); } };
+    const pts = { show: true, size: 7 };
+    make("chart-capacity-latency", 280,
+      { x: { time: false }, ms: { distr: 3, log: 10 } },
+      [rateSeries, line("p50", "ms", palette[0], fmtMs, { points: pts }), line("p99", "ms", palette[2], fmtMs, { points: pts }),
+        line("p99.9", "ms", palette[3], fmtMs, { points: pts })],
+      [rateAxis, { scale: "ms", label: "latency (intended time)", size: 70, values: function (u, s) { return s.map(fmtMs); } }],
+      [K.rate, pos(K.p50.map(function (v) { return v == null ? 0 : v; })), pos(K.p99.map(function (v) { return v == null ? 0 : v; })),
+        pos(K.p999.map(function (v) { return v == null ? 0 : v; }))], true);
+    make("chart-capacity-throughput", 220,
+      { x: { time: false }, rps: { auto: true, range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
+      [rateSeries, line("throughput", "rps", palette[1], function (v) { return fmtNum(v, "/s"); }, { points: pts }),
+        line("offered", "rps", "#999", function (v) { return fmtNum(v, "/s"); }, { dash: [4, 4], width: 1 })],
+      [rateAxis, { scale: "rps", label: "successful responses/s", size: 70 }],
+      [K.rate, K.throughput, K.rate], true);
   }
   const S = D.spectrum;
   if (S && S.x && S.x.length) {
