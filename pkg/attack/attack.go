@@ -222,10 +222,8 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	if a.opts.Pacing == PacingPrecise {
 		r.lookahead = lookahead
 	}
-	ticks := make(chan uint64)
-	paced := make(chan struct{})
-	go func() { r.pace(ticks, du); close(paced) }()
-	<-paced
+	ticks := make(chan slot)
+	r.pace(ticks, du)
 	close(ticks)
 	r.workers.Wait()
 

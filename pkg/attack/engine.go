@@ -42,12 +42,20 @@ type run struct {
 	ended time.Time  // latest response end, under recMu
 }
 
+// slot is one hit handed to a worker: its number and when it is due (zero
+// without an open schedule). The pacer computes the due time once; the
+// worker reuses it.
+type slot struct {
+	n        uint64
+	intended time.Time
+}
+
 // pace hands slot numbers to workers on ticks until the schedule or the
 // duration ends or the attack is stopped. It releases slot n up to
 // lookahead before it is due, on the runtime's cheap millisecond timers;
 // the worker then waits out the rest precisely on its own thread (see
 // work), so a hit costs one precise wake-up, on the goroutine that sends.
-func (r *run) pace(ticks chan uint64, du time.Duration) {
+func (r *run) pace(ticks chan slot, du time.Duration) {
 	a := r.a
 	w := newWaiter(a.stopch)
 	workers := a.opts.Workers
@@ -62,18 +70,20 @@ func (r *run) pace(ticks chan uint64, du time.Duration) {
 		if du > 0 && time.Since(r.began) > du+endGrace {
 			return
 		}
+		s := slot{n: n}
 		if r.open {
 			due, ok := a.sched.Due(n)
 			if !ok || (du > 0 && due > du) {
 				return
 			}
-			if !w.until(r.began.Add(due - r.lookahead)) {
+			s.intended = r.began.Add(due)
+			if !w.until(s.intended.Add(-r.lookahead)) {
 				return
 			}
 		}
 		if workers < a.opts.MaxWorkers {
 			select {
-			case ticks <- n:
+			case ticks <- s:
 				continue
 			case <-a.stopch:
 				return
@@ -83,14 +93,14 @@ func (r *run) pace(ticks chan uint64, du time.Duration) {
 			}
 		}
 		select {
-		case ticks <- n:
+		case ticks <- s:
 		case <-a.stopch:
 			return
 		}
 	}
 }
 
-func (r *run) spawn(ticks <-chan uint64) {
+func (r *run) spawn(ticks <-chan slot) {
 	r.workers.Add(1)
 	go r.work(ticks)
 }
@@ -98,26 +108,23 @@ func (r *run) spawn(ticks <-chan uint64) {
 // work sends the slots it receives, each no earlier than it is due. Its
 // Result is reused for every hit, so the steady state allocates nothing
 // here.
-func (r *run) work(ticks <-chan uint64) {
+func (r *run) work(ticks <-chan slot) {
 	defer r.workers.Done()
 	a := r.a
 	conn := a.sender.newConn()
 	res := new(Result)
 	nt := uint64(len(a.targets))
-	for n := range ticks {
-		intended := time.Time{}
-		if r.open {
-			if due, ok := a.sched.Due(n); ok {
-				intended = r.began.Add(due)
-				waitUntil(intended)
-			}
+	for s := range ticks {
+		intended := s.intended
+		if !intended.IsZero() {
+			waitUntil(intended)
 		}
 		if r.stoppedBefore(intended) {
 			continue // released early, but the attack stopped before it was due
 		}
 		r.sent.Add(1)
-		*res = Result{Seq: n}
-		conn.send(int(n%nt), n, res)
+		*res = Result{Seq: s.n}
+		conn.send(int(s.n%nt), s.n, res)
 		res.Intended = res.Sent
 		if !intended.IsZero() && intended.Before(res.Sent) {
 			res.Intended = intended

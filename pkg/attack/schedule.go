@@ -1,6 +1,8 @@
 package attack
 
 import (
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
 	"fmt"
 	"math"
 	"math/bits"
@@ -26,6 +28,14 @@ type Schedule interface {
 	End() time.Duration
 	String() string
 }
+
+// Every schedule is also a vegeta.Pacer, so vegeta's own attacker can
+// drive it; loadgen's engine uses Due directly.
+var (
+	_ vegeta.Pacer = Constant{}
+	_ vegeta.Pacer = (*Stages)(nil)
+	_ vegeta.Pacer = Sine{}
+)
 
 // pace implements vegeta's Pacer contract from Due: wait until hit n is due,
 // or send immediately when behind.

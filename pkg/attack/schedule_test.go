@@ -196,3 +196,22 @@ func FuzzParseSine(f *testing.F) {
 		}
 	})
 }
+
+// As vegeta Pacers, schedules wait until the next hit is due and stop at
+// their end.
+func TestScheduleAsVegetaPacer(t *testing.T) {
+	c := Constant{Freq: 10, Per: time.Second}
+	if wait, stop := c.Pace(250*time.Millisecond, 4); stop || wait != 250*time.Millisecond {
+		t.Errorf("Pace(250ms, 4) = %v, %v; want 250ms (hit 4 is due at 500ms)", wait, stop)
+	}
+	if wait, _ := c.Pace(time.Second, 4); wait > 0 {
+		t.Errorf("behind schedule, Pace should send at once, got wait %v", wait)
+	}
+	s, err := ParseStages("1s:10")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, stop := s.Pace(2*time.Second, 5); !stop {
+		t.Error("stages should stop past their last hit")
+	}
+}
