@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -34,8 +35,11 @@ func serveFlame(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usagef("give at least one run record directory (several are merged)")
 	}
 	p, err := report.LoadProfile(*typ, fs.Args()...)
-	if err != nil {
+	if errors.Is(err, report.ErrUnknownProfileType) {
 		return usageError{err}
+	}
+	if err != nil {
+		return err // an unreadable or corrupt profile is not bad usage
 	}
 	if p == nil {
 		return fmt.Errorf("no %s profile in %s (was the attack run with a collector?)", *typ, strings.Join(fs.Args(), ", "))

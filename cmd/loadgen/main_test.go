@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,6 +40,23 @@ func TestAttackHelpListsFlags(t *testing.T) {
 		"-insecure", "-redirects", "-max-body", "-name", "-out", "-interval"} {
 		if !strings.Contains(help, "  "+f+" ") && !strings.Contains(help, "  "+f+"\n") {
 			t.Errorf("attack -h does not explain %s", f)
+		}
+	}
+}
+
+// A wrong -type is bad usage (2); a corrupt profile is a failure (1).
+func TestFlameExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "profiles"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "profiles", "cpu.pb.gz"), []byte("not a profile"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for args, want := range map[string]int{"-type nope": exitUsage, "-type cpu": exitFailure} {
+		var out, errb bytes.Buffer
+		if got := run(append(append([]string{"flame"}, strings.Fields(args)...), dir), &out, &errb); got != want {
+			t.Errorf("flame %s: exit %d, want %d (%s)", args, got, want, errb.String())
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/google/pprof/profile"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
@@ -44,7 +45,13 @@ type Comparison struct {
 	Functions []FunctionShare
 	// baseTL and newTL are the target timelines (for the noise bands).
 	baseTL, newTL []runrecord.TargetSample
+	// baseCPU and newCPU are the merged CPU profiles (nil when missing),
+	// loaded once for the share table and the diff flame graph.
+	baseCPU, newCPU *profile.Profile
 }
+
+// HasProfiles reports whether both sides have a CPU profile.
+func (c *Comparison) HasProfiles() bool { return c.baseCPU != nil && c.newCPU != nil }
 
 // Metric is one row of the comparison. Name is the summary's JSON key
 // path (latency.p99, target.cpu_percent.mean, ...); values are in the
@@ -99,16 +106,14 @@ func Compare(baseDirs, newDirs []string) (*Comparison, error) {
 	for _, d := range metricDefs() {
 		c.Metrics = append(c.Metrics, c.compare(d))
 	}
-	bp, err := LoadProfile("cpu", baseDirs...)
-	if err != nil {
+	if c.baseCPU, err = LoadProfile("cpu", baseDirs...); err != nil {
 		return nil, fmt.Errorf("base: %w", err)
 	}
-	np, err := LoadProfile("cpu", newDirs...)
-	if err != nil {
+	if c.newCPU, err = LoadProfile("cpu", newDirs...); err != nil {
 		return nil, fmt.Errorf("new: %w", err)
 	}
-	if bp != nil && np != nil {
-		c.Functions = shareChanges(bp, np, 10)
+	if c.HasProfiles() {
+		c.Functions = shareChanges(c.baseCPU, c.newCPU, 10)
 	}
 	return c, nil
 }

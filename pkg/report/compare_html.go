@@ -15,8 +15,10 @@ type comparePage struct {
 	Metrics   []Metric
 	Functions []FunctionShare
 	DiffFlame string // pprof's flame graph page of new minus base
-	Charts    compareCharts
-	Made      time.Time
+	// ProfileNote says why there is no diff flame graph.
+	ProfileNote string
+	Charts      compareCharts
+	Made        time.Time
 }
 
 // compareCharts is the two runs' percentile spectra, on the same percentiles.
@@ -34,16 +36,12 @@ type compareSpectrum struct {
 // table, both latency spectra on one chart, the functions whose CPU share
 // changed, and pprof's diff flame graph (new with base as -diff_base).
 func WriteCompareHTML(w io.Writer, c *Comparison) error {
-	t, err := htmlTemplates()
-	if err != nil {
-		return err
-	}
-	a, err := loadAssets()
+	t, err := pages()
 	if err != nil {
 		return err
 	}
 	page := comparePage{
-		pageAssets: a,
+		pageAssets: inlined(),
 		Base:       sideLine(c.BaseDirs, c.Base),
 		New:        sideLine(c.NewDirs, c.New),
 		Metrics:    c.Metrics,
@@ -54,19 +52,12 @@ func WriteCompareHTML(w io.Writer, c *Comparison) error {
 	if bs != nil && ns != nil {
 		page.Charts.Spectrum = &compareSpectrum{X: bs.X, Base: bs.Latency, New: ns.Latency}
 	}
-	if len(c.Functions) > 0 {
-		bp, err := LoadProfile("cpu", c.BaseDirs...)
-		if err != nil {
-			return err
-		}
-		np, err := LoadProfile("cpu", c.NewDirs...)
-		if err != nil {
-			return err
-		}
-		b, err := pprofPage("/flamegraph", np, bp)
-		if err != nil {
-			return fmt.Errorf("diff flame graph: %w", err)
-		}
+	// A profile pprof cannot render costs its section, not the page.
+	if !c.HasProfiles() {
+		page.ProfileNote = noProfileDiff
+	} else if b, err := pprofPage("/flamegraph", c.newCPU, c.baseCPU); err != nil {
+		page.ProfileNote = "The diff flame graph could not be rendered: " + err.Error()
+	} else {
 		page.DiffFlame = embeddablePprofPage(b)
 	}
 	bw := bufio.NewWriter(w)

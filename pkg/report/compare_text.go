@@ -35,8 +35,10 @@ func WriteCompareText(w io.Writer, c *Comparison) error {
 		writeTable(&b, rows, len(rows[0]))
 		fmt.Fprintf(&b, "Diff flame graph: loadgen compare -type html BASE NEW > compare.html, or interactively: loadgen flame -base %s %s\n",
 			strings.Join(c.BaseDirs, ","), strings.Join(c.NewDirs, " "))
+	} else if c.HasProfiles() {
+		b.WriteString("\nCPU profiles: no function's share of CPU changed measurably.\n")
 	} else {
-		b.WriteString("\nNo CPU profile diff: both runs need a CPU profile (attack with the collector on).\n")
+		b.WriteString("\n" + noProfileDiff + "\n")
 	}
 	b.WriteString("Noise: a change counts only beyond 2 standard errors of both runs' per-interval values (p50..p99, throughput, success, CPU mean)\n" +
 		"       or 2 pooled per-interval deviations (p99.9, max, RSS, GC pause, goroutines); deviation = 1.4826 x median absolute deviation;\n" +
@@ -186,3 +188,6 @@ func shortFunc(name string, n int) string {
 	r := []rune(name)
 	return "..." + string(r[len(r)-n+3:])
 }
+
+// noProfileDiff says why a comparison has no profile diff.
+const noProfileDiff = "No CPU profile diff: both runs need a CPU profile (attack with the collector on)."

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/runrecord"
@@ -18,8 +19,23 @@ import (
 // (see assets/README.md for versions and licences). Everything is inlined
 // into each page so that it opens from disk with no network.
 //
-//go:embed assets/*.tmpl assets/*.js assets/*.css assets/uPlot.LICENSE
-var assets embed.FS
+//go:embed assets/*.tmpl
+var templateFS embed.FS
+
+//go:embed assets/uPlot.iife.min.js
+var uPlotJS string
+
+//go:embed assets/uPlot.min.css
+var uPlotCSS string
+
+//go:embed assets/report.js
+var reportJS string
+
+//go:embed assets/report.css
+var reportCSS string
+
+// pages parses the templates once; they are compiled in and never change.
+var pages = sync.OnceValues(htmlTemplates)
 
 // htmlTemplates parses the page templates with the helpers they use.
 func htmlTemplates() (*template.Template, error) {
@@ -32,8 +48,9 @@ func htmlTemplates() (*template.Template, error) {
 		"num":    func(f float64) string { return fmt.Sprintf("%.2f", f) },
 		"int":    func(f float64) string { return fmt.Sprintf("%.0f", f) },
 		"utc":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") },
+		"slo":    sloMeasured,
 	}).Funcs(compareFuncs())
-	t, err := t.ParseFS(assets, "assets/*.tmpl")
+	t, err := t.ParseFS(templateFS, "assets/*.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("parse report templates: %w", err)
 	}
@@ -49,31 +66,14 @@ type pageAssets struct {
 	CSS      template.CSS
 }
 
-func loadAssets() (pageAssets, error) {
-	read := func(name string) (string, error) {
-		b, err := assets.ReadFile("assets/" + name)
-		if err != nil {
-			return "", fmt.Errorf("report asset: %w", err)
-		}
-		return string(b), nil
+// inlined are the scripts and styles every page carries.
+func inlined() pageAssets {
+	return pageAssets{
+		UPlotJS:  template.JS(uPlotJS),
+		UPlotCSS: template.CSS(uPlotCSS),
+		ReportJS: template.JS(reportJS),
+		CSS:      template.CSS(reportCSS),
 	}
-	var a pageAssets
-	for _, f := range []struct {
-		name string
-		set  func(string)
-	}{
-		{"uPlot.iife.min.js", func(s string) { a.UPlotJS = template.JS(s) }},
-		{"uPlot.min.css", func(s string) { a.UPlotCSS = template.CSS(s) }},
-		{"report.js", func(s string) { a.ReportJS = template.JS(s) }},
-		{"report.css", func(s string) { a.CSS = template.CSS(s) }},
-	} {
-		s, err := read(f.name)
-		if err != nil {
-			return a, err
-		}
-		f.set(s)
-	}
-	return a, nil
 }
 
 // htmlPage is what report.html.tmpl renders.
@@ -120,16 +120,12 @@ type profileSection struct {
 // run records hold profiles. Missing parts (no collector, no profiles) are
 // said so on the page rather than failing the report.
 func WriteHTML(w io.Writer, rep *Report) error {
-	t, err := htmlTemplates()
-	if err != nil {
-		return err
-	}
-	a, err := loadAssets()
+	t, err := pages()
 	if err != nil {
 		return err
 	}
 	page := htmlPage{
-		pageAssets: a,
+		pageAssets: inlined(),
 		Summary:    rep.Summary,
 		Diverged:   Diverged(rep.Summary),
 		Codes:      statusCodes(rep.Summary),

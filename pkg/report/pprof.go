@@ -20,6 +20,9 @@ import (
 
 // profileFile maps the names `loadgen flame -type` accepts to the profile
 // files a run record holds.
+// ErrUnknownProfileType is a profile type other than those LoadProfile knows.
+var ErrUnknownProfileType = errors.New("unknown profile type")
+
 func profileFile(kind string) (string, bool) {
 	switch kind {
 	case "cpu":
@@ -45,7 +48,7 @@ func profileFile(kind string) (string, bool) {
 func LoadProfile(kind string, dirs ...string) (*profile.Profile, error) {
 	name, ok := profileFile(kind)
 	if !ok {
-		return nil, fmt.Errorf("unknown profile type %q: want cpu, heap, allocs, goroutine, mutex or block", kind)
+		return nil, fmt.Errorf("%w %q: want cpu, heap, allocs, goroutine, mutex or block", ErrUnknownProfileType, kind)
 	}
 	var ps []*profile.Profile
 	for _, d := range dirs {

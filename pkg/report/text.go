@@ -86,11 +86,7 @@ func WriteText(w io.Writer, s runrecord.Summary) error {
 			if !c.Pass {
 				mark = "FAIL"
 			}
-			if c.Note != "" {
-				fmt.Fprintf(w, "  %s %s (not measured: %s)\n", mark, c.Expr, c.Note)
-				continue
-			}
-			fmt.Fprintf(w, "  %s %s (measured %s%s)\n", mark, c.Expr, strconv.FormatFloat(c.Value, 'g', 6, 64), c.Unit)
+			fmt.Fprintf(w, "  %s %s (%s)\n", mark, c.Expr, sloMeasured(c))
 		}
 	}
 	if s.Capacity != nil {
@@ -155,4 +151,13 @@ func bytesIEC(b float64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", b/div, "KMGTPE"[exp])
+}
+
+// sloMeasured says what an SLO check measured, with its unit, or why it
+// could not be measured.
+func sloMeasured(c runrecord.SLOCheck) string {
+	if c.Note != "" {
+		return "not measured: " + c.Note
+	}
+	return "measured " + strconv.FormatFloat(c.Value, 'g', 6, 64) + c.Unit
 }
