@@ -13,6 +13,7 @@ import (
 
 	"github.com/loadgen/loadgen/internal/demotarget"
 	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/collect"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
@@ -272,5 +273,43 @@ func TestConfigBounds(t *testing.T) {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("Validate(%+v) passed", bad)
 		}
+	}
+}
+
+// With a collector, each step samples the target but waits for no "idle"
+// baseline: it follows its warm-up at once, so the target is not idle.
+func TestStepsTakeNoBaseline(t *testing.T) {
+	srv := knownServer(t)
+	out := filepath.Join(t.TempDir(), "cap")
+	p := plan(t, srv.URL+"/work?c=64&ms=1", "p99<200ms", out)
+	p.Collect = &collect.Config{PID: os.Getpid(), Interval: 100 * time.Millisecond, Baseline: time.Second}
+	run, err := Search(context.Background(), Config{
+		Plan: p, MinRate: 50, MaxRate: 50,
+		StepDuration: 500 * time.Millisecond, Warmup: -1, Cooldown: -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := run.Summary.Capacity.Steps[0]
+	if step.TargetCPU == nil {
+		t.Fatal("the collector ran, but the step has no target CPU")
+	}
+	rows, err := runrecord.ReadTargetSamples(filepath.Join(out, step.Dir))
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("step timeline: %d rows, %v", len(rows), err)
+	}
+	// The collector still reads the target once as the attack begins (the
+	// reference for its counters); it must not wait the configured 1 s.
+	var first, last int64
+	for _, r := range rows {
+		if r.Baseline {
+			if first == 0 {
+				first = r.TimeMs
+			}
+			last = r.TimeMs
+		}
+	}
+	if span := last - first; span > 300 {
+		t.Errorf("step %s sampled an idle baseline for %d ms after its warm-up", step.Dir, span)
 	}
 }

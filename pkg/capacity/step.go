@@ -58,6 +58,14 @@ func (s *search) measure(ctx context.Context, n, rate int, phase string) (runrec
 	p.Options.Duration = s.cfg.StepDuration
 	p.Options.Pool = s.pool
 	p.Out = filepath.Join(s.cfg.Plan.Out, step.Dir)
+	if p.Collect != nil {
+		// A step follows its warm-up at once: the target is not idle, and an
+		// "idle" baseline here would both mislead and let the warmed
+		// connections cool for its length.
+		c := *p.Collect
+		c.Baseline = -1
+		p.Collect = &c
+	}
 	st := newStopper(p.SLO, s.cfg.EarlyStop, rate, s.cfg.StepDuration, p.Interval, cancel)
 	progress := s.cfg.Plan.Progress
 	p.Progress = func(is report.IntervalStats) {

@@ -106,3 +106,15 @@ func TestEvaluate(t *testing.T) {
 		t.Error("nil set evaluated to a result")
 	}
 }
+
+// A run exactly at the bound meets it: 9990 of 10000 is success>=99.9%.
+func TestRatioBoundIsExact(t *testing.T) {
+	set, err := Parse("success>=99.9%,success>=99.99%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := set.Evaluate(runrecord.Summary{Requests: 10000, SuccessRatio: 9990.0 / 10000})
+	if !res.Checks[0].Pass || res.Checks[1].Pass {
+		t.Errorf("checks %+v: want 99.9%% to pass and 99.99%% to fail at exactly 99.9%%", res.Checks)
+	}
+}
