@@ -95,28 +95,8 @@ func (c Config) Record() Config {
 	for k := range c.Header {
 		r.HeaderNames = append(r.HeaderNames, k)
 	}
-	r.PprofURL, r.MetricsURL, r.ExpvarURL = redactURL(c.PprofURL), redactURL(c.MetricsURL), redactURL(c.ExpvarURL)
+	r.PprofURL, r.MetricsURL, r.ExpvarURL = runrecord.RedactURL(c.PprofURL), runrecord.RedactURL(c.MetricsURL), runrecord.RedactURL(c.ExpvarURL)
 	return r
-}
-
-// redactURL hides user:password and secret-looking query values.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || s == "" {
-		return s
-	}
-	q := u.Query()
-	changed := false
-	for k := range q {
-		if runrecord.IsSecretHeader(k) || strings.EqualFold(k, "key") || strings.EqualFold(k, "apikey") {
-			q.Set(k, "REDACTED")
-			changed = true
-		}
-	}
-	if changed {
-		u.RawQuery = q.Encode()
-	}
-	return u.Redacted()
 }
 
 // Source is one place the collector reads the target from. The collector
@@ -223,7 +203,7 @@ func checkURL(s string) error {
 		return fmt.Errorf("collect: %w", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("collect: %s: want an http:// or https:// URL", redactURL(s))
+		return fmt.Errorf("collect: %s: want an http:// or https:// URL", runrecord.RedactURL(s))
 	}
 	return nil
 }
@@ -410,7 +390,7 @@ func (c *Collector) Stop(ctx context.Context) (*runrecord.TargetSummary, error) 
 func describe(s Source, gcUsed bool) string {
 	name := s.Name()
 	if k, u, ok := strings.Cut(name, " "); ok {
-		name = k + " " + redactURL(u)
+		name = k + " " + runrecord.RedactURL(u)
 	}
 	if c, ok := s.(interface{ Caveat() string }); ok && gcUsed && c.Caveat() != "" {
 		name += " (" + c.Caveat() + ")"

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -217,7 +216,7 @@ func PlanRecord(p Plan) runrecord.Plan {
 	for _, t := range p.Targets {
 		rp.Targets = append(rp.Targets, runrecord.PlanTarget{
 			Method:    t.Method,
-			URL:       redactURL(t.URL),
+			URL:       runrecord.RedactURL(t.URL),
 			Header:    runrecord.Redact(t.Header),
 			BodyBytes: len(t.Body),
 		})
@@ -225,16 +224,8 @@ func PlanRecord(p Plan) runrecord.Plan {
 	return rp
 }
 
-// redactURL masks a password in a target URL (user:pw@host).
-func redactURL(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return raw
-}
-
 // RedactArgs hides the values of secret headers given on the command line,
-// and passwords in URLs (-url, -metrics, -pprof ... http://user:pw@host).
+// and secrets in URLs (-url, -metrics, -pprof ...: http://user:pw@host, ?api_key=).
 func RedactArgs(args []string) []string {
 	out := make([]string, len(args))
 	for i, a := range args {
@@ -254,20 +245,16 @@ func RedactArgs(args []string) []string {
 	return out
 }
 
-// redactURLArg masks the password of a URL argument, alone or as -flag=URL.
+// redactURLArg masks secrets in a URL argument, alone or as -flag=URL.
 func redactURLArg(a string) string {
-	if !strings.Contains(a, "@") {
-		return a
-	}
 	prefix, v := "", a
 	if k, rest, ok := strings.Cut(a, "="); ok && strings.HasPrefix(k, "-") {
 		prefix, v = k+"=", rest
 	}
-	u, err := url.Parse(v)
-	if err != nil || u.User == nil || u.Host == "" {
+	if !strings.Contains(v, "://") {
 		return a
 	}
-	return prefix + u.Redacted()
+	return prefix + runrecord.RedactURL(v)
 }
 
 func redactHeaderArg(h string, always bool) string {

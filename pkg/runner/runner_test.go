@@ -340,10 +340,15 @@ func TestRedactArgsAndPlan(t *testing.T) {
 	if !strings.Contains(joined, "X-Trace: 1") {
 		t.Errorf("harmless header lost: %q", joined)
 	}
-	withPW, _ := attack.TargetsFromURLs([]string{"http://bob:hunter2@127.0.0.1/"}, "GET", nil, nil)
+	withPW, _ := attack.TargetsFromURLs([]string{"http://bob:hunter2@127.0.0.1/", "http://127.0.0.1/x?api_key=k3y"}, "GET", nil, nil)
 	s0, _ := attack.ParseRate("1")
-	if got := PlanRecord(Plan{Targets: withPW, Schedule: s0, Options: attack.DefaultOptions()}).Targets[0].URL; strings.Contains(got, "hunter2") {
-		t.Errorf("password left in planned URL %q", got)
+	for _, pt := range PlanRecord(Plan{Targets: withPW, Schedule: s0, Options: attack.DefaultOptions()}).Targets {
+		if strings.Contains(pt.URL, "hunter2") || strings.Contains(pt.URL, "k3y") {
+			t.Errorf("secret left in planned URL %q", pt.URL)
+		}
+	}
+	if got := strings.Join(RedactArgs([]string{"attack", "-url", "http://h/x?token=k3y", "-metrics=http://u:hunter2@h/m"}), " "); strings.Contains(got, "k3y") || strings.Contains(got, "hunter2") {
+		t.Errorf("secret left in recorded args %q", got)
 	}
 	tgts, _ := attack.TargetsFromURLs([]string{"http://127.0.0.1/"}, "GET", http.Header{"Authorization": {"Bearer s3cret"}, "X-Ok": {"1"}}, nil)
 	s, _ := attack.ParseRate("1")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,6 +173,33 @@ func WriteIntervals(dir string, rows []Interval) error {
 // ReadIntervals loads intervals.jsonl (missing file: no rows).
 func ReadIntervals(dir string) ([]Interval, error) {
 	return readJSONL[Interval](filepath.Join(dir, IntervalsFile))
+}
+
+// RedactURL hides a URL's password and secret-looking query values
+// (token, key, secret, password...). A URL with nothing to hide comes back
+// unchanged, byte for byte.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return s
+	}
+	changed := false
+	if _, ok := u.User.Password(); ok {
+		changed = true
+	}
+	q := u.Query()
+	for k := range q {
+		l := strings.ToLower(k)
+		if IsSecretHeader(k) || l == "key" || strings.HasSuffix(l, "_key") || strings.HasSuffix(l, "apikey") || l == "sig" || l == "signature" {
+			q.Set(k, "REDACTED")
+			changed = true
+		}
+	}
+	if !changed {
+		return s
+	}
+	u.RawQuery = q.Encode()
+	return u.Redacted()
 }
 
 // CheckWritable makes dir (and parents) and proves a file can be created in

@@ -95,3 +95,18 @@ func TestCheckWritable(t *testing.T) {
 		t.Error("directory under a regular file accepted")
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://127.0.0.1:8080/x?n=1&b=2":         "http://127.0.0.1:8080/x?n=1&b=2", // untouched, byte for byte
+		"http://bob:hunter2@h/x":                  "http://bob:xxxxx@h/x",
+		"http://h/x?api_key=s3cret&n=1":           "http://h/x?api_key=REDACTED&n=1",
+		"http://h/m?access_token=s3cret":          "http://h/m?access_token=REDACTED",
+		"not a url":                               "not a url",
+		"http://h/x?sig=abc&Signature=def&page=2": "http://h/x?Signature=REDACTED&page=2&sig=REDACTED",
+	} {
+		if got := RedactURL(in); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
