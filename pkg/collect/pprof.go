@@ -190,10 +190,14 @@ func (s *pprofSource) cpuLoop(ctx context.Context, planned time.Duration) {
 
 // addWindow writes a CPU window at once (so a crash keeps it) and folds it
 // into the merge (so memory holds one profile, not every window).
+//
+// windows, merged and writeErr belong to cpuLoop until it closes cpuDone
+// (End reads them only after that), so the synced write and the merge run
+// without s.mu, which Sample takes every interval.
 func (s *pprofSource) addWindow(p *profile.Profile) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.answered = true
+	s.mu.Unlock()
 	s.windows++
 	err := os.MkdirAll(s.pdir, 0o755)
 	if err == nil {
