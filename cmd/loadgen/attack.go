@@ -7,7 +7,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/report/text"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
@@ -53,7 +53,7 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 		return runner.Plan{}, err
 	}
 	if out == "" {
-		out = runner.DefaultOut(f.name, time.Now())
+		out = defaultOut(f.name, time.Now())
 	}
 	return runner.Plan{
 		Name:     f.name,
@@ -62,7 +62,7 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 		Options:  opts,
 		Interval: f.interval,
 		Out:      out,
-		Args:     append([]string{"attack"}, args...),
+		Args:     redactArgs(append([]string{"attack"}, args...)),
 		Collect:  col,
 		SLO:      f.slo.set,
 
@@ -99,14 +99,18 @@ func executeAttack(plan runner.Plan, stdout, stderr io.Writer) (*runrecord.Run, 
 
 	run, err := runner.Execute(ctx, plan)
 	prog.done()
+	if run != nil {
+		// report.html is written last, from the record as it now is on disk.
+		err = errors.Join(err, writeHTML(plan.Out))
+	}
 	var pe *runner.PlanError
 	if errors.As(err, &pe) {
-		return nil, usageError{pe}
+		return nil, usageError{inFlagWords(pe)}
 	}
 	if run == nil {
 		return nil, err
 	}
-	if werr := report.WriteText(stdout, run.Summary); werr != nil && err == nil {
+	if werr := text.Write(stdout, run.Summary); werr != nil && err == nil {
 		err = werr
 	}
 	if run.Interrupted {

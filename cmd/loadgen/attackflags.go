@@ -119,7 +119,7 @@ func (f *attackFlags) loadTargets() ([]vegeta.Target, error) {
 	}
 	t, err := attack.TargetsFromURLs(f.urls, f.method, hdr, body)
 	if err != nil {
-		return nil, usageError{err}
+		return nil, usageError{inFlagWords(err)}
 	}
 	return t, nil
 }

@@ -6,12 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/capacity"
-	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/report/text"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
@@ -69,13 +70,13 @@ func runCapacity(args []string, stdout, stderr io.Writer) error {
 		if name == "" {
 			name = "capacity"
 		}
-		*out = runner.DefaultOut(name, time.Now())
+		*out = defaultOut(name, time.Now())
 	}
 	plan, err := af.plan(*out, args)
 	if err != nil {
 		return err
 	}
-	plan.Args = append([]string{"capacity"}, args...)
+	plan.Args = redactArgs(append([]string{"capacity"}, args...))
 	if !intervalSet {
 		plan.Interval = 0 // the search picks a tenth of a step
 	}
@@ -125,6 +126,10 @@ func executeCapacity(cfg capacity.Config, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprintf(stderr, "%s %-6s %6g/s: p50 %s p99 %s success %.2f%%: %s\n",
 			s.Dir, s.Phase, s.Rate, short(s.P50), short(s.P99), s.Success*100, verdict)
+		// Each step's page is there as soon as the step is measured.
+		if err := writeHTML(filepath.Join(cfg.Plan.Out, s.Dir)); err != nil {
+			fmt.Fprintf(stderr, "warning: %s: %v\n", s.Dir, err)
+		}
 	}
 
 	defer onInterrupt(func() {
@@ -135,12 +140,17 @@ func executeCapacity(cfg capacity.Config, stdout, stderr io.Writer) error {
 	run, err := capacity.Search(ctx, cfg)
 	var pe *runner.PlanError
 	if errors.As(err, &pe) {
-		return usageError{pe}
+		return usageError{inFlagWords(pe)}
 	}
 	if run == nil {
 		return err
 	}
-	if werr := report.WriteText(stdout, run.Summary); werr != nil && err == nil {
+	// The search's page plots latency and throughput against the offered
+	// rate and links every step's own report.
+	if herr := writeHTML(cfg.Plan.Out); herr != nil && err == nil {
+		err = herr
+	}
+	if werr := text.Write(stdout, run.Summary); werr != nil && err == nil {
 		err = werr
 	}
 	fmt.Fprintf(stderr, "run record: %s (report it with: loadgen report %s)\n", cfg.Plan.Out, cfg.Plan.Out)

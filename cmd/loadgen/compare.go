@@ -4,6 +4,8 @@ import (
 	"io"
 
 	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/report/html"
+	"github.com/loadgen/loadgen/pkg/report/text"
 )
 
 func runCompare(args []string, stdout, stderr io.Writer) error {
@@ -32,7 +34,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	case "json":
 		return report.WriteCompareJSON(stdout, c)
 	case "html":
-		return report.WriteCompareHTML(stdout, c)
+		return html.WriteCompare(stdout, c)
 	}
-	return report.WriteCompareText(stdout, c)
+	return text.WriteCompare(stdout, c)
 }

@@ -49,7 +49,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	opts.Duration = *duration
 	opts.Timeout = 10 * time.Second
 	if *out == "" {
-		*out = runner.DefaultOut("demo", time.Now())
+		*out = defaultOut("demo", time.Now())
 	}
 	plan := runner.Plan{
 		Name:     "demo",
@@ -58,7 +58,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		Options:  opts,
 		Interval: time.Second,
 		Out:      *out,
-		Args:     append([]string{"demo"}, args...),
+		Args:     redactArgs(append([]string{"demo"}, args...)),
 		Collect: &collect.Config{
 			PprofURL:   srv.AdminURL + "/debug/pprof",
 			MetricsURL: srv.AdminURL + "/metrics",

@@ -14,6 +14,7 @@ import (
 	"github.com/google/pprof/profile"
 
 	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/report/flame"
 )
 
 func runFlame(args []string, stdout, stderr io.Writer) error {
@@ -60,7 +61,7 @@ func serveFlame(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "pprof web UI for the %s profile of %s: http://%s/flamegraph\n", *typ, strings.Join(fs.Args(), ", "), ln.Addr())
 	fmt.Fprintln(stderr, "serving until Ctrl-C")
-	return report.ServeFlame(ctx, ln, p, bp)
+	return flame.Serve(ctx, ln, p, bp)
 }
 
 // splitDirs reads the comma-separated run record list of one side of a

@@ -1,19 +1,18 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/loadgen/loadgen/pkg/loadprofile"
 )
 
-// Settings whose values are file paths, resolved against the profile's
-// directory so a profile works from any working directory.
-var profilePathKeys = map[string]bool{"targets": true, "body": true}
+// isPathSetting: settings whose values are file paths, resolved against
+// the profile's directory so a profile works from any working directory.
+func isPathSetting(key string) bool { return key == "targets" || key == "body" }
 
 func runProfile(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("run", "[-out DIR] PROFILE.yaml", stderr)
@@ -63,56 +62,29 @@ Flags:
 }
 
 // profileArgs turns a YAML profile into attack flags, checking every key
-// against the flag set so a typo is reported with its line.
+// against the flag set and every value with its flag, so a typo or a bad
+// value is reported with its line and column.
 func profileArgs(data []byte, path string, known *flag.FlagSet) ([]string, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	p, err := loadprofile.Parse(data, path, loadprofile.Options{
+		Known:  func(key string) bool { return known.Lookup(key) != nil },
+		IsPath: isPathSetting,
+	})
+	if errors.Is(err, loadprofile.ErrUnknownSetting) {
+		return nil, fmt.Errorf("%w (settings are 'loadgen attack' flag names; see loadgen attack -h)", err)
 	}
-	if len(doc.Content) == 0 {
-		return nil, fmt.Errorf("%s: empty profile", path)
+	if err != nil {
+		return nil, err
 	}
-	m := doc.Content[0]
-	if m.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s:%d: a profile is a mapping of attack flag names to values", path, m.Line)
-	}
-	dir := filepath.Dir(path)
-	seen := map[string]int{}
 	var args []string
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], m.Content[i+1]
-		key := strings.TrimLeft(k.Value, "-")
-		if known.Lookup(key) == nil {
-			return nil, fmt.Errorf("%s:%d: unknown setting %q (settings are 'loadgen attack' flag names; see loadgen attack -h)", path, k.Line, k.Value)
-		}
-		if line, dup := seen[key]; dup {
-			return nil, fmt.Errorf("%s:%d: %q is already set on line %d", path, k.Line, key, line)
-		}
-		seen[key] = k.Line
-		var vals []*yaml.Node
-		switch v.Kind {
-		case yaml.ScalarNode:
-			vals = []*yaml.Node{v}
-		case yaml.SequenceNode:
-			vals = v.Content
-		default:
-			return nil, fmt.Errorf("%s:%d: %q needs a value or a list of values", path, v.Line, key)
-		}
-		for _, val := range vals {
-			if val.Kind != yaml.ScalarNode {
-				return nil, fmt.Errorf("%s:%d: %q: list items must be plain values", path, val.Line, key)
-			}
-			s := val.Value
-			if profilePathKeys[key] && s != "" && !filepath.IsAbs(s) {
-				s = filepath.Join(dir, s)
-			}
-			// Check the value now, so the error can name its line.
+	for _, st := range p.Settings {
+		for i, v := range st.Values {
+			// Check the value now, so the error can name its place.
 			probe := newFlagSet("probe", "", io.Discard)
-			probe.Var(known.Lookup(key).Value, key, "")
-			if err := probe.Set(key, s); err != nil {
-				return nil, fmt.Errorf("%s:%d: %s: invalid value %q: %w", path, val.Line, key, val.Value, err)
+			probe.Var(known.Lookup(st.Key).Value, st.Key, "")
+			if err := probe.Set(st.Key, v); err != nil {
+				return nil, p.Errorf(st, i, "%s: invalid value %q: %w", st.Key, v, err)
 			}
-			args = append(args, "-"+key+"="+s)
+			args = append(args, "-"+st.Key+"="+v)
 		}
 	}
 	return args, nil

@@ -33,13 +33,13 @@ func TestProfileArgs(t *testing.T) {
 func TestProfileErrorsNameLine(t *testing.T) {
 	_, parse := profileFlagSet()
 	for src, want := range map[string]string{
-		"name: x\nrte: 5\n":                "p.yaml:2: unknown setting \"rte\"",
-		"rate: 5\nrate: 6\n":               "p.yaml:2: \"rate\" is already set on line 1",
-		"url: http://a/\nduration: soon\n": "p.yaml:2: duration: invalid value \"soon\"",
-		"- a\n- b\n":                       "p.yaml:1: a profile is a mapping",
-		"url: {a: b}\n":                    "p.yaml:1: \"url\" needs a value",
-		"keepalive: maybe\n":               "p.yaml:1: keepalive: invalid value",
-		"url: [http://a/, [nested]]\n":     "p.yaml:1: \"url\": list items must be plain values",
+		"name: x\nrte: 5\n":                "p.yaml:2:1: unknown setting \"rte\" (settings are 'loadgen attack' flag names",
+		"rate: 5\nrate: 6\n":               "p.yaml:2:1: \"rate\" is already set on line 1",
+		"url: http://a/\nduration: soon\n": "p.yaml:2:11: duration: invalid value \"soon\"",
+		"- a\n- b\n":                       "p.yaml:1:1: a profile is a mapping",
+		"url: {a: b}\n":                    "p.yaml:1:6: \"url\" needs a value",
+		"keepalive: maybe\n":               "p.yaml:1:12: keepalive: invalid value",
+		"url: [http://a/, [nested]]\n":     "p.yaml:1:18: \"url\": list items must be plain values",
 		"name: [unclosed\n":                "p.yaml: yaml:",
 		"":                                 "p.yaml: empty profile",
 	} {

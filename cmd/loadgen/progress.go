@@ -7,9 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/loadgen/loadgen/pkg/recording"
 	"golang.org/x/term"
-
-	"github.com/loadgen/loadgen/pkg/report"
 )
 
 // isTerminal reports whether w is a terminal (progress is shown only there).
@@ -31,8 +30,8 @@ func newProgress(w io.Writer, total time.Duration) *progress {
 	return &progress{w: w, start: time.Now(), total: total}
 }
 
-func (p *progress) interval(iv time.Duration) func(report.IntervalStats) {
-	return func(s report.IntervalStats) {
+func (p *progress) interval(iv time.Duration) func(recording.IntervalStats) {
+	return func(s recording.IntervalStats) {
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		el := time.Since(p.start).Truncate(time.Second)

@@ -4,6 +4,9 @@ import (
 	"io"
 
 	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/report/html"
+	"github.com/loadgen/loadgen/pkg/report/text"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 func runReport(args []string, stdout, stderr io.Writer) error {
@@ -18,7 +21,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	switch *typ {
 	case "text", "json", "html":
 	case "hlog":
-		return report.WriteHlog(stdout, fs.Args()...)
+		return runrecord.WriteMergedHlog(stdout, fs.Args()...)
 	default:
 		return usagef("unknown -type %q: want text, json, html or hlog", *typ)
 	}
@@ -28,9 +31,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	}
 	switch *typ {
 	case "html":
-		return report.WriteHTML(stdout, rep)
+		return html.Write(stdout, rep)
 	case "json":
 		return report.WriteJSON(stdout, rep.Summary)
 	}
-	return report.WriteText(stdout, rep.Summary)
+	return text.Write(stdout, rep.Summary)
 }

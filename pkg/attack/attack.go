@@ -2,8 +2,6 @@ package attack
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"math"
 	"net/http"
 	"sync"
@@ -114,16 +112,16 @@ type Attacker struct {
 // New prepares an attack of targets (round-robin by slot) at schedule s.
 func New(targets []vegeta.Target, s Schedule, o Options) (*Attacker, error) {
 	if len(targets) == 0 {
-		return nil, errors.New("no targets")
+		return nil, ErrNoTargets
 	}
 	if !s.Open() && o.MaxWorkers == vegeta.DefaultMaxWorkers {
-		return nil, errors.New("an unbounded rate (0) needs -max-workers to bound concurrency")
+		return nil, optionErr("MaxWorkers", "an unbounded rate (0) needs a cap on workers to bound concurrency")
 	}
 	if o.Duration == 0 && s.End() == 0 && !s.Open() {
-		return nil, errors.New("an unbounded rate (0) needs -duration")
+		return nil, optionErr("Duration", "an unbounded rate (0) needs a duration")
 	}
 	if o.Timeout <= 0 {
-		return nil, fmt.Errorf("timeout must be positive, got %s", o.Timeout)
+		return nil, optionErr("Timeout", "timeout must be positive, got %s", o.Timeout)
 	}
 	if o.MaxWorkers == 0 {
 		o.MaxWorkers = vegeta.DefaultMaxWorkers
@@ -133,7 +131,7 @@ func New(targets []vegeta.Target, s Schedule, o Options) (*Attacker, error) {
 	}
 	o.Workers = min(o.Workers, o.MaxWorkers)
 	if o.Pacing != "" && o.Pacing != PacingCoarse && o.Pacing != PacingPrecise {
-		return nil, fmt.Errorf("unknown pacing %q: want coarse or precise", o.Pacing)
+		return nil, optionErr("Pacing", "unknown pacing %q: want coarse or precise", o.Pacing)
 	}
 	kind, err := resolveClient(o, targets)
 	if err != nil {

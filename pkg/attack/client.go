@@ -51,11 +51,11 @@ func resolveClient(o Options, targets []vegeta.Target) (string, error) {
 		return ClientNet, nil
 	case ClientFast:
 		if why != "" {
-			return "", fmt.Errorf("-client fast: %s (use -client net)", why)
+			return "", optionErr("Client", "the fast client cannot carry this attack: %s (use the net client)", why)
 		}
 		return ClientFast, nil
 	}
-	return "", fmt.Errorf("unknown client %q: want auto, net or fast", o.Client)
+	return "", optionErr("Client", "unknown client %q: want auto, net or fast", o.Client)
 }
 
 // fastUnsupported says why fasthttp cannot carry this attack ("" if it can).

@@ -13,10 +13,15 @@
 // own goroutine and allocates nothing per hit (BENCHMARKS.md has the CPU
 // figures); Options.Client chooses, and auto picks fast when it can.
 //
-// Typical use:
+// Typical use (see ExampleNew):
 //
 //	tgts, _ := attack.TargetsFromURLs([]string{"http://127.0.0.1:8080/"}, "GET", nil, nil)
 //	sched, _ := attack.ParseRate("500/s")
-//	a, _ := attack.New(tgts, sched, attack.Options{Duration: 10 * time.Second, Timeout: 30 * time.Second})
+//	opts := attack.DefaultOptions()
+//	opts.Duration = 10 * time.Second
+//	a, _ := attack.New(tgts, sched, opts)
 //	out := a.Run(ctx, func(r *attack.Result) { /* record r */ })
+//
+// It imports nothing of loadgen: package recording turns its Results into
+// a run record.
 package attack

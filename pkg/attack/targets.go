@@ -3,7 +3,6 @@ package attack
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,7 +24,7 @@ const (
 // the given method, headers and body.
 func TargetsFromURLs(urls []string, method string, hdr http.Header, body []byte) ([]vegeta.Target, error) {
 	if len(urls) == 0 {
-		return nil, errors.New("no target: give -url URL (repeatable) or -targets FILE")
+		return nil, ErrNoTargets
 	}
 	if method == "" {
 		method = http.MethodGet

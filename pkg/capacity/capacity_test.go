@@ -14,7 +14,10 @@ import (
 	"github.com/loadgen/loadgen/internal/demotarget"
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/collect"
+	"github.com/loadgen/loadgen/pkg/recording"
 	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/report/html"
+	"github.com/loadgen/loadgen/pkg/report/text"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 	"github.com/loadgen/loadgen/pkg/slo"
@@ -80,7 +83,7 @@ func TestSearchFindsKnownCapacity(t *testing.T) {
 			took := time.Since(start)
 			c := run.Summary.Capacity
 			var table strings.Builder
-			report.WriteCapacityText(&table, c)
+			text.WriteCapacity(&table, c)
 			t.Logf("took %s (bound %s)\n%s", took.Round(time.Millisecond), bound, table.String())
 			if took > bound {
 				t.Errorf("took %s, more than the bound %s printed up front", took, bound)
@@ -156,6 +159,10 @@ func TestSearchStopsAtMaxRate(t *testing.T) {
 	}
 	// The record's page plots the steps against the offered rate and links
 	// each step's own report.
+	// Rendering is the caller's (the CLI's) job; render as it does.
+	if _, err := html.WriteRecord(out); err != nil {
+		t.Fatal(err)
+	}
 	page, err := os.ReadFile(filepath.Join(out, runrecord.ReportFile))
 	if err != nil {
 		t.Fatal(err)
@@ -177,7 +184,7 @@ func TestSearchInterrupted(t *testing.T) {
 	defer cancel()
 	var steps atomic.Int32
 	p := plan(t, srv.URL+"/work?c=64&ms=1", "p99<200ms", out)
-	p.Progress = func(report.IntervalStats) {
+	p.Progress = func(recording.IntervalStats) {
 		if steps.Load() == 2 {
 			cancel() // the first interval of step 3
 		}

@@ -95,7 +95,7 @@ func (c Config) Validate() error {
 	c = c.withDefaults()
 	switch {
 	case c.Plan.SLO == nil || len(c.Plan.SLO.Checks()) == 0:
-		return errors.New("a capacity search needs an SLO (-slo), like p99<50ms,success>=99.9%")
+		return errors.New("a capacity search needs an SLO, like p99<50ms,success>=99.9%")
 	case c.MinRate < 1:
 		return fmt.Errorf("min rate %d: must be at least 1 request/s", c.MinRate)
 	case c.MaxRate < c.MinRate:

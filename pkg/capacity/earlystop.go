@@ -6,7 +6,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/recording"
 	"github.com/loadgen/loadgen/pkg/slo"
 )
 
@@ -72,7 +72,7 @@ func newStopper(set *slo.Set, need, rate int, step, interval time.Duration, canc
 }
 
 // observe is a runner.Plan.Progress callback.
-func (s *stopper) observe(st report.IntervalStats) {
+func (s *stopper) observe(st recording.IntervalStats) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.reason != "" || s.need < 0 {

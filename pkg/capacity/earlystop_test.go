@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/recording"
 	"github.com/loadgen/loadgen/pkg/slo"
 )
 
@@ -14,10 +14,10 @@ func TestStopper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iv := func(p50 time.Duration, completed, errsSoFar uint64) report.IntervalStats {
-		return report.IntervalStats{P50: p50, P99: 3 * p50, Completed: completed, ErrorsSoFar: errsSoFar}
+	iv := func(p50 time.Duration, completed, errsSoFar uint64) recording.IntervalStats {
+		return recording.IntervalStats{P50: p50, P99: 3 * p50, Completed: completed, ErrorsSoFar: errsSoFar}
 	}
-	type obs = report.IntervalStats
+	type obs = recording.IntervalStats
 	for _, tc := range []struct {
 		name string
 		ivs  []obs

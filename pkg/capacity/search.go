@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/attack"
-	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
@@ -46,11 +45,6 @@ func Search(ctx context.Context, cfg Config) (*runrecord.Run, error) {
 	run := s.record(reason, ctx.Err() != nil)
 	if werr := runrecord.Write(cfg.Plan.Out, run); werr != nil && err == nil {
 		err = werr
-	}
-	// The page adds the latency- and throughput-against-rate curves and
-	// links every step's own report.
-	if _, herr := report.WriteRecordHTML(cfg.Plan.Out); herr != nil && err == nil {
-		err = herr
 	}
 	return run, err
 }

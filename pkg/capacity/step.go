@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/attack"
-	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/recording"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
@@ -68,7 +68,7 @@ func (s *search) measure(ctx context.Context, n, rate int, phase string) (runrec
 	}
 	st := newStopper(p.SLO, s.cfg.EarlyStop, rate, s.cfg.StepDuration, p.Interval, cancel)
 	progress := s.cfg.Plan.Progress
-	p.Progress = func(is report.IntervalStats) {
+	p.Progress = func(is recording.IntervalStats) {
 		st.observe(is)
 		if progress != nil {
 			progress(is)

@@ -322,7 +322,7 @@ func (c *Collector) sampleLoop(ctx context.Context, s Source, ch <-chan tick) {
 			t1 := time.Now()
 			cancel()
 			if err != nil && errors.Is(sctx.Err(), context.DeadlineExceeded) {
-				err = fmt.Errorf("no answer within %s (-collect-timeout)", c.cfg.Timeout)
+				err = fmt.Errorf("no answer within %s (the collector timeout)", c.cfg.Timeout)
 			}
 			// The value was read somewhere during the request: its midpoint
 			// is the best estimate of when.

@@ -73,7 +73,7 @@ func (f *fetcher) get(ctx context.Context, url, accept string) ([]byte, http.Hea
 		return nil, nil, fmt.Errorf("reading the response: %w", f.explain(ctx, err))
 	}
 	if int64(len(body)) > f.maxBytes {
-		return nil, nil, fmt.Errorf("%w: more than %d bytes (-collect-max-bytes)", errTooLarge, f.maxBytes)
+		return nil, nil, fmt.Errorf("%w: more than %d bytes (the collector's cap)", errTooLarge, f.maxBytes)
 	}
 	if resp.StatusCode/100 != 2 {
 		return body, resp.Header, &statusError{code: resp.StatusCode, body: snippet(body)}
@@ -85,7 +85,7 @@ func (f *fetcher) get(ctx context.Context, url, accept string) ([]byte, http.Hea
 // matches context.DeadlineExceeded).
 func (f *fetcher) explain(ctx context.Context, err error) error {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("no answer in time (-collect-timeout %s): %w", f.timeout, context.DeadlineExceeded)
+		return fmt.Errorf("no answer within %s (the collector timeout): %w", f.timeout, context.DeadlineExceeded)
 	}
 	return shortErr(err)
 }

@@ -23,7 +23,7 @@ func newProcSource(pid int, root string) (*procSource, error) {
 	}
 	pfs, err := procfs.NewFS(root)
 	if err != nil {
-		return nil, fmt.Errorf("collect: -pid needs procfs: %w", err)
+		return nil, fmt.Errorf("collect: sampling a process needs procfs: %w", err)
 	}
 	if pid <= 0 {
 		return nil, fmt.Errorf("collect: pid %d: must be positive", pid)

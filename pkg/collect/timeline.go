@@ -362,7 +362,7 @@ func (tl *timeline) summary(cfg Config) (sum *runrecord.TargetSummary, gcFrom ma
 		sum.Warnings = append(sum.Warnings, "no CPU figures during the attack: the sources gave no CPU time (process_cpu_seconds_total or /proc) in two consecutive readings")
 	}
 	if !anyCPU && cfg.MetricsURL == "" && cfg.PID == 0 {
-		sum.Warnings = append(sum.Warnings, "CPU % and RSS need -metrics (process_* metrics) or -pid")
+		sum.Warnings = append(sum.Warnings, "CPU % and RSS need a Prometheus endpoint with process_* metrics, or a local process to sample")
 	}
 	return sum, gcFrom
 }

@@ -45,13 +45,13 @@ type Comparison struct {
 	Functions []FunctionShare
 	// baseTL and newTL are the target timelines (for the noise bands).
 	baseTL, newTL []runrecord.TargetSample
-	// baseCPU and newCPU are the merged CPU profiles (nil when missing),
+	// BaseCPU and NewCPU are the merged CPU profiles (nil when missing),
 	// loaded once for the share table and the diff flame graph.
-	baseCPU, newCPU *profile.Profile
+	BaseCPU, NewCPU *profile.Profile
 }
 
 // HasProfiles reports whether both sides have a CPU profile.
-func (c *Comparison) HasProfiles() bool { return c.baseCPU != nil && c.newCPU != nil }
+func (c *Comparison) HasProfiles() bool { return c.BaseCPU != nil && c.NewCPU != nil }
 
 // Metric is one row of the comparison. Name is the summary's JSON key
 // path (latency.p99, target.cpu_percent.mean, ...); values are in the
@@ -106,14 +106,14 @@ func Compare(baseDirs, newDirs []string) (*Comparison, error) {
 	for _, d := range metricDefs() {
 		c.Metrics = append(c.Metrics, c.compare(d))
 	}
-	if c.baseCPU, err = LoadProfile("cpu", baseDirs...); err != nil {
+	if c.BaseCPU, err = LoadProfile("cpu", baseDirs...); err != nil {
 		return nil, fmt.Errorf("base: %w", err)
 	}
-	if c.newCPU, err = LoadProfile("cpu", newDirs...); err != nil {
+	if c.NewCPU, err = LoadProfile("cpu", newDirs...); err != nil {
 		return nil, fmt.Errorf("new: %w", err)
 	}
 	if c.HasProfiles() {
-		c.Functions = shareChanges(c.baseCPU, c.newCPU, 10)
+		c.Functions = shareChanges(c.BaseCPU, c.NewCPU, 10)
 	}
 	return c, nil
 }

@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/testrecords"
 	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/report/html"
+	"github.com/loadgen/loadgen/pkg/report/text"
 )
 
 // Two real attacks of the demo target at the same rate, cheap and
@@ -17,8 +20,8 @@ import (
 func TestCompareFibRuns(t *testing.T) {
 	tmp := t.TempDir()
 	base, next := filepath.Join(tmp, "fib12"), filepath.Join(tmp, "fib28")
-	recordRun(t, base, "/fib?n=12", 30, 4*time.Second)
-	recordRun(t, next, "/fib?n=28", 30, 4*time.Second)
+	testrecords.RecordRun(t, base, "/fib?n=12", 30, 4*time.Second)
+	testrecords.RecordRun(t, next, "/fib?n=28", 30, 4*time.Second)
 	c, err := report.Compare([]string{base}, []string{next})
 	if err != nil {
 		t.Fatal(err)
@@ -63,11 +66,11 @@ func TestCompareFibRuns(t *testing.T) {
 		t.Errorf("Fib's CPU share did not grow: %+v", fib)
 	}
 
-	var text bytes.Buffer
-	if err := report.WriteCompareText(&text, c); err != nil {
+	var tb bytes.Buffer
+	if err := text.WriteCompare(&tb, c); err != nil {
 		t.Fatal(err)
 	}
-	out := text.String()
+	out := tb.String()
 	for _, want := range []string{"metric", "latency p99", "target CPU (mean)", "worse", "demotarget.Fib", "Noise:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text comparison lacks %q:\n%s", want, out)
@@ -99,7 +102,7 @@ func TestCompareFibRuns(t *testing.T) {
 	}
 
 	var page bytes.Buffer
-	if err := report.WriteCompareHTML(&page, c); err != nil {
+	if err := html.WriteCompare(&page, c); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`data-name="latency.p99"`, `id="chart-compare-spectrum"`, `id="flamegraph"`, "stackViewer(", "demotarget.Fib"} {

@@ -1,21 +1,17 @@
-// Package report records latency into HdrHistograms while an attack runs and
-// builds every report from run records: summaries, merges of shards, the
-// text, JSON, HTML and hlog renderers, before/after comparisons, and
-// google/pprof's flame graphs of the target's profiles.
+// Package report reads run records and builds what every report shows:
+// one run's summary and per-interval figures, several runs (the shards of
+// one attack) merged exactly from their HdrHistograms, before/after
+// comparisons with noise bands, and the target's pprof profiles. It reads
+// only run records (package runrecord), never a live attack, so a record
+// made yesterday, elsewhere or by eight shards reads the same way.
 //
-// While attacking:
+// The renderers live beside it: report/text (vegeta-style summary, compare
+// table), report/html (the self-contained page) and report/flame (pprof's
+// web UI in-process).
 //
-//	rec, _ := report.NewRecorder(dir, report.RecorderConfig{Interval: time.Second, Highest: time.Hour})
-//	out := attacker.Run(ctx, rec.Record)
-//	sum, _ := rec.Close(report.Totals{...})
-//
-// Afterwards, from disk:
-//
-//	res, _ := report.Load("runs/a", "runs/b") // one run, or shards merged
-//	report.WriteText(os.Stdout, res.Summary)
-//	report.WriteHTML(f, res)                        // self-contained page
-//	c, _ := report.Compare([]string{"runs/a"}, []string{"runs/b"})
-//	report.WriteCompareText(os.Stdout, c)           // the before/after table
-//	p, _ := report.LoadProfile("cpu", "runs/a")
-//	report.ServeFlame(ctx, ln, p, nil)              // pprof's web UI
+//	rep, err := report.Load("runs/a", "runs/b") // one run, or shards merged
+//	if err != nil { ... }
+//	fmt.Println(rep.Summary.Latency.P99)
+//	c, err := report.Compare([]string{"runs/before"}, []string{"runs/after"})
+//	for _, m := range c.Metrics { fmt.Println(m.Label, m.Verdict) }
 package report

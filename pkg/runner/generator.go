@@ -69,14 +69,14 @@ func (m *selfMeter) stop(client, pacing string, out attack.Outcome, sum runrecor
 		g.CPUPerRequest = (cpu - m.cpu0) / time.Duration(sum.Requests)
 	}
 	if g.CPUPercent >= busyCPU*100*float64(g.Cores) {
-		g.Warnings = append(g.Warnings, fmt.Sprintf("loadgen used %.0f%% CPU of the %d cores it may use: the generator is saturated, so rate and latency reflect loadgen, not only the target (spread the load with shards, or use -client fast)", g.CPUPercent, g.Cores))
+		g.Warnings = append(g.Warnings, fmt.Sprintf("loadgen used %.0f%% CPU of the %d cores it may use: the generator is saturated, so rate and latency reflect loadgen, not only the target (spread the load over shards, or use the fast client)", g.CPUPercent, g.Cores))
 	}
 	late := lateLag
 	if pacing != attack.PacingPrecise {
 		late = lateLagCoarse
 	}
 	if sum.DispatchLag.P99 > late {
-		g.Warnings = append(g.Warnings, fmt.Sprintf("dispatch lag p99 %s is above %s: requests left late (loadgen or its box overloaded, or every worker busy at -max-workers); intended-time latency includes the wait", sum.DispatchLag.P99.Round(time.Microsecond), late))
+		g.Warnings = append(g.Warnings, fmt.Sprintf("dispatch lag p99 %s is above %s: requests left late (loadgen or its box overloaded, or every worker busy at the worker cap); intended-time latency includes the wait", sum.DispatchLag.P99.Round(time.Microsecond), late))
 	}
 	if sum.Missed > 0 {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("%d slots were due but never sent: the schedule was not kept", sum.Missed))

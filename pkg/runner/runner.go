@@ -1,7 +1,8 @@
 // Package runner executes one planned attack end to end: it drives the
-// attack, records latency, and writes the complete run record, also when the
-// attack is interrupted or aborted. It is what `loadgen attack` does, as a
-// library:
+// attack, records latency, collects the target's evidence, and writes the
+// complete run record, also when the attack is interrupted or aborted. It
+// stops at the record: rendering reports is the caller's choice. It is what
+// `loadgen attack` does, as a library:
 //
 //	run, err := runner.Execute(ctx, runner.Plan{Targets: tgts, Schedule: sched,
 //		Options: attack.DefaultOptions(), Out: "runs/x"})
@@ -25,7 +26,7 @@ import (
 
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/collect"
-	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/recording"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 	"github.com/loadgen/loadgen/pkg/slo"
 )
@@ -38,7 +39,7 @@ type Plan struct {
 	Options  attack.Options
 	Interval time.Duration // latency interval (default 1 s)
 	Out      string        // run directory; created if missing
-	Args     []string      // command line, for the record
+	Args     []string      // command line, for the record (header values redacted by the caller; URL secrets are masked here)
 	Shard    *runrecord.Shard
 	// Collect, if set, samples the target (pprof, metrics, expvar, /proc)
 	// alongside the attack, after an idle baseline.
@@ -48,7 +49,7 @@ type Plan struct {
 	SLO *slo.Set
 
 	// Progress, if set, is called as each latency interval closes.
-	Progress func(report.IntervalStats)
+	Progress func(recording.IntervalStats)
 	// Abort, when closed, fails requests in flight (a second Ctrl-C).
 	Abort <-chan struct{}
 	// SelfProfile saves loadgen's own CPU profile in the run record.
@@ -98,7 +99,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		p.Interval = time.Second
 	}
 	highest := max(time.Hour, 2*(a.Duration()+p.Options.Timeout))
-	rec, err := report.NewRecorder(p.Out, report.RecorderConfig{
+	rec, err := recording.New(p.Out, recording.Config{
 		Interval:   p.Interval,
 		Highest:    highest,
 		OnInterval: p.Progress,
@@ -166,9 +167,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if err := runrecord.Write(p.Out, run); err != nil {
 		return run, err
 	}
-	// report.html is written last, from the record as it now is on disk.
-	_, htmlErr := report.WriteRecordHTML(p.Out)
-	return run, errors.Join(recErr, htmlErr)
+	return run, recErr
 }
 
 // stopCollector ends collection and writes its files. Ctrl-C (ctx) does
@@ -203,7 +202,7 @@ func PlanRecord(p Plan) runrecord.Plan {
 		Insecure:       o.Insecure,
 		Redirects:      o.Redirects,
 		MaxBody:        o.MaxBody,
-		Args:           RedactArgs(p.Args),
+		Args:           redactArgs(p.Args),
 		SLO:            p.SLO.String(),
 	}
 	if p.Collect != nil {
@@ -224,45 +223,29 @@ func PlanRecord(p Plan) runrecord.Plan {
 	return rp
 }
 
-// RedactArgs hides the values of secret headers given on the command line,
-// and secrets in URLs (-url, -metrics, -pprof ...: http://user:pw@host, ?api_key=).
-func RedactArgs(args []string) []string {
+// redactArgs hides secrets in recorded arguments, alone or as -flag=VALUE:
+// URL passwords and credential-looking query values, and the values of
+// "Name: value" headers whose name looks secret. The caller knows its own
+// flags and redacts what only they reveal (a collector header with a
+// harmless name); this is the floor every record gets.
+func redactArgs(args []string) []string {
+	if args == nil {
+		return nil
+	}
 	out := make([]string, len(args))
 	for i, a := range args {
-		out[i] = redactURLArg(a)
-		if i == 0 {
-			continue
+		prefix, v := "", a
+		if k, rest, ok := strings.Cut(a, "="); ok && strings.HasPrefix(k, "-") {
+			prefix, v = k+"=", rest
 		}
-		prev := strings.TrimLeft(args[i-1], "-")
-		if prev != "header" && prev != "collect-header" && prev != "H" {
-			if k, v, ok := strings.Cut(a, "="); ok && (strings.TrimLeft(k, "-") == "header" || strings.TrimLeft(k, "-") == "collect-header") {
-				out[i] = k + "=" + redactHeaderArg(v, strings.TrimLeft(k, "-") == "collect-header")
-			}
-			continue
+		out[i] = a
+		if strings.Contains(v, "://") {
+			out[i] = prefix + runrecord.RedactURL(v)
+		} else if name, _, ok := strings.Cut(v, ":"); ok && !strings.ContainsAny(strings.TrimSpace(name), " \t") && runrecord.IsSecretHeader(strings.TrimSpace(name)) {
+			out[i] = prefix + strings.TrimSpace(name) + ": REDACTED"
 		}
-		out[i] = redactHeaderArg(a, prev == "collect-header")
 	}
 	return out
-}
-
-// redactURLArg masks secrets in a URL argument, alone or as -flag=URL.
-func redactURLArg(a string) string {
-	prefix, v := "", a
-	if k, rest, ok := strings.Cut(a, "="); ok && strings.HasPrefix(k, "-") {
-		prefix, v = k+"=", rest
-	}
-	if !strings.Contains(v, "://") {
-		return a
-	}
-	return prefix + runrecord.RedactURL(v)
-}
-
-func redactHeaderArg(h string, always bool) string {
-	name, _, ok := strings.Cut(h, ":")
-	if ok && (always || runrecord.IsSecretHeader(strings.TrimSpace(name))) {
-		return strings.TrimSpace(name) + ": REDACTED"
-	}
-	return h
 }
 
 // Versions reports loadgen's, Go's and vegeta's versions.
@@ -290,25 +273,4 @@ func Versions() runrecord.Tool {
 func ThisHost() runrecord.Host {
 	h, _ := os.Hostname()
 	return runrecord.Host{Hostname: h, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()}
-}
-
-// DefaultOut is runs/<name>-<UTC time>, made unique if it exists.
-func DefaultOut(name string, now time.Time) string {
-	if name == "" {
-		name = "attack"
-	}
-	safe := strings.Map(func(r rune) rune {
-		if r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
-			return r
-		}
-		return '_'
-	}, name)
-	base := fmt.Sprintf("runs/%s-%s", safe, now.UTC().Format("20060102T150405Z"))
-	dir := base
-	for i := 2; ; i++ {
-		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-			return dir
-		}
-		dir = fmt.Sprintf("%s-%d", base, i)
-	}
 }

@@ -329,17 +329,7 @@ func TestMergeShards(t *testing.T) {
 	}
 }
 
-func TestRedactArgsAndPlan(t *testing.T) {
-	args := RedactArgs([]string{"attack", "-header", "Authorization: Bearer s3cret", "-header=Cookie: a=b", "-header", "X-Trace: 1", "-collect-header", "X-Anything: zzz"})
-	joined := strings.Join(args, " ")
-	for _, secret := range []string{"s3cret", "a=b", "zzz"} {
-		if strings.Contains(joined, secret) {
-			t.Errorf("secret %q left in %q", secret, joined)
-		}
-	}
-	if !strings.Contains(joined, "X-Trace: 1") {
-		t.Errorf("harmless header lost: %q", joined)
-	}
+func TestRedactPlan(t *testing.T) {
 	withPW, _ := attack.TargetsFromURLs([]string{"http://bob:hunter2@127.0.0.1/", "http://127.0.0.1/x?api_key=k3y"}, "GET", nil, nil)
 	s0, _ := attack.ParseRate("1")
 	for _, pt := range PlanRecord(Plan{Targets: withPW, Schedule: s0, Options: attack.DefaultOptions()}).Targets {
@@ -347,7 +337,7 @@ func TestRedactArgsAndPlan(t *testing.T) {
 			t.Errorf("secret left in planned URL %q", pt.URL)
 		}
 	}
-	if got := strings.Join(RedactArgs([]string{"attack", "-url", "http://h/x?token=k3y", "-metrics=http://u:hunter2@h/m"}), " "); strings.Contains(got, "k3y") || strings.Contains(got, "hunter2") {
+	if got := strings.Join(redactArgs([]string{"attack", "-url", "http://h/x?token=k3y", "-metrics=http://u:hunter2@h/m"}), " "); strings.Contains(got, "k3y") || strings.Contains(got, "hunter2") {
 		t.Errorf("secret left in recorded args %q", got)
 	}
 	tgts, _ := attack.TargetsFromURLs([]string{"http://127.0.0.1/"}, "GET", http.Header{"Authorization": {"Bearer s3cret"}, "X-Ok": {"1"}}, nil)

@@ -1,0 +1,245 @@
+// Package testrecords makes run records for the tests of the packages
+// that read them: deterministic synthetic records written through the
+// real recorder, and real records of a short attack on the in-process demo
+// target. It is test support: nothing outside tests imports it.
+package testrecords
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/internal/demotarget"
+	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/recording"
+	"github.com/loadgen/loadgen/pkg/runner"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+	"github.com/prometheus/procfs"
+)
+
+// HourRecord writes a run record of a one-hour attack (1 s intervals, 50
+// responses each, a latency spike every ten minutes) through the real
+// Recorder, with a one-hour target timeline and a real CPU profile (of
+// this process writing the record).
+func HourRecord(b testing.TB) string {
+	b.Helper()
+	dir := filepath.Join(b.TempDir(), "hour")
+	var prof bytes.Buffer
+	if err := pprof.StartCPUProfile(&prof); err != nil {
+		b.Fatal(err)
+	}
+	WriteSynthetic(b, dir, Synthetic{Secs: 3600, PerSec: 50, Latency: time.Millisecond, CPU: 40, Seed: 1})
+	pprof.StopCPUProfile()
+	if err := os.MkdirAll(filepath.Join(dir, runrecord.ProfilesDir), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	if err := runrecord.WriteFile(filepath.Join(dir, runrecord.ProfilesDir, runrecord.ProfileCPU), prof.Bytes()); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
+// Synthetic describes a deterministic run record: Secs intervals of one
+// second with PerSec responses of log-normal latency around Latency (20x
+// for one interval in every 600), and a target timeline around CPU %.
+type Synthetic struct {
+	Secs, PerSec int
+	Latency      time.Duration
+	CPU          float64
+	Seed         uint64
+}
+
+// WriteSynthetic writes the run record through the real Recorder.
+func WriteSynthetic(tb testing.TB, dir string, sp Synthetic) {
+	tb.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	rec, err := recording.New(dir, recording.Config{Interval: time.Second, Highest: time.Hour})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(sp.Seed, 2))
+	start := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	var timeline []runrecord.TargetSample
+	for s := 0; s < sp.Secs; s++ {
+		spike := 1.0
+		if s%600 == 300 {
+			spike = 20
+		}
+		for i := 0; i < sp.PerSec; i++ {
+			intended := start.Add(time.Duration(s)*time.Second + time.Duration(i)*time.Second/time.Duration(sp.PerSec))
+			svc := time.Duration(float64(sp.Latency) * spike * math.Exp(rng.NormFloat64()*0.5))
+			res := &attack.Result{Seq: uint64(s*sp.PerSec + i), Intended: intended, Sent: intended,
+				End: intended.Add(svc), Latency: svc, Service: svc, Code: 200}
+			if rng.IntN(1000) == 0 {
+				res.Code, res.Error = 500, "500 Internal Server Error"
+			}
+			rec.Record(res)
+		}
+		cpu, rss, g, n := sp.CPU*(0.9+0.2*rng.Float64()), 50e6+1e4*float64(s), 30.0, 1.0
+		pause := int64(100000 + rng.IntN(400000))
+		timeline = append(timeline, runrecord.TargetSample{TimeMs: start.Add(time.Duration(s+1) * time.Second).UnixMilli(),
+			CPUPercent: &cpu, RSSBytes: &rss, Goroutines: &g, GCCount: &n, GCPauseMax: &pause, GCPauses: []int64{pause}})
+	}
+	d := time.Duration(sp.Secs) * time.Second
+	sum, err := rec.Close(attack.Outcome{Began: start, Ended: start.Add(d), Sending: d, Sent: uint64(sp.Secs * sp.PerSec)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	run := &runrecord.Run{Kind: "attack", Name: filepath.Base(dir), Start: start, End: start.Add(d),
+		Interval: int64(time.Second), Summary: sum}
+	run.Plan.Schedule = fmt.Sprintf("constant %d/1s", sp.PerSec)
+	run.Plan.Targets = []runrecord.PlanTarget{{Method: "GET", URL: "http://127.0.0.1:8080/fib?n=20"}}
+	run.Summary.Target = SummarizeSamples(timeline)
+	for _, err := range []error{runrecord.Write(dir, run), runrecord.WriteTargetSamples(dir, timeline)} {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// RecordRun makes a real run record: it attacks the in-process demo target
+// at path (like "/fib?n=20") and, during the attack, records a real CPU
+// profile of this process (which serves the target) and samples this
+// process's CPU, RSS, goroutines and GC pauses into target.jsonl, the way
+// a collector would. The run record is dir.
+func RecordRun(t testing.TB, dir, path string, rate int, d time.Duration) *runrecord.Run {
+	t.Helper()
+	srv, err := demotarget.Start("127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	tgts, err := attack.TargetsFromURLs([]string{srv.URL + path}, "GET", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sched, err := attack.ParseRate(strconv.Itoa(rate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := attack.DefaultOptions()
+	opts.Duration = d
+	opts.Timeout = 10 * time.Second
+	var prof bytes.Buffer
+	if err := pprof.StartCPUProfile(&prof); err != nil {
+		t.Fatalf("start CPU profile: %v", err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	var samples []runrecord.TargetSample
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		samples = sampleSelf(ctx, t, 250*time.Millisecond)
+	}()
+	run, err := runner.Execute(context.Background(), runner.Plan{
+		Name: "fixture", Targets: tgts, Schedule: sched, Options: opts,
+		Interval: 500 * time.Millisecond, Out: dir,
+	})
+	stop()
+	wg.Wait()
+	pprof.StopCPUProfile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, runrecord.ProfilesDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := runrecord.WriteFile(filepath.Join(dir, runrecord.ProfilesDir, runrecord.ProfileCPU), prof.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if err := runrecord.WriteTargetSamples(dir, samples); err != nil {
+		t.Fatal(err)
+	}
+	run.Summary.Target = SummarizeSamples(samples)
+	if err := runrecord.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	return run
+}
+
+// sampleSelf samples this process every step until ctx ends.
+func sampleSelf(ctx context.Context, t testing.TB, step time.Duration) []runrecord.TargetSample {
+	proc, err := procfs.Self()
+	if err != nil {
+		t.Errorf("procfs: %v", err)
+		return nil
+	}
+	var (
+		out      []runrecord.TargetSample
+		lastCPU  float64
+		lastTime time.Time
+		lastGC   uint32
+		ms       runtime.MemStats
+	)
+	tick := time.NewTicker(step)
+	defer tick.Stop()
+	for {
+		st, err := proc.Stat()
+		if err != nil {
+			t.Errorf("procfs stat: %v", err)
+			return out
+		}
+		now := time.Now()
+		runtime.ReadMemStats(&ms)
+		s := runrecord.TargetSample{TimeMs: now.UnixMilli()}
+		rss := float64(st.ResidentMemory())
+		g := float64(runtime.NumGoroutine())
+		s.RSSBytes, s.Goroutines = &rss, &g
+		if !lastTime.IsZero() {
+			cpu := (st.CPUTime() - lastCPU) / now.Sub(lastTime).Seconds() * 100
+			n := float64(ms.NumGC - lastGC)
+			s.CPUPercent, s.GCCount = &cpu, &n
+			var longest int64
+			for i := lastGC; i < ms.NumGC && ms.NumGC-i <= 256; i++ {
+				p := int64(ms.PauseNs[i%256])
+				s.GCPauses = append(s.GCPauses, p)
+				longest = max(longest, p)
+			}
+			s.GCPauseMax = &longest
+			out = append(out, s)
+		}
+		lastCPU, lastTime, lastGC = st.CPUTime(), now, ms.NumGC
+		select {
+		case <-ctx.Done():
+			return out
+		case <-tick.C:
+		}
+	}
+}
+
+// SummarizeSamples is the target summary of a timeline.
+func SummarizeSamples(rows []runrecord.TargetSample) *runrecord.TargetSummary {
+	ts := &runrecord.TargetSummary{}
+	var pauses []int64
+	var n float64
+	for _, r := range rows {
+		n++
+		ts.CPUPercent.Mean += (*r.CPUPercent - ts.CPUPercent.Mean) / n
+		ts.CPUPercent.Max = math.Max(ts.CPUPercent.Max, *r.CPUPercent)
+		ts.RSSBytes.Mean += (*r.RSSBytes - ts.RSSBytes.Mean) / n
+		ts.RSSBytes.Max = math.Max(ts.RSSBytes.Max, *r.RSSBytes)
+		ts.Goroutines.Max = math.Max(ts.Goroutines.Max, *r.Goroutines)
+		pauses = append(pauses, r.GCPauses...)
+	}
+	sort.Slice(pauses, func(i, j int) bool { return pauses[i] < pauses[j] })
+	if k := len(pauses); k > 0 {
+		ts.GCPause.Count = uint64(k)
+		ts.GCPause.P99 = time.Duration(pauses[min(k-1, int(math.Ceil(0.99*float64(k)))-1)])
+		ts.GCPause.Max = time.Duration(pauses[k-1])
+	}
+	return ts
+}

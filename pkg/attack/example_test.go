@@ -1,0 +1,47 @@
+package attack_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/attack"
+)
+
+// Attack a service at 500 requests per second for 10 seconds. Each result
+// carries its intended send time, so latency is measured from it.
+func ExampleNew() {
+	tgts, err := attack.TargetsFromURLs([]string{"http://127.0.0.1:8080/"}, "GET", nil, nil)
+	if err != nil {
+		panic(err)
+	}
+	sched, err := attack.ParseRate("500/s")
+	if err != nil {
+		panic(err)
+	}
+	opts := attack.DefaultOptions()
+	opts.Duration = 10 * time.Second
+	a, err := attack.New(tgts, sched, opts)
+	if err != nil {
+		panic(err)
+	}
+	var slowest time.Duration
+	out := a.Run(context.Background(), func(r *attack.Result) {
+		slowest = max(slowest, r.Latency) // r is only valid during the call
+	})
+	fmt.Println(out.Sent, out.Missed, slowest)
+}
+
+// A schedule knows when every hit is due: hit n of a constant rate r is due
+// at (n+1)/r after the start.
+func ExampleConstant_Due() {
+	sched, _ := attack.ParseRate("4/s")
+	for n := uint64(0); n < 3; n++ {
+		d, _ := sched.Due(n)
+		fmt.Println(d)
+	}
+	// Output:
+	// 250ms
+	// 500ms
+	// 750ms
+}

@@ -1,0 +1,207 @@
+package recording
+
+import (
+	"bufio"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// Config configures a Recorder.
+type Config struct {
+	// Interval is the latency interval (default 1 s). Intervals are aligned
+	// to multiples of it since the Unix epoch, so shards line up.
+	Interval time.Duration
+	// Highest is the largest latency tracked (values above are clamped).
+	// It must be at least the request timeout; default 1 h.
+	Highest time.Duration
+	// OnInterval, if set, is called as each interval closes (for progress).
+	OnInterval func(IntervalStats)
+}
+
+// IntervalStats describes an interval that just closed, and the run so far.
+type IntervalStats struct {
+	Start       time.Time
+	Completed   uint64
+	Errors      uint64
+	P99         time.Duration
+	P50         time.Duration // intended-time median of the interval
+	ServiceP50  time.Duration // service-latency median of the interval
+	Requests    uint64        // all completed so far
+	ErrorsSoFar uint64
+}
+
+// Recorder turns results into HdrHistograms: one per series overall, and one
+// per series per interval that is written to latency.hlog as soon as the
+// interval closes. Nothing is kept per request, so memory does not grow with
+// the length of the run. It is safe for concurrent use.
+type Recorder struct {
+	mu       sync.Mutex
+	cfg      Config
+	dir      string
+	total    runrecord.Series
+	cur      runrecord.Series
+	curStart int64 // unix ns of the open interval; 0 before the first result
+	curRow   runrecord.Interval
+	rows     []runrecord.Interval
+	c        runrecord.Counts
+	hot      hotCounts
+	file     *runrecord.AtomicFile
+	buf      *bufio.Writer
+	log      *runrecord.HlogWriter
+	err      error
+	closed   bool
+}
+
+// New starts recording into run directory dir (which must exist).
+func New(dir string, cfg Config) (*Recorder, error) {
+	if cfg.Interval <= 0 {
+		cfg.Interval = time.Second
+	}
+	if cfg.Highest < time.Second {
+		cfg.Highest = time.Hour
+	}
+	f, err := runrecord.CreateAtomic(filepath.Join(dir, runrecord.LatencyLog))
+	if err != nil {
+		return nil, err
+	}
+	buf := bufio.NewWriter(f)
+	return &Recorder{
+		cfg:   cfg,
+		dir:   dir,
+		total: runrecord.NewSeries(int64(cfg.Highest)),
+		cur:   runrecord.NewSeries(int64(cfg.Highest)),
+		c:     runrecord.NewCounts(),
+		hot:   newHotCounts(),
+		file:  f,
+		buf:   buf,
+		log:   runrecord.NewHlogWriter(buf),
+	}, nil
+}
+
+func (r *Recorder) align(t time.Time) int64 {
+	ns := t.UnixNano()
+	return ns - ns%int64(r.cfg.Interval)
+}
+
+// Record adds one result. Its interval is the one its response ended in.
+func (r *Recorder) Record(res *attack.Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	k := r.align(res.End)
+	if r.curStart == 0 {
+		r.curStart = k
+	} else if k > r.curStart {
+		r.flushUntil(k)
+	}
+	for _, s := range []runrecord.Series{r.cur, r.total} {
+		runrecord.RecordClamped(s.Latency, res.Latency)
+		runrecord.RecordClamped(s.Service, res.Service)
+		runrecord.RecordClamped(s.Lag, res.Lag)
+	}
+	r.curRow.Completed++
+	r.c.Requests++
+	r.c.BytesIn += res.BytesIn
+	r.c.BytesOut += res.BytesOut
+	r.hot.codes[res.Code]++
+	if res.Error == "" {
+		r.c.Success++
+	} else {
+		r.curRow.Errors++
+		r.hot.addError(&r.c, res.Error)
+	}
+	if res.End.After(r.c.LastEnd) {
+		r.c.LastEnd = res.End
+	}
+}
+
+// Tick closes intervals that ended before now, so quiet intervals (a
+// stalled target) still appear in the log on time.
+func (r *Recorder) Tick(now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	grace := 50 * time.Millisecond
+	if r.closed || r.curStart == 0 {
+		return
+	}
+	if k := r.align(now.Add(-grace)); k > r.curStart {
+		r.flushUntil(k)
+	}
+}
+
+// flushUntil writes the open interval and any empty ones up to next.
+func (r *Recorder) flushUntil(next int64) {
+	iv := int64(r.cfg.Interval)
+	for r.curStart < next {
+		r.writeInterval()
+		r.curStart += iv
+		if r.curStart < next-1000*iv { // a clock jump: do not write a million empty rows
+			r.curStart = next
+		}
+	}
+}
+
+func (r *Recorder) writeInterval() {
+	startMs := r.curStart / int64(time.Millisecond)
+	endMs := (r.curStart + int64(r.cfg.Interval)) / int64(time.Millisecond)
+	r.keep(r.log.WriteInterval(startMs, endMs, r.cur))
+	r.curRow.StartMs = startMs
+	r.rows = append(r.rows, r.curRow)
+	if r.cfg.OnInterval != nil {
+		r.cfg.OnInterval(IntervalStats{
+			Start:       time.Unix(0, r.curStart),
+			Completed:   r.curRow.Completed,
+			Errors:      r.curRow.Errors,
+			P99:         time.Duration(r.cur.Latency.ValueAtPercentile(99)),
+			P50:         time.Duration(r.cur.Latency.ValueAtPercentile(50)),
+			ServiceP50:  time.Duration(r.cur.Service.ValueAtPercentile(50)),
+			Requests:    r.c.Requests,
+			ErrorsSoFar: r.c.Requests - r.c.Success,
+		})
+	}
+	r.curRow = runrecord.Interval{}
+	r.cur.Reset()
+}
+
+func (r *Recorder) keep(err error) {
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+}
+
+// Close writes the last interval and commits latency.hlog and
+// intervals.jsonl. It returns the summary of everything recorded, given how
+// the attack went as a whole.
+func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.closed {
+		r.closed = true
+		if r.curStart != 0 {
+			r.writeInterval()
+		}
+		r.keep(r.buf.Flush())
+		if r.err != nil {
+			r.file.Discard()
+		} else {
+			r.keep(r.file.Commit())
+		}
+		if err := runrecord.WriteIntervals(r.dir, r.rows); err != nil && r.err == nil {
+			r.err = err
+		}
+	}
+	r.hot.fold(&r.c)
+	sum := runrecord.Summarize(r.total, r.c, out.Began, out.Sending, out.Missed)
+	// Bodies are usually discarded unread by vegeta (-max-body 0), so the
+	// wire count is the honest one when there is one.
+	if out.WireIn > 0 || out.WireOut > 0 {
+		sum.BytesIn, sum.BytesOut = out.WireIn, out.WireOut
+	}
+	return sum, r.err
+}

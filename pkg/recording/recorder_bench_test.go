@@ -1,0 +1,66 @@
+package recording
+
+import (
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/attack"
+)
+
+func newTestRecorder(t testing.TB) *Recorder {
+	t.Helper()
+	r, err := New(t.TempDir(), Config{Interval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(attack.Outcome{}) })
+	return r
+}
+
+func sampleResult(i int) *attack.Result {
+	end := time.Unix(1_700_000_000, 0)
+	return &attack.Result{
+		End:     end,
+		Latency: time.Duration(100+i%5000) * time.Microsecond,
+		Service: time.Duration(90+i%4000) * time.Microsecond,
+		Lag:     time.Duration(i%700) * time.Microsecond,
+		Code:    200,
+	}
+}
+
+// TestRecordAllocatesNothing: recording a result in the steady state
+// allocates nothing, so a long run at a high rate puts no load on the GC.
+func TestRecordAllocatesNothing(t *testing.T) {
+	r := newTestRecorder(t)
+	res := sampleResult(1)
+	failed := sampleResult(2)
+	failed.Code, failed.Error = 503, "503 Service Unavailable"
+	r.Record(res)
+	r.Record(failed)
+	if n := testing.AllocsPerRun(1000, func() { r.Record(res); r.Record(failed) }); n != 0 {
+		t.Fatalf("Record allocates %.1f times per call, want 0", n)
+	}
+}
+
+func BenchmarkRecord(b *testing.B) {
+	r := newTestRecorder(b)
+	res := make([]*attack.Result, 1024)
+	for i := range res {
+		res[i] = sampleResult(i * 7919)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		r.Record(res[i&1023])
+	}
+}
+
+func BenchmarkRecordParallel(b *testing.B) {
+	r := newTestRecorder(b)
+	res := sampleResult(3)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r.Record(res)
+		}
+	})
+}

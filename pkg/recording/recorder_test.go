@@ -1,0 +1,83 @@
+package recording
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+func resultAt(end time.Time) attack.Result {
+	return attack.Result{
+		Intended: end.Add(-2 * time.Millisecond), Sent: end.Add(-time.Millisecond), End: end,
+		Latency: 2 * time.Millisecond, Service: time.Millisecond, Lag: time.Millisecond, Code: 200,
+	}
+}
+
+// Memory does not grow with the length of a run: a million results over
+// 1000 intervals leave the heap where a thousand left it.
+func TestRecorderMemoryFlat(t *testing.T) {
+	rec, err := New(t.TempDir(), Config{Interval: 100 * time.Millisecond, Highest: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Unix(1_700_000_000, 0)
+	feed := func(from, to int) {
+		for i := from; i < to; i++ {
+			r := resultAt(start.Add(time.Duration(i) * 100 * time.Microsecond))
+			rec.Record(&r)
+		}
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	feed(0, 10_000)
+	before := heap()
+	feed(10_000, 1_010_000) // 100 s of results at 10k/s: 1000 intervals
+	after := heap()
+	// Only the per-interval rows (a few dozen bytes each) may accumulate.
+	if grow := int64(after) - int64(before); grow > 512<<10 {
+		t.Errorf("heap grew by %d bytes over 1M results", grow)
+	}
+	sum, err := rec.Close(attack.Outcome{Began: start, Sending: 101 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Requests != 1_010_000 || sum.Latency.P50 < 1990*time.Microsecond || sum.Latency.P50 > 2010*time.Microsecond {
+		t.Errorf("summary %+v", sum)
+	}
+}
+
+// A result that arrives after a quiet gap closes the empty intervals too,
+// so a stalled target shows as intervals with no completions.
+func TestRecorderWritesQuietIntervals(t *testing.T) {
+	dir := t.TempDir()
+	rec, err := New(dir, Config{Interval: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Unix(1_700_000_000, 0)
+	r := resultAt(t0.Add(100 * time.Millisecond))
+	rec.Record(&r)
+	r = resultAt(t0.Add(3100 * time.Millisecond))
+	rec.Record(&r)
+	if _, err := rec.Close(attack.Outcome{Began: t0, Sending: 4 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	var n []int64
+	err = runrecord.MergeHlogs([]string{dir}, func(start, end int64, s runrecord.Series) error {
+		n = append(n, s.Latency.TotalCount())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n) != 4 || n[0] != 1 || n[1] != 0 || n[2] != 0 || n[3] != 1 {
+		t.Errorf("interval counts %v, want [1 0 0 1]", n)
+	}
+}

@@ -1,0 +1,199 @@
+package html_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/loadgen/loadgen/internal/testrecords"
+	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/report/html"
+)
+
+// findChromium returns the Chromium binary, or "" when none is installed.
+func findChromium() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// browserPage opens a page file from disk in a fresh headless Chromium and
+// runs check on it. It returns every console error and uncaught exception
+// the page produced, and saves a full-page screenshot as shot.
+func browserPage(t *testing.T, page, shot string, check func(ctx context.Context) error) []string {
+	t.Helper()
+	bin := findChromium()
+	if bin == "" {
+		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	defer acancel()
+	bctx, bcancel := chromedp.NewContext(actx)
+	defer bcancel()
+
+	// Start the browser and subscribe to the console before the page loads,
+	// so that no message is lost.
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	lctx, lcancel := context.WithCancel(bctx)
+	var (
+		mu   sync.Mutex
+		msgs []string
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		for m, err := range chromedp.Console(lctx) {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				mu.Lock()
+				msgs = append(msgs, fmt.Sprintf("%s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line))
+				mu.Unlock()
+			}
+		}
+	}()
+	abs, err := filepath.Abs(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := url.URL{Scheme: "file", Path: abs}
+	if err := chromedp.Do(bctx, chromedp.Navigate(u.String())); err != nil {
+		t.Fatalf("open %s: %v", u.String(), err)
+	}
+	if err := check(bctx); err != nil {
+		t.Error(err)
+	}
+	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot %s: %d bytes", shot, len(png))
+	lcancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	return msgs
+}
+
+// waitEval polls a JavaScript condition until it is true.
+func waitEval(ctx context.Context, what, expr string) error {
+	var last error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		if err == nil && ok {
+			return nil
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.Join(fmt.Errorf("%s: not true in the page: %s", what, expr), last)
+}
+
+// The report opened from disk in a real browser: no console errors, every
+// chart drawn by uPlot, pprof's flame graph drawn inside its frame.
+func TestHTMLReportInBrowser(t *testing.T) {
+	if findChromium() == "" {
+		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
+	}
+	dir := htmlFixture(t)
+	page, err := html.WriteRecord(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(t.TempDir(), "report.png")
+	if d := os.Getenv("LOADGEN_SCREENSHOT_DIR"); d != "" {
+		shot = filepath.Join(d, "report.png")
+	}
+	errs := browserPage(t, page, shot, func(ctx context.Context) error {
+		var all []error
+		all = append(all, waitEval(ctx, "charts built", `document.body.getAttribute("data-charts") === "5"`))
+		for _, id := range []string{"chart-latency", "chart-rate", "chart-cpu", "chart-gc", "chart-spectrum"} {
+			all = append(all, waitEval(ctx, id+" drawn",
+				`(() => { const c = document.querySelector("#`+id+` .uplot canvas"); return !!c && c.width > 300 && c.height > 100; })()`))
+		}
+		all = append(all, waitEval(ctx, "flame graph drawn",
+			`(() => { const d = document.getElementById("flamegraph").contentDocument;
+			  return !!d && d.querySelectorAll("#stack-chart .boxbg").length > 3 &&
+			    [...d.querySelectorAll("#stack-chart .boxtext")].some(e => e.textContent.includes("root")); })()`))
+		return errors.Join(all...)
+	})
+	if len(errs) > 0 {
+		t.Errorf("console errors in the report page:\n%s", strings.Join(errs, "\n"))
+	}
+	if st, err := os.Stat(shot); err != nil || st.Size() < 20_000 {
+		t.Errorf("screenshot missing or blank: %v", err)
+	}
+}
+
+// The comparison page in a real browser: the spectrum chart and pprof's
+// diff flame graph are drawn, with no console errors.
+func TestCompareHTMLInBrowser(t *testing.T) {
+	if findChromium() == "" {
+		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
+	}
+	tmp := t.TempDir()
+	base, next := filepath.Join(tmp, "base"), filepath.Join(tmp, "new")
+	testrecords.RecordRun(t, base, "/fib?n=12", 30, 2*time.Second)
+	testrecords.RecordRun(t, next, "/fib?n=28", 30, 2*time.Second)
+	c, err := report.Compare([]string{base}, []string{next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(tmp, "compare.html")
+	f, err := os.Create(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := html.WriteCompare(f, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(tmp, "compare.png")
+	if d := os.Getenv("LOADGEN_SCREENSHOT_DIR"); d != "" {
+		shot = filepath.Join(d, "compare.png")
+	}
+	errs := browserPage(t, page, shot, func(ctx context.Context) error {
+		return errors.Join(
+			waitEval(ctx, "spectrum drawn", `(() => { const c = document.querySelector("#chart-compare-spectrum .uplot canvas"); return !!c && c.width > 300; })()`),
+			waitEval(ctx, "diff flame graph drawn", `(() => { const d = document.getElementById("flamegraph").contentDocument;
+			  return !!d && d.querySelectorAll("#stack-chart .boxbg").length > 3 && d.querySelectorAll("#stack-chart .positive, #stack-chart .negative").length > 0; })()`),
+			waitEval(ctx, "metrics table", `document.querySelectorAll("table.compare tbody tr").length === 12`),
+		)
+	})
+	if len(errs) > 0 {
+		t.Errorf("console errors in the comparison page:\n%s", strings.Join(errs, "\n"))
+	}
+}

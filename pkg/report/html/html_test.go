@@ -1,0 +1,153 @@
+package html_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/internal/testrecords"
+	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/report/html"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// htmlFixture is one real run with a CPU profile and a target timeline,
+// made once per test binary run that needs it.
+func htmlFixture(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "run")
+	testrecords.RecordRun(t, dir, "/fib?n=28", 30, 2*time.Second)
+	return dir
+}
+
+func TestHTMLReportStructure(t *testing.T) {
+	dir := htmlFixture(t)
+	path, err := html.WriteRecord(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	for _, want := range []string{
+		`id="summary"`, `id="chart-latency"`, `id="chart-rate"`, `id="chart-cpu"`, `id="chart-gc"`,
+		`id="chart-spectrum"`, `id="flamegraph"`, `id="top-cpu"`,
+		"Latency (intended time)", "Service (actual send)", "Target", "GC pauses",
+		"demotarget.Fib", // the CPU profile's hot function, in pprof's top table
+		"/fib?n=28",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("report lacks %q", want)
+			if i := strings.Index(page, `id="top-cpu"`); i >= 0 {
+				t.Logf("top: %s", page[i:min(len(page), i+3000)])
+			}
+		}
+	}
+	// Self-contained: nothing is loaded from the network.
+	for _, bad := range []*regexp.Regexp{
+		regexp.MustCompile(`<script[^>]+src=`),
+		regexp.MustCompile(`<link[^>]+href=`),
+		regexp.MustCompile(`@import`),
+		regexp.MustCompile(`url\(\s*['"]?https?:`),
+	} {
+		if loc := bad.FindStringIndex(page); loc != nil {
+			t.Errorf("report loads a remote resource: %q", page[loc[0]:min(len(page), loc[1]+60)])
+		}
+	}
+	// The chart data is valid JSON with one point per latency interval.
+	m := regexp.MustCompile(`const LOADGEN = (.*);</script>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no chart data in the page")
+	}
+	var data struct {
+		Time   []float64  `json:"time"`
+		P99    []*float64 `json:"p99"`
+		Target *struct {
+			CPU []*float64 `json:"cpu"`
+		} `json:"target"`
+		Spectrum *struct {
+			Percent []float64 `json:"percent"`
+		} `json:"spectrum"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
+		t.Fatalf("chart data: %v", err)
+	}
+	rows, err := runrecord.ReadIntervals(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data.Time) != len(rows) || len(data.P99) != len(rows) {
+		t.Errorf("chart has %d/%d points, the run %d intervals", len(data.Time), len(data.P99), len(rows))
+	}
+	if data.Target == nil || len(data.Target.CPU) == 0 {
+		t.Error("no target series in the chart data")
+	}
+	if data.Spectrum == nil || data.Spectrum.Percent[len(data.Spectrum.Percent)-1] < 99.999-1e-9 {
+		t.Error("percentile spectrum does not reach 99.999%")
+	}
+}
+
+// Strings that came from the user or the target are escaped: a target URL
+// and an error message that carry markup end up as text.
+func TestHTMLReportEscapes(t *testing.T) {
+	dir := htmlFixture(t)
+	run, err := runrecord.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := `<script>alert("x")</script><img src=x onerror=alert(1)>`
+	run.Name = evil
+	run.Plan.Targets[0].URL = "http://127.0.0.1/?q=" + evil
+	run.Summary.Errors = append(run.Summary.Errors, runrecord.ErrorCount{Message: "read: " + evil, Count: 3})
+	run.Summary.StatusCodes[evil] = 1
+	if err := runrecord.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := html.Write(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if strings.Contains(page, evil) || strings.Contains(page, `<img src=x`) {
+		t.Error("a user- or target-supplied string reached the page unescaped")
+	}
+	if !strings.Contains(page, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
+		t.Error("the escaped form of the run name is missing")
+	}
+}
+
+// A corrupt profile costs the report its flame graph, not the report.
+func TestHTMLReportCorruptProfile(t *testing.T) {
+	dir := t.TempDir()
+	testrecords.WriteSynthetic(t, dir, testrecords.Synthetic{Secs: 5, PerSec: 20, Latency: time.Millisecond, CPU: 10, Seed: 3})
+	if err := os.MkdirAll(filepath.Join(dir, runrecord.ProfilesDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, runrecord.ProfilesDir, runrecord.ProfileCPU), []byte("not a profile"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path, err := html.WriteRecord(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"The CPU profile could not be rendered", `id="chart-latency"`, `id="chart-cpu"`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}

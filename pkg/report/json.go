@@ -1,0 +1,40 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// WriteJSON writes the summary as the JSON contract of DESIGN.md.
+func WriteJSON(w io.Writer, s runrecord.Summary) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
+}
+
+// Diverged reports whether intended-time latency is materially worse than
+// service latency at p99: the generator or the target fell behind its
+// schedule, and a closed-loop tool would have under-reported latency.
+func Diverged(s runrecord.Summary) bool {
+	l, sv := s.Latency.P99, s.ServiceLatency.P99
+	return l > sv+time.Millisecond && float64(l) > 1.25*float64(sv)
+}
+
+// compareJSON is the JSON form: both summaries, then the metric rows.
+type compareJSON struct {
+	Base      any             `json:"base"`
+	New       any             `json:"new"`
+	Metrics   []Metric        `json:"metrics"`
+	Functions []FunctionShare `json:"functions,omitempty"`
+}
+
+// WriteCompareJSON writes {"base": summary, "new": summary, "metrics": [...]}
+// (plus "functions" when both runs have CPU profiles).
+func WriteCompareJSON(w io.Writer, c *Comparison) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(compareJSON{Base: c.Base.Summary, New: c.New.Summary, Metrics: c.Metrics, Functions: c.Functions})
+}

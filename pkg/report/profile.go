@@ -1,0 +1,78 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// ErrUnknownProfileType is a profile type other than those LoadProfile knows.
+var ErrUnknownProfileType = errors.New("unknown profile type")
+
+// ProfileTypes returns the profile kinds LoadProfile reads.
+func ProfileTypes() []string {
+	return []string{"cpu", "heap", "allocs", "goroutine", "mutex", "block"}
+}
+
+// profileFile maps a profile kind to its file in a run record.
+func profileFile(kind string) (string, bool) {
+	switch kind {
+	case "cpu":
+		return runrecord.ProfileCPU, true
+	case "heap":
+		return runrecord.ProfileHeap, true
+	case "allocs":
+		return runrecord.ProfileAllocs, true
+	case "goroutine":
+		return runrecord.ProfileGoroutine, true
+	case "mutex":
+		return runrecord.ProfileMutex, true
+	case "block":
+		return runrecord.ProfileBlock, true
+	}
+	return "", false
+}
+
+// LoadProfile reads the profile of the given kind (cpu, heap, allocs,
+// goroutine, mutex, block) from each run record and merges them (shards of
+// one attack profile the same target, so their samples add up). It returns
+// nil and no error when no run has that profile.
+func LoadProfile(kind string, dirs ...string) (*profile.Profile, error) {
+	name, ok := profileFile(kind)
+	if !ok {
+		return nil, fmt.Errorf("%w %q: want cpu, heap, allocs, goroutine, mutex or block", ErrUnknownProfileType, kind)
+	}
+	var ps []*profile.Profile
+	for _, d := range dirs {
+		path := filepath.Join(d, runrecord.ProfilesDir, name)
+		f, err := os.Open(path)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read profile: %w", err)
+		}
+		p, err := profile.Parse(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read profile %s: %w", path, err)
+		}
+		ps = append(ps, p)
+	}
+	switch len(ps) {
+	case 0:
+		return nil, nil
+	case 1:
+		return ps[0], nil
+	}
+	p, err := profile.Merge(ps)
+	if err != nil {
+		return nil, fmt.Errorf("merge %s profiles: %w", kind, err)
+	}
+	return p, nil
+}

@@ -1,0 +1,53 @@
+package text_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/internal/testrecords"
+	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/report/text"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// The text comparison of two deterministic run records (written by the
+// real Recorder) is byte for byte the golden table.
+func TestCompareTextGolden(t *testing.T) {
+	td, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir()) // run records named by relative paths, as people type them
+	testrecords.WriteSynthetic(t, "runs/before", testrecords.Synthetic{Secs: 60, PerSec: 50, Latency: 2 * time.Millisecond, CPU: 60, Seed: 1})
+	testrecords.WriteSynthetic(t, "runs/after", testrecords.Synthetic{Secs: 60, PerSec: 50, Latency: 1 * time.Millisecond, CPU: 40, Seed: 2})
+	c, err := report.Compare([]string{"runs/before"}, []string{"runs/after"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := text.WriteCompare(&got, c); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, filepath.Join(td, "compare.golden"), got.Bytes())
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (run with -update after checking):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}

@@ -1,0 +1,29 @@
+package text
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// generatorLine is the text summary's row about loadgen itself.
+func generatorLine(p func(string, ...any), g *runrecord.Generator) {
+	if g == nil {
+		return
+	}
+	p("Generator\t[cpu, cpu/request, peak rss, client]\t%.1f%% of %d cores, %s, %s, %s\n",
+		g.CPUPercent, g.Cores, Round(g.CPUPerRequest), Bytes(float64(g.MaxRSSBytes)), g.Client)
+	p("Generator\t[workers, peak connections]\t%d, %d\n", g.Workers, g.Connections)
+}
+
+// generatorWarnings say plainly when loadgen, not the target, was the
+// limit, so nobody mistakes the generator's ceiling for the service's.
+func generatorWarnings(w io.Writer, g *runrecord.Generator) {
+	if g == nil {
+		return
+	}
+	for _, warn := range g.Warnings {
+		fmt.Fprintf(w, "Warning (generator): %s\n", warn)
+	}
+}
