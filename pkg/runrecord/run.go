@@ -36,20 +36,23 @@ const (
 
 // Run is run.json: what was run, where, when, and its summary.
 type Run struct {
-	FormatVersion int       `json:"format_version"`
-	Kind          string    `json:"kind"` // attack, capacity, ...
-	Name          string    `json:"name"`
-	Tool          Tool      `json:"tool"`
-	Host          Host      `json:"host"`
-	Plan          Plan      `json:"plan"`
-	Start         time.Time `json:"start"`
-	End           time.Time `json:"end"`
-	Shard         *Shard    `json:"shard,omitempty"`
-	Interrupted   bool      `json:"interrupted,omitempty"`
-	Aborted       bool      `json:"aborted,omitempty"`
-	Interval      int64     `json:"interval"` // latency interval, ns
-	Warnings      []string  `json:"warnings,omitempty"`
-	Summary       Summary   `json:"summary"`
+	FormatVersion int    `json:"format_version"`
+	Kind          string `json:"kind"` // attack, capacity, ...
+	Name          string `json:"name"`
+	// Labels are the user's key=value tags of the run (-label), such as
+	// git=abc123 or env=staging; the run history filters and plots by them.
+	Labels      map[string]string `json:"labels,omitempty"`
+	Tool        Tool              `json:"tool"`
+	Host        Host              `json:"host"`
+	Plan        Plan              `json:"plan"`
+	Start       time.Time         `json:"start"`
+	End         time.Time         `json:"end"`
+	Shard       *Shard            `json:"shard,omitempty"`
+	Interrupted bool              `json:"interrupted,omitempty"`
+	Aborted     bool              `json:"aborted,omitempty"`
+	Interval    int64             `json:"interval"` // latency interval, ns
+	Warnings    []string          `json:"warnings,omitempty"`
+	Summary     Summary           `json:"summary"`
 }
 
 // Tool records the versions that made the run.
