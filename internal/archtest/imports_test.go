@@ -37,6 +37,8 @@ func rules() map[string][]string {
 		"pkg/slo":              {"pkg/runrecord"},
 		"pkg/runner":           {"pkg/attack", "pkg/recording", "pkg/collect", "pkg/report", "pkg/runrecord", "pkg/slo"},
 		"pkg/capacity":         {"pkg/attack", "pkg/recording", "pkg/collect", "pkg/report", "pkg/runrecord", "pkg/slo", "pkg/runner"},
+		"pkg/changepoint":      {},
+		"pkg/history":          {"pkg/changepoint", "pkg/report", "pkg/runrecord"},
 	}
 }
 

@@ -190,14 +190,7 @@ func direction(diff float64, higherIsBetter bool) string {
 // "within noise". Runs with fewer than minSpread values have no band
 // (verdict "unknown").
 func noiseBand(base, next []float64, extreme bool) (float64, bool) {
-	if len(base) < minSpread || len(next) < minSpread {
-		return 0, false
-	}
-	sb, sn := robustSigma(base), robustSigma(next)
-	if extreme {
-		return 2 * math.Sqrt((sb*sb+sn*sn)/2), true
-	}
-	return 2 * math.Sqrt(sb*sb/float64(len(base))+sn*sn/float64(len(next))), true
+	return NoiseBand(SpreadOf(base), SpreadOf(next), extreme)
 }
 
 // robustSigma is 1.4826 × the median absolute deviation of xs.

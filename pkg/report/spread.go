@@ -51,10 +51,10 @@ func Extreme(name string) bool {
 	return false
 }
 
-// NoiseBand is Compare's noise rule for a figure measured with spread base
-// on one side and next on the other: the half-width of the band inside
-// which a difference is noise, before the 1 % floor. ok is false when a
-// side has fewer than 3 values (no band).
+// NoiseBand is Compare's noise rule (see noiseBand) for a figure measured
+// with spread base on one side and next on the other: the half-width of
+// the band inside which a difference is noise, before the 1 % floor. ok is
+// false when a side has fewer than 3 values (no band).
 func NoiseBand(base, next Spread, extreme bool) (band float64, ok bool) {
 	if base.N < minSpread || next.N < minSpread {
 		return 0, false
