@@ -27,7 +27,7 @@ func runAttack(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	run, err := executeAttack(plan, stdout, stderr)
+	run, err := executeAttack(plan, afterRun{history: historyPath(af.hist.path)}, stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -57,6 +57,7 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 	}
 	return runner.Plan{
 		Name:     f.name,
+		Labels:   f.hist.labels,
 		Targets:  tgts,
 		Schedule: sched,
 		Options:  opts,
@@ -70,9 +71,15 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 	}, nil
 }
 
+// afterRun is what the CLI does with a record once it is written.
+type afterRun struct {
+	history string // database to index it in ("" = none)
+}
+
 // executeAttack runs the plan with Ctrl-C handling and progress, then prints
-// the summary to stdout and the record's location to stderr.
-func executeAttack(plan runner.Plan, stdout, stderr io.Writer) (*runrecord.Run, error) {
+// the summary to stdout and the record's location to stderr, and indexes
+// the record in the history.
+func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer) (*runrecord.Run, error) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	abort := make(chan struct{})
@@ -117,6 +124,7 @@ func executeAttack(plan runner.Plan, stdout, stderr io.Writer) (*runrecord.Run, 
 		fmt.Fprintf(stderr, "interrupted after %s; the record holds everything sent until then\n", run.Summary.Duration.Round(time.Millisecond))
 	}
 	fmt.Fprintf(stderr, "run record: %s\n", plan.Out)
+	indexRecord(after.history, plan.Out, stderr)
 	return run, err
 }
 

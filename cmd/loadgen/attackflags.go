@@ -31,6 +31,7 @@ type attackFlags struct {
 	collect  collectFlags
 	slo      sloValue
 	gen      genFlags
+	hist     historyFlags
 }
 
 func (f *attackFlags) register(fs *flag.FlagSet) {
@@ -62,6 +63,7 @@ func (f *attackFlags) register(fs *flag.FlagSet) {
 	f.collect.register(fs)
 	fs.Var(&f.slo, "slo", sloHelp)
 	f.gen.register(fs, &f.opts)
+	f.hist.register(fs)
 }
 
 // schedule builds the rate shape from -rate, -stages or -sine.

@@ -94,12 +94,12 @@ func runCapacity(args []string, stdout, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
-	return executeCapacity(cfg, stdout, stderr)
+	return executeCapacity(cfg, afterRun{history: historyPath(af.hist.path)}, stdout, stderr)
 }
 
 // executeCapacity runs the search with Ctrl-C handling, printing the bound
 // up front, a line per step, then the report.
-func executeCapacity(cfg capacity.Config, stdout, stderr io.Writer) error {
+func executeCapacity(cfg capacity.Config, after afterRun, stdout, stderr io.Writer) error {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	abort := make(chan struct{})
@@ -154,6 +154,7 @@ func executeCapacity(cfg capacity.Config, stdout, stderr io.Writer) error {
 		err = werr
 	}
 	fmt.Fprintf(stderr, "run record: %s (report it with: loadgen report %s)\n", cfg.Plan.Out, cfg.Plan.Out)
+	indexRecord(after.history, cfg.Plan.Out, stderr)
 	if err != nil {
 		return err
 	}

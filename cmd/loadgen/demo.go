@@ -10,6 +10,8 @@ import (
 
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/collect"
+	"github.com/loadgen/loadgen/pkg/history"
+	"github.com/loadgen/loadgen/pkg/history/historytext"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
@@ -19,6 +21,8 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	rate := fs.String("rate", "200", "request rate")
 	duration := fs.Duration("duration", 5*time.Second, "attack duration")
 	out := fs.String("out", "", "run record directory (default runs/demo-<UTC time>)")
+	var hist historyFlags
+	hist.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,6 +57,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	plan := runner.Plan{
 		Name:     "demo",
+		Labels:   hist.labels,
 		Targets:  tgts,
 		Schedule: sched,
 		Options:  opts,
@@ -68,11 +73,38 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if runtime.GOOS == "linux" {
 		plan.Collect.PID = srv.Pid() // threads, fds, context switches
 	}
-	if _, err := executeAttack(plan, stdout, stderr); err != nil {
+	dbPath := historyPath(hist.path)
+	if _, err := executeAttack(plan, afterRun{history: dbPath}, stdout, stderr); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nNext: loadgen report -type json %s\n", *out)
 	fmt.Fprintf(stdout, "      go tool pprof -top %s/profiles/cpu.pb.gz\n", *out)
 	fmt.Fprintf(stdout, "HTML report: %s\n", filepath.Join(*out, runrecord.ReportFile))
+	showDemoHistory(dbPath, stdout, stderr)
 	return nil
+}
+
+// showDemoHistory prints the demo's runs so far from the history: the demo
+// runs accumulate, so a second demo already shows a trend.
+func showDemoHistory(dbPath string, stdout, stderr io.Writer) {
+	if dbPath == "" {
+		return
+	}
+	ctx := context.Background()
+	db, err := history.Open(ctx, dbPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: history: %v\n", historyWords(err))
+		return
+	}
+	defer db.Close()
+	runs, err := db.List(ctx, history.Filter{Name: "demo", Last: 10})
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: history: %v\n", err)
+		return
+	}
+	fmt.Fprintf(stdout, "\nRun history (%s): the last %d demo run(s)\n", dbPath, len(runs))
+	if err := historytext.Write(stdout, runs, history.Trends(runs, history.TrendOptions{})); err != nil {
+		fmt.Fprintf(stderr, "warning: history: %v\n", err)
+	}
+	fmt.Fprintf(stdout, "Trends: loadgen history -name demo -type html > history.html\n")
 }

@@ -60,6 +60,7 @@ func commands() []command {
 		{"capacity", "find the highest rate that meets -slo (grow, then bisect)", runCapacity},
 		{"run", "run a load profile (YAML test plan, see profiles/)", runProfile},
 		{"target", "serve the built-in demo target", runTarget},
+		{"history", "list indexed runs, trends and the runs where a metric shifted; import records", runHistory},
 		{"demo", "start the demo target (a child process), attack it with collection on and report", runDemo},
 	}
 }

@@ -52,6 +52,7 @@ func (s *search) record(reason string, interrupted bool) *runrecord.Run {
 	return &runrecord.Run{
 		Kind:        "capacity",
 		Name:        c.Plan.Name,
+		Labels:      c.Plan.Labels,
 		Tool:        runner.Versions(),
 		Host:        runner.ThisHost(),
 		Plan:        plan,

@@ -33,7 +33,9 @@ import (
 
 // Plan is one attack to run and where to record it.
 type Plan struct {
-	Name     string
+	Name string
+	// Labels are the user's key=value tags (git=abc123), kept in run.json.
+	Labels   map[string]string
 	Targets  []vegeta.Target
 	Schedule attack.Schedule
 	Options  attack.Options
@@ -148,6 +150,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	run := &runrecord.Run{
 		Kind:        "attack",
 		Name:        p.Name,
+		Labels:      p.Labels,
 		Tool:        Versions(),
 		Host:        ThisHost(),
 		Plan:        PlanRecord(p),
