@@ -31,6 +31,8 @@ func rules() map[string][]string {
 		"pkg/recording":           {"pkg/attack", "pkg/runrecord"},
 		"pkg/report":              {"pkg/runrecord"},
 		"pkg/report/text":         {"pkg/report", "pkg/runrecord"},
+		"pkg/report/junit":        {"pkg/report", "pkg/report/text", "pkg/runrecord"},
+		"pkg/report/markdown":     {"pkg/report", "pkg/report/text", "pkg/runrecord"},
 		"pkg/report/flame":        {"pkg/report", "pkg/runrecord"},
 		"pkg/report/html":         {"pkg/report", "pkg/report/text", "pkg/report/flame", "pkg/runrecord"},
 		"pkg/collect":             {"pkg/runrecord"},
