@@ -46,7 +46,7 @@ func tables(t *testing.T, md []byte) [][][]string {
 func TestSummaryIsATable(t *testing.T) {
 	s := runrecord.Summary{Requests: 1000, Rate: 100, Throughput: 99.5, SuccessRatio: 0.995,
 		Latency: runrecord.Latency{P50: 2 * time.Millisecond, P99: 12 * time.Millisecond},
-		SLO: &runrecord.SLOResult{Pass: false, Checks: []runrecord.SLOCheck{{Expr: "p99<10ms", Value: 12, Unit: "ms"}, {Expr: "success>=99%", Value: 99.5, Unit: "%", Pass: true}}}}
+		SLO:     &runrecord.SLOResult{Pass: false, Checks: []runrecord.SLOCheck{{Expr: "p99<10ms", Value: 12, Unit: "ms"}, {Expr: "success>=99%", Value: 99.5, Unit: "%", Pass: true}}}}
 	var b bytes.Buffer
 	if err := markdown.WriteSummary(&b, "checkout | api", s); err != nil {
 		t.Fatal(err)
