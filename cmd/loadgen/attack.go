@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/loadgen/loadgen/pkg/report/junit"
 	"github.com/loadgen/loadgen/pkg/report/text"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
@@ -27,7 +28,7 @@ func runAttack(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	run, err := executeAttack(plan, afterRun{history: historyPath(af.hist.path)}, stdout, stderr)
+	run, err := executeAttack(plan, af.after(), stdout, stderr)
 	if err != nil {
 		return err
 	}
@@ -74,6 +75,20 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 // afterRun is what the CLI does with a record once it is written.
 type afterRun struct {
 	history string // database to index it in ("" = none)
+	junit   string // file for the JUnit verdict ("" = none)
+}
+
+func (f *attackFlags) after() afterRun {
+	return afterRun{history: historyPath(f.hist.path), junit: f.junit}
+}
+
+// finish indexes a written record and writes its JUnit verdict.
+func (a afterRun) finish(dir string, run *runrecord.Run, stderr io.Writer) error {
+	indexRecord(a.history, dir, stderr)
+	if a.junit == "" {
+		return nil
+	}
+	return writeJUnit(a.junit, func(w io.Writer) error { return junit.WriteRun(w, run) })
 }
 
 // executeAttack runs the plan with Ctrl-C handling and progress, then prints
@@ -124,7 +139,7 @@ func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer) (
 		fmt.Fprintf(stderr, "interrupted after %s; the record holds everything sent until then\n", run.Summary.Duration.Round(time.Millisecond))
 	}
 	fmt.Fprintf(stderr, "run record: %s\n", plan.Out)
-	indexRecord(after.history, plan.Out, stderr)
+	err = errors.Join(err, after.finish(plan.Out, run, stderr))
 	return run, err
 }
 

@@ -32,6 +32,7 @@ type attackFlags struct {
 	slo      sloValue
 	gen      genFlags
 	hist     historyFlags
+	junit    string
 }
 
 func (f *attackFlags) register(fs *flag.FlagSet) {
@@ -64,6 +65,7 @@ func (f *attackFlags) register(fs *flag.FlagSet) {
 	fs.Var(&f.slo, "slo", sloHelp)
 	f.gen.register(fs, &f.opts)
 	f.hist.register(fs)
+	fs.StringVar(&f.junit, "junit", "", "also write the verdict as JUnit XML to FILE for CI (each -slo check a test case, failures with the measured value)")
 }
 
 // schedule builds the rate shape from -rate, -stages or -sine.

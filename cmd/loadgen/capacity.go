@@ -94,7 +94,7 @@ func runCapacity(args []string, stdout, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
-	return executeCapacity(cfg, afterRun{history: historyPath(af.hist.path)}, stdout, stderr)
+	return executeCapacity(cfg, af.after(), stdout, stderr)
 }
 
 // executeCapacity runs the search with Ctrl-C handling, printing the bound
@@ -154,7 +154,9 @@ func executeCapacity(cfg capacity.Config, after afterRun, stdout, stderr io.Writ
 		err = werr
 	}
 	fmt.Fprintf(stderr, "run record: %s (report it with: loadgen report %s)\n", cfg.Plan.Out, cfg.Plan.Out)
-	indexRecord(after.history, cfg.Plan.Out, stderr)
+	if ferr := after.finish(cfg.Plan.Out, run, stderr); ferr != nil && err == nil {
+		err = ferr
+	}
 	if err != nil {
 		return err
 	}

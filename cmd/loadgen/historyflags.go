@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/loadgen/loadgen/pkg/history"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 // defaultHistory is the history database beside the default run
@@ -105,4 +106,20 @@ func historyWords(err error) error {
 		return fmt.Errorf("%w; -history (or $%s) names some other file", err, historyEnv)
 	}
 	return err
+}
+
+// writeJUnit writes a JUnit report to path atomically.
+func writeJUnit(path string, write func(io.Writer) error) error {
+	f, err := runrecord.CreateAtomic(path)
+	if err != nil {
+		return fmt.Errorf("-junit: %w", err)
+	}
+	if err := write(f); err != nil {
+		f.Discard()
+		return fmt.Errorf("-junit %s: %w", path, err)
+	}
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("-junit: %w", err)
+	}
+	return nil
 }

@@ -27,6 +27,7 @@ const (
 	exitFailure = 1
 	exitUsage   = 2
 	exitSLO     = 3 // an -slo check failed (attack), or no rate met it (capacity)
+	exitWorse   = 4 // compare -fail-on worse: a metric got worse beyond the noise
 )
 
 // usageError marks bad input: it exits with exitUsage.
@@ -72,7 +73,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'loadgen COMMAND -h' for the flags of a command.")
-	fmt.Fprintln(w, "\nExit status: 0 ok, 1 failure, 2 usage error (nothing sent), 3 an -slo check failed (capacity: no rate met it).")
+	fmt.Fprintln(w, "\nExit status: 0 ok, 1 failure, 2 usage error (nothing sent), 3 an -slo check failed (capacity: no rate met it), 4 compare -fail-on worse found a metric worse.")
 }
 
 func main() {

@@ -15,10 +15,14 @@ import (
 func isPathSetting(key string) bool { return key == "targets" || key == "body" }
 
 func runProfile(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", "[-out DIR] PROFILE.yaml", stderr)
+	fs := newFlagSet("run", "[-out DIR] [-junit FILE] [-history PATH] [-label k=v] PROFILE.yaml", stderr)
 	out := fs.String("out", "", "run record directory (overrides the profile's out)")
+	junitOut := fs.String("junit", "", "also write the verdict as JUnit XML to FILE (overrides the profile's junit)")
+	dbFlag := fs.String("history", "", historyHelp+" (overrides the profile's history)")
+	var labels labelSet
+	fs.Var(&labels, "label", "key=value tag of the run, added to the profile's labels (repeatable)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: loadgen run [-out DIR] PROFILE.yaml
+		fmt.Fprint(stderr, `Usage: loadgen run [-out DIR] [-junit FILE] [-history PATH] [-label k=v] PROFILE.yaml
 
 Runs a load profile: a YAML mapping whose keys are 'loadgen attack' flag
 names and whose values are the flag values (a list for repeatable flags):
@@ -57,6 +61,15 @@ Flags:
 	}
 	if *out != "" {
 		pargs = append(pargs, "-out", *out)
+	}
+	if *junitOut != "" {
+		pargs = append(pargs, "-junit", *junitOut)
+	}
+	if *dbFlag != "" {
+		pargs = append(pargs, "-history", *dbFlag)
+	}
+	for k, v := range labels {
+		pargs = append(pargs, "-label", k+"="+v)
 	}
 	return runAttack(pargs, stdout, stderr)
 }

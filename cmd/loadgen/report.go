@@ -1,17 +1,19 @@
 package main
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/html"
+	"github.com/loadgen/loadgen/pkg/report/markdown"
 	"github.com/loadgen/loadgen/pkg/report/text"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 func runReport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report", "[-type text|json|html|hlog] RUN...", stderr)
-	typ := fs.String("type", "text", "report type: text, json, html or hlog (several runs are merged into one)")
+	fs := newFlagSet("report", "[-type text|json|html|hlog|markdown] RUN...", stderr)
+	typ := fs.String("type", "text", "report type: text, json, html, hlog, or markdown (a table for a pull-request comment or $GITHUB_STEP_SUMMARY); several runs are merged into one")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -19,11 +21,11 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		return usagef("give at least one run record directory")
 	}
 	switch *typ {
-	case "text", "json", "html":
+	case "text", "json", "html", "markdown":
 	case "hlog":
 		return runrecord.WriteMergedHlog(stdout, fs.Args()...)
 	default:
-		return usagef("unknown -type %q: want text, json, html or hlog", *typ)
+		return usagef("unknown -type %q: want text, json, html, hlog or markdown", *typ)
 	}
 	rep, err := report.Load(fs.Args()...)
 	if err != nil {
@@ -34,6 +36,12 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		return html.Write(stdout, rep)
 	case "json":
 		return report.WriteJSON(stdout, rep.Summary)
+	case "markdown":
+		title := rep.Runs[0].Name
+		if len(rep.Runs) > 1 {
+			title += fmt.Sprintf(" (%d shards merged)", len(rep.Runs))
+		}
+		return markdown.WriteSummary(stdout, title, rep.Summary)
 	}
 	return text.Write(stdout, rep.Summary)
 }
