@@ -15,6 +15,7 @@ import (
 // scripts run in parallel in this process, which is also the target, and
 // their load would mix into these profiles.
 func TestCompareWithCollector(t *testing.T) {
+	isolateHistory(t)
 	srv, err := demotarget.Start("127.0.0.1:0", "")
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,7 @@ func (l *flameOutput) String() string {
 // `loadgen flame RUN` serves pprof's web UI on loopback: the flame graph
 // page of the run's CPU profile names the target's hot function.
 func TestFlameServesPprofUI(t *testing.T) {
+	isolateHistory(t)
 	srv, err := demotarget.Start("127.0.0.1:0", "")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestExitCodes(t *testing.T) {
+	isolateHistory(t)
 	cases := []struct {
 		args []string
 		code int
@@ -46,6 +47,7 @@ func TestAttackHelpListsFlags(t *testing.T) {
 
 // A wrong -type is bad usage (2); a corrupt profile is a failure (1).
 func TestFlameExitCodes(t *testing.T) {
+	isolateHistory(t)
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "profiles"), 0o755); err != nil {
 		t.Fatal(err)
