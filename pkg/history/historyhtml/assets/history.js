@@ -47,7 +47,11 @@
     const u = new uPlot({
       width: Math.max(320, el.clientWidth || 900), height: 220,
       plugins: [markShifts],
-      scales: { x: { time: false, range: function () { return [-0.5, Math.max(0.5, xs.length - 0.5)]; } } },
+      scales: {
+        x: { time: false, range: function () { return [-0.5, Math.max(0.5, xs.length - 0.5)]; } },
+        // A success ratio reads against 100 %, not against its own wobble.
+        y: c.unit === "ratio" ? { range: function (u, min) { return [Math.max(0, Math.min(min, 0.99)), 1]; } } : { auto: true }
+      },
       series: [
         { label: "run", value: function (u, i) { return i == null ? "-" : c.x[i]; } },
         { label: c.label, stroke: "#1f77b4", width: 1.5, value: function (u, v) { return fmt(c.unit, v); },
