@@ -80,8 +80,14 @@ func FromRecord(dir string, labels map[string]string) (Run, error) {
 	return r, nil
 }
 
+// kindOf is the record's kind; one shard's own part of a sharded attack is
+// kind "shard", so its partial figures never join the trends of whole runs.
 func kindOf(r *runrecord.Run) string {
-	if r.Kind == "" {
+	switch {
+	case r.Kind == "" || r.Kind == KindAttack:
+		if r.Shard != nil && r.Shard.Count > 1 {
+			return KindShard
+		}
 		return KindAttack
 	}
 	return r.Kind

@@ -15,6 +15,7 @@ const (
 	KindAttack   = "attack"
 	KindCapacity = "capacity"
 	KindSharded  = "sharded"
+	KindShard    = "shard" // one shard's own record of a sharded attack
 )
 
 // Run is one indexed run record.
@@ -83,21 +84,36 @@ ON CONFLICT (id) DO UPDATE SET
 			return h.wrap(err)
 		}
 	}
-	for k, v := range r.Labels {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO labels (run_id, key, value) VALUES (?, ?, ?)", r.ID, k, v); err != nil {
+	// One multi-row INSERT per table: a statement costs more than a row.
+	if len(r.Labels) > 0 {
+		var args []any
+		for k, v := range r.Labels {
+			args = append(args, r.ID, k, v)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO labels (run_id, key, value) VALUES "+rowsOf(3, len(r.Labels)), args...); err != nil {
 			return h.wrap(err)
 		}
 	}
-	for name, v := range r.Metrics {
-		var sigma, n any
-		if v.N > 0 {
-			sigma, n = v.Sigma, v.N
+	if len(r.Metrics) > 0 {
+		var args []any
+		for name, v := range r.Metrics {
+			var sigma, n any
+			if v.N > 0 {
+				sigma, n = v.Sigma, v.N
+			}
+			args = append(args, r.ID, name, v.V, sigma, n)
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO metrics (run_id, name, value, sigma, n) VALUES (?, ?, ?, ?, ?)", r.ID, name, v.V, sigma, n); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO metrics (run_id, name, value, sigma, n) VALUES "+rowsOf(5, len(r.Metrics)), args...); err != nil {
 			return h.wrap(err)
 		}
 	}
 	return h.wrap(tx.Commit())
+}
+
+// rowsOf is "(?, ?), (?, ?)" for n rows of k columns.
+func rowsOf(k, n int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", k), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
 func nullString(s string) any {

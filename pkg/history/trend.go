@@ -21,12 +21,25 @@ type TrendOptions struct {
 	Detect changepoint.Options
 }
 
-// Trend is one metric over the runs of one name.
+// Trend is one metric over the runs of one name and kind.
 type Trend struct {
 	Name   string  `json:"name"`
+	Kind   string  `json:"kind"`
 	Metric Metric  `json:"metric"`
 	Points []Point `json:"points"`
 	Shifts []Shift `json:"shifts"`
+}
+
+// Group names the trend's runs: the name, with the kind when it is not a
+// plain attack ("api (capacity)").
+func (t Trend) Group() string { return GroupName(t.Name, t.Kind) }
+
+// GroupName is Trend.Group for a name and kind.
+func GroupName(name, kind string) string {
+	if kind == "" || kind == KindAttack {
+		return name
+	}
+	return name + " (" + kind + ")"
 }
 
 // Point is one run's value of the metric.
@@ -62,10 +75,12 @@ type Shift struct {
 	Verdict string `json:"verdict"`
 }
 
-// Trends groups runs by name (oldest first) and, for each metric, finds
-// the runs where its level shifted. Interrupted runs are left out: a
-// partial run is not a level. Names come out sorted; metrics in the order
-// asked for; a metric no run of a name has is left out.
+// Trends groups runs by name and kind (oldest first) and, for each metric,
+// finds the runs where its level shifted. Kinds are apart because their
+// figures are of different loads (a capacity run's summary is its step at
+// the sustainable rate). Interrupted runs are left out: a partial run is
+// not a level. Groups come out sorted by name, then kind; metrics in the
+// order asked for; a metric no run of a group has is left out.
 func Trends(runs []Run, o TrendOptions) []Trend {
 	names := o.Metrics
 	if len(names) == 0 {
@@ -75,27 +90,34 @@ func Trends(runs []Run, o TrendOptions) []Trend {
 			}
 		}
 	}
-	byName := map[string][]Run{}
+	type key struct{ name, kind string }
+	byGroup := map[key][]Run{}
 	for _, r := range runs {
 		if !r.Interrupted {
-			byName[r.Name] = append(byName[r.Name], r)
+			k := key{r.Name, r.Kind}
+			byGroup[k] = append(byGroup[k], r)
 		}
 	}
-	groups := make([]string, 0, len(byName))
-	for n := range byName {
-		groups = append(groups, n)
+	groups := make([]key, 0, len(byGroup))
+	for k := range byGroup {
+		groups = append(groups, k)
 	}
-	sort.Strings(groups)
+	sort.Slice(groups, func(i, j int) bool {
+		if groups[i].name != groups[j].name {
+			return groups[i].name < groups[j].name
+		}
+		return groups[i].kind < groups[j].kind
+	})
 	var out []Trend
 	for _, g := range groups {
-		rs := byName[g]
+		rs := byGroup[g]
 		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Start.Before(rs[j].Start) })
 		for _, name := range names {
 			m, ok := MetricByName(name)
 			if !ok {
 				continue
 			}
-			t := Trend{Name: g, Metric: m}
+			t := Trend{Name: g.name, Kind: g.kind, Metric: m}
 			for _, r := range rs {
 				if v, ok := r.Metrics[name]; ok {
 					t.Points = append(t.Points, Point{RunID: r.ID, Start: r.Start, Labels: r.Labels, Path: r.Path, Value: v})

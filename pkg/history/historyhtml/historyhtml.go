@@ -102,10 +102,10 @@ func Write(w io.Writer, trends []history.Trend, o Options) error {
 	byName := map[string][]history.Trend{}
 	var names []string
 	for _, t := range trends {
-		if _, ok := byName[t.Name]; !ok {
-			names = append(names, t.Name)
+		if _, ok := byName[t.Group()]; !ok {
+			names = append(names, t.Group())
 		}
-		byName[t.Name] = append(byName[t.Name], t)
+		byName[t.Group()] = append(byName[t.Group()], t)
 	}
 	sort.Strings(names)
 	var all []chart

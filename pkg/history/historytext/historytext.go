@@ -48,12 +48,12 @@ func WriteShifts(w io.Writer, runs []history.Run, trends []history.Trend) error 
 	count := map[string]int{}
 	for _, r := range runs {
 		if !r.Interrupted {
-			count[r.Name]++
+			count[history.GroupName(r.Name, r.Kind)]++
 		}
 	}
 	byName := map[string][]history.Trend{}
 	for _, t := range trends {
-		byName[t.Name] = append(byName[t.Name], t)
+		byName[t.Group()] = append(byName[t.Group()], t)
 	}
 	names := make([]string, 0, len(count))
 	for n := range count {
@@ -92,7 +92,7 @@ func Shift(t history.Trend, s history.Shift) string {
 	}
 	before, after := s.Before, s.After
 	line := fmt.Sprintf("%s: %s %s from the run of %s (%s): %s -> %s (%+.1f%%)",
-		t.Name, t.Metric.Label, s.Verdict, at, short(s.RunID),
+		t.Group(), t.Metric.Label, s.Verdict, at, short(s.RunID),
 		text.Value(t.Metric.Unit, &before), text.Value(t.Metric.Unit, &after), 100*s.Relative)
 	switch {
 	case s.Noise == nil:
