@@ -39,6 +39,13 @@ type Options struct {
 	Client string
 	// Pacing is PacingCoarse (also "") or PacingPrecise.
 	Pacing string
+
+	// Start, if set, is the time origin of the schedule: slot n is due at
+	// Start+Due(n) instead of at the moment Run is called. Shards of one
+	// attack share it, so their slots interleave into the one schedule.
+	// A Start in the past makes the slots already due late (their lag is
+	// charged as latency); callers wait for it first.
+	Start time.Time
 }
 
 // DefaultOptions are vegeta's defaults, except that response bodies are
@@ -216,7 +223,11 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	// A shared Pool counts bytes for every attack that used it.
 	in0, out0 := a.tracker.in.Load(), a.tracker.out.Load()
 	du := a.Duration()
-	r := &run{a: a, began: time.Now(), record: record, open: a.sched.Open()}
+	began := time.Now()
+	if !a.opts.Start.IsZero() {
+		began = a.opts.Start
+	}
+	r := &run{a: a, began: began, record: record, open: a.sched.Open()}
 	if a.opts.Pacing == PacingPrecise {
 		r.lookahead = lookahead
 	}

@@ -107,3 +107,32 @@ func TestStallingTargetCountsWait(t *testing.T) {
 		})
 	}
 }
+
+// TestStartIsTheTimeOrigin: with Options.Start, slot n is due at
+// Start+Due(n) whenever Run is called, so shards that share Start send one
+// schedule between them; nothing leaves before Start.
+func TestStartIsTheTimeOrigin(t *testing.T) {
+	url := loopback(t, ok200)
+	sched := Constant{Freq: 100, Per: time.Second}
+	o := DefaultOptions()
+	o.Duration = 100 * time.Millisecond
+	o.Start = time.Now().Add(50 * time.Millisecond)
+	a, err := New(targetsFor(t, url), sched, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Result
+	out := a.Run(context.Background(), func(r *Result) { got = append(got, *r) })
+	if !out.Began.Equal(o.Start) {
+		t.Fatalf("began %s, want Start %s", out.Began, o.Start)
+	}
+	if len(got) == 0 {
+		t.Fatal("nothing sent")
+	}
+	for _, r := range got {
+		due, _ := sched.Due(r.Seq)
+		if want := o.Start.Add(due); !r.Intended.Equal(want) || r.Sent.Before(want) {
+			t.Fatalf("slot %d intended %s sent %s; want intended = Start+Due = %s, sent no earlier", r.Seq, r.Intended, r.Sent, want)
+		}
+	}
+}
