@@ -2,6 +2,8 @@ package recording
 
 import (
 	"bufio"
+	"bytes"
+	"io"
 	"path/filepath"
 	"sync"
 	"time"
@@ -32,6 +34,14 @@ type IntervalStats struct {
 	ServiceP50  time.Duration // service-latency median of the interval
 	Requests    uint64        // all completed so far
 	ErrorsSoFar uint64
+	End         time.Time // end of the interval
+
+	// HlogHeader is the header of latency.hlog and Hlog the lines this
+	// interval appended to it, in the log's own text encoding (every tag
+	// the recorder writes): HlogHeader followed by every interval's Hlog
+	// is latency.hlog byte for byte, which is how a shard streams its
+	// record to a coordinator. Both are valid only during the call.
+	HlogHeader, Hlog []byte
 }
 
 // Recorder turns results into HdrHistograms: one per series overall, and one
@@ -52,7 +62,10 @@ type Recorder struct {
 	file     *runrecord.AtomicFile
 	buf      *bufio.Writer
 	log      *runrecord.HlogWriter
-	err      error
+	// chunk collects what the log writer appends, for OnInterval; header
+	// keeps the log's header once written.
+	chunk, header bytes.Buffer
+	err           error
 	closed   bool
 }
 
@@ -69,7 +82,7 @@ func New(dir string, cfg Config) (*Recorder, error) {
 		return nil, err
 	}
 	buf := bufio.NewWriter(f)
-	return &Recorder{
+	r := &Recorder{
 		cfg:   cfg,
 		dir:   dir,
 		total: runrecord.NewSeries(int64(cfg.Highest)),
@@ -78,8 +91,13 @@ func New(dir string, cfg Config) (*Recorder, error) {
 		hot:   newHotCounts(),
 		file:  f,
 		buf:   buf,
-		log:   runrecord.NewHlogWriter(buf),
-	}, nil
+	}
+	var w io.Writer = buf
+	if cfg.OnInterval != nil {
+		w = io.MultiWriter(buf, &r.chunk)
+	}
+	r.log = runrecord.NewHlogWriter(w)
+	return r, nil
 }
 
 func (r *Recorder) align(t time.Time) int64 {
@@ -150,6 +168,11 @@ func (r *Recorder) flushUntil(next int64) {
 func (r *Recorder) writeInterval() {
 	startMs := r.curStart / int64(time.Millisecond)
 	endMs := (r.curStart + int64(r.cfg.Interval)) / int64(time.Millisecond)
+	if r.header.Len() == 0 {
+		r.keep(r.log.WriteHeader(startMs))
+		r.header.Write(r.chunk.Bytes())
+		r.chunk.Reset()
+	}
 	r.keep(r.log.WriteInterval(startMs, endMs, r.cur))
 	r.curRow.StartMs = startMs
 	r.rows = append(r.rows, r.curRow)
@@ -163,7 +186,11 @@ func (r *Recorder) writeInterval() {
 			ServiceP50:  time.Duration(r.cur.Service.ValueAtPercentile(50)),
 			Requests:    r.c.Requests,
 			ErrorsSoFar: r.c.Requests - r.c.Success,
+			End:         time.Unix(0, r.curStart+int64(r.cfg.Interval)),
+			HlogHeader:  r.header.Bytes(),
+			Hlog:        r.chunk.Bytes(),
 		})
+		r.chunk.Reset()
 	}
 	r.curRow = runrecord.Interval{}
 	r.cur.Reset()

@@ -98,26 +98,37 @@ func NewHlogWriter(w io.Writer) *HlogWriter {
 	return &HlogWriter{log: hdr.NewHistogramLogWriter(w)}
 }
 
+// WriteHeader writes the log's header, with a base time from the start
+// of the first interval (Unix milliseconds). WriteInterval calls it when
+// it has not been called yet.
+func (w *HlogWriter) WriteHeader(startMs int64) error {
+	if w.wroteHdr {
+		return nil
+	}
+	w.wroteHdr = true
+	base := startMs - startMs%1000
+	for _, err := range []error{
+		w.log.OutputLogFormatVersion(),
+		w.log.OutputComment(hlogComment),
+		w.log.OutputStartTime(base),
+		w.log.OutputBaseTime(base),
+	} {
+		if err != nil {
+			return fmt.Errorf("write latency log: %w", err)
+		}
+	}
+	w.log.SetBaseTime(base)
+	if err := w.log.OutputLegend(); err != nil {
+		return fmt.Errorf("write latency log: %w", err)
+	}
+	return nil
+}
+
 // WriteInterval appends the three series of the interval [startMs, endMs)
 // (Unix milliseconds). It sets the histograms' tags and times.
 func (w *HlogWriter) WriteInterval(startMs, endMs int64, s Series) error {
-	if !w.wroteHdr {
-		w.wroteHdr = true
-		base := startMs - startMs%1000
-		for _, err := range []error{
-			w.log.OutputLogFormatVersion(),
-			w.log.OutputComment(hlogComment),
-			w.log.OutputStartTime(base),
-			w.log.OutputBaseTime(base),
-		} {
-			if err != nil {
-				return fmt.Errorf("write latency log: %w", err)
-			}
-		}
-		w.log.SetBaseTime(base)
-		if err := w.log.OutputLegend(); err != nil {
-			return fmt.Errorf("write latency log: %w", err)
-		}
+	if err := w.WriteHeader(startMs); err != nil {
+		return err
 	}
 	for _, tag := range []string{TagLatency, TagService, TagLag} {
 		h := s.ByTag(tag)

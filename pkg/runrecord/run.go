@@ -41,18 +41,22 @@ type Run struct {
 	Name          string `json:"name"`
 	// Labels are the user's key=value tags of the run (-label), such as
 	// git=abc123 or env=staging; the run history filters and plots by them.
-	Labels      map[string]string `json:"labels,omitempty"`
-	Tool        Tool              `json:"tool"`
-	Host        Host              `json:"host"`
-	Plan        Plan              `json:"plan"`
-	Start       time.Time         `json:"start"`
-	End         time.Time         `json:"end"`
-	Shard       *Shard            `json:"shard,omitempty"`
-	Interrupted bool              `json:"interrupted,omitempty"`
-	Aborted     bool              `json:"aborted,omitempty"`
-	Interval    int64             `json:"interval"` // latency interval, ns
-	Warnings    []string          `json:"warnings,omitempty"`
-	Summary     Summary           `json:"summary"`
+	Labels map[string]string `json:"labels,omitempty"`
+	Tool   Tool              `json:"tool"`
+	Host   Host              `json:"host"`
+	Plan   Plan              `json:"plan"`
+	Start  time.Time         `json:"start"`
+	End    time.Time         `json:"end"`
+	Shard  *Shard            `json:"shard,omitempty"`
+	// Shards is set in the merged record of a coordinated run: every shard
+	// of it, with its clock offset, start lag and fate. Their own records
+	// are in shards/INDEX.
+	Shards      []Shard  `json:"shards,omitempty"`
+	Interrupted bool     `json:"interrupted,omitempty"`
+	Aborted     bool     `json:"aborted,omitempty"`
+	Interval    int64    `json:"interval"` // latency interval, ns
+	Warnings    []string `json:"warnings,omitempty"`
+	Summary     Summary  `json:"summary"`
 }
 
 // Tool records the versions that made the run.
@@ -70,11 +74,45 @@ type Host struct {
 	CPUs     int    `json:"cpus"`
 }
 
-// Shard says which part of a sharded attack this run was.
+// Shard says which part of a sharded attack this run was and, in a
+// coordinated run, how its clock and start compared with the
+// coordinator's. Durations are nanoseconds.
 type Shard struct {
 	Index int `json:"index"`
 	Count int `json:"count"`
+	// Host is where the shard ran (set in a merged record).
+	Host string `json:"host,omitempty"`
+	// Coordinator is the coordinator's URL (secrets masked).
+	Coordinator string `json:"coordinator,omitempty"`
+	// ClockOffset is the coordinator's clock minus the shard's, estimated
+	// from the registration exchange (NTP-style, the round trip halved);
+	// its error is at most RTT/2.
+	ClockOffset time.Duration `json:"clock_offset,omitempty"`
+	RTT         time.Duration `json:"rtt,omitempty"`
+	// Start is the agreed start instant on the coordinator's clock: slot
+	// n of the one schedule is due at Start+Due(n) on every shard.
+	Start time.Time `json:"start,omitzero"`
+	// StartLag is how late the shard actually began against Start, on its
+	// own clock once corrected by ClockOffset.
+	StartLag time.Duration `json:"start_lag,omitempty"`
+	// Status of the shard in a merged record: complete, lost (it started
+	// but its record never arrived) or missing (it never started).
+	Status string `json:"status,omitempty"`
+	// LastInterval is the start of the last latency interval received from
+	// a lost shard (zero when none arrived).
+	LastInterval time.Time `json:"last_interval,omitzero"`
+	Requests     uint64    `json:"requests,omitempty"`
+	// Note says what happened, in words (why a shard is lost, or that a
+	// shard could not reach the coordinator and kept its record here).
+	Note string `json:"note,omitempty"`
 }
+
+// Shard statuses in a merged record.
+const (
+	ShardComplete = "complete"
+	ShardLost     = "lost"
+	ShardMissing  = "missing"
+)
 
 // Plan is what was asked for. Secret header values are redacted.
 type Plan struct {

@@ -98,6 +98,10 @@ type ExtraInfo struct {
 type SLOResult struct {
 	Pass   bool       `json:"pass"`
 	Checks []SLOCheck `json:"checks"`
+	// Partial is set when the figures the checks read miss part of the
+	// load (a shard of a coordinated run was lost); Note says which.
+	Partial bool   `json:"partial,omitempty"`
+	Note    string `json:"note,omitempty"`
 }
 
 // SLOCheck is one SLO expression, the value measured and whether it held.
