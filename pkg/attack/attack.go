@@ -2,6 +2,7 @@ package attack
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"sync"
@@ -46,6 +47,12 @@ type Options struct {
 	// A Start in the past makes the slots already due late (their lag is
 	// charged as latency); callers wait for it first.
 	Start time.Time
+
+	// Shard and Shards select this generator's share of the schedule: it
+	// sends only the slots n with n mod Shards == Shard, each at its own
+	// Due(n), with targets round-robin over the global slot number, and
+	// counts due and missed slots of its share only (Shards 0 or 1: all).
+	Shard, Shards uint64
 }
 
 // DefaultOptions are vegeta's defaults, except that response bodies are
@@ -129,6 +136,9 @@ func New(targets []vegeta.Target, s Schedule, o Options) (*Attacker, error) {
 	}
 	if o.Timeout <= 0 {
 		return nil, optionErr("Timeout", "timeout must be positive, got %s", o.Timeout)
+	}
+	if o.Shards > 1 && o.Shard >= o.Shards {
+		return nil, fmt.Errorf("shard %d of %d: %w", o.Shard, o.Shards, ErrBadShard)
 	}
 	if o.MaxWorkers == 0 {
 		o.MaxWorkers = vegeta.DefaultMaxWorkers
@@ -254,6 +264,9 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	}
 	if r.open {
 		out.Due = a.sched.Hits(out.Sending)
+		if out.Due != math.MaxUint64 {
+			out.Due = shardCount(out.Due, a.opts.Shard, a.opts.Shards)
+		}
 		if out.Due == math.MaxUint64 || out.Due < out.Sent {
 			out.Due = out.Sent
 		}

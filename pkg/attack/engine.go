@@ -63,7 +63,11 @@ func (r *run) pace(ticks chan slot, du time.Duration) {
 	for i := uint64(0); i < workers; i++ {
 		r.spawn(ticks)
 	}
-	for n := uint64(0); ; n++ {
+	first, step := uint64(0), uint64(1)
+	if a.opts.Shards > 1 {
+		first, step = a.opts.Shard, a.opts.Shards
+	}
+	for n := first; ; n += step {
 		// vegeta stops once the duration has elapsed; the grace keeps a
 		// last slot due exactly at the end from being missed because a
 		// timer fired a little late.
@@ -98,6 +102,18 @@ func (r *run) pace(ticks chan slot, du time.Duration) {
 			return
 		}
 	}
+}
+
+// shardCount is how many of the slot numbers 0..hits-1 belong to shard
+// (slot n is shard n mod shards's).
+func shardCount(hits, shard, shards uint64) uint64 {
+	if shards <= 1 {
+		return hits
+	}
+	if hits <= shard {
+		return 0
+	}
+	return (hits-shard-1)/shards + 1
 }
 
 func (r *run) spawn(ticks <-chan slot) {

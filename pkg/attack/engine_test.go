@@ -2,6 +2,7 @@ package attack
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -134,5 +135,55 @@ func TestStartIsTheTimeOrigin(t *testing.T) {
 		if want := o.Start.Add(due); !r.Intended.Equal(want) || r.Sent.Before(want) {
 			t.Fatalf("slot %d intended %s sent %s; want intended = Start+Due = %s, sent no earlier", r.Seq, r.Intended, r.Sent, want)
 		}
+	}
+}
+
+// TestShardsSendOneSchedule: shard I of N sends exactly the slots n with
+// n mod N = I, each at its own Due(n) from the shared Start, with targets
+// round-robin over the global slot number; together the shards send every
+// slot of the one schedule once.
+func TestShardsSendOneSchedule(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+	})
+	sched := Constant{Freq: 400, Per: time.Second}
+	const shards = 3
+	start := time.Now().Add(20 * time.Millisecond)
+	seen := map[uint64]bool{}
+	var due uint64
+	for shard := uint64(0); shard < shards; shard++ {
+		o := DefaultOptions()
+		o.Duration = 100 * time.Millisecond
+		o.Start, o.Shard, o.Shards = start, shard, shards
+		a, err := New(targetsFor(t, url+"/a", url+"/b"), sched, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := a.Run(context.Background(), func(r *Result) {
+			d, _ := sched.Due(r.Seq)
+			if r.Seq%shards != shard || !r.Intended.Equal(start.Add(d)) || seen[r.Seq] {
+				t.Errorf("shard %d sent slot %d intended +%s (repeat %v); want n mod %d = %d at +%s", shard, r.Seq, r.Intended.Sub(start), seen[r.Seq], shards, shard, d)
+			}
+			seen[r.Seq] = true
+		})
+		due += out.Due
+		if out.Sent+out.Missed != out.Due {
+			t.Errorf("shard %d: sent %d + missed %d != due %d", shard, out.Sent, out.Missed, out.Due)
+		}
+	}
+	if due != 40 {
+		t.Errorf("shards' due slots add up to %d, want the schedule's 40", due)
+	}
+	if _, err := New(targetsFor(t, url), sched, Options{Timeout: time.Second, Shard: 3, Shards: 3}); !errors.Is(err, ErrBadShard) {
+		t.Errorf("shard 3 of 3: got %v, want ErrBadShard", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if a, b := hits["/a"], hits["/b"]; a+b != len(seen) || a-b > 1 || b-a > 1 {
+		t.Errorf("targets hit /a %d, /b %d: want round-robin over the global slot number", a, b)
 	}
 }
