@@ -7,6 +7,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/loadgen/loadgen/pkg/recording"
 	"github.com/loadgen/loadgen/pkg/report/junit"
 	"github.com/loadgen/loadgen/pkg/report/text"
 	"github.com/loadgen/loadgen/pkg/runner"
@@ -17,6 +18,8 @@ func runAttack(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("attack", "[flags] (-url URL ... | -targets FILE)", stderr)
 	var af attackFlags
 	af.register(fs)
+	var sf shardFlags
+	sf.register(fs)
 	out := fs.String("out", "", "run record directory (default runs/<name>-<UTC time>)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -28,7 +31,14 @@ func runAttack(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	run, err := executeAttack(plan, af.after(), stdout, stderr)
+	if err := sf.apply(&plan); err != nil {
+		return err
+	}
+	if sf.coordinator != "" {
+		_, err := executeShard(plan, sf, af.after(), stdout, stderr)
+		return err
+	}
+	run, err := executeAttack(plan, af.after(), stdout, stderr, attackHooks{})
 	if err != nil {
 		return err
 	}
@@ -94,9 +104,18 @@ func (a afterRun) finish(dir string, run *runrecord.Run, stderr io.Writer) error
 // executeAttack runs the plan with Ctrl-C handling and progress, then prints
 // the summary to stdout and the record's location to stderr, and indexes
 // the record in the history.
-func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer) (*runrecord.Run, error) {
+func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer, hooks attackHooks) (*runrecord.Run, error) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
+	if hooks.stop != nil {
+		go func() {
+			select {
+			case <-hooks.stop:
+				stop()
+			case <-ctx.Done():
+			}
+		}()
+	}
 	abort := make(chan struct{})
 	plan.Abort = abort
 
@@ -105,8 +124,17 @@ func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer) (
 		du = end
 	}
 	prog := newProgress(stderr, du)
+	var show func(recording.IntervalStats)
 	if isTerminal(stderr) {
-		plan.Progress = prog.interval(plan.Interval)
+		show = prog.interval(plan.Interval)
+	}
+	switch {
+	case hooks.onInterval != nil && show != nil:
+		plan.Progress = func(s recording.IntervalStats) { hooks.onInterval(s); show(s) }
+	case hooks.onInterval != nil:
+		plan.Progress = hooks.onInterval
+	default:
+		plan.Progress = show
 	}
 	fmt.Fprintf(stderr, "attacking %d target(s) at %s; record in %s\n",
 		len(plan.Targets), describe(plan, du), plan.Out)

@@ -74,7 +74,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		plan.Collect.PID = srv.Pid() // threads, fds, context switches
 	}
 	dbPath := historyPath(hist.path)
-	if _, err := executeAttack(plan, afterRun{history: dbPath}, stdout, stderr); err != nil {
+	if _, err := executeAttack(plan, afterRun{history: dbPath}, stdout, stderr, attackHooks{}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "\nNext: loadgen report -type json %s\n", *out)

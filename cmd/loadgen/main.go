@@ -63,6 +63,8 @@ func commands() []command {
 		{"target", "serve the built-in demo target", runTarget},
 		{"history", "list indexed runs, trends and the runs where a metric shifted; import records", runHistory},
 		{"demo", "start the demo target (a child process), attack it with collection on and report", runDemo},
+		{"coordinator", "start barrier, live merge and one merged record for shards (attack -shard I/N -coordinator URL)", runCoordinator},
+		{"kubernetes", "print the Kubernetes manifests (Indexed Job of shards, coordinator Job and Service, plan ConfigMap) for a plan", runKubernetes},
 	}
 }
 
@@ -70,7 +72,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "loadgen: load generator and latency profiler for HTTP services")
 	fmt.Fprintln(w, "\nUsage: loadgen COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'loadgen COMMAND -h' for the flags of a command.")
 	fmt.Fprintln(w, "\nExit status: 0 ok, 1 failure, 2 usage error (nothing sent), 3 an -slo check failed (capacity: no rate met it), 4 compare -fail-on worse found a metric worse.")

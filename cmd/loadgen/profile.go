@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/loadgen/loadgen/pkg/loadprofile"
 )
@@ -15,14 +16,17 @@ import (
 func isPathSetting(key string) bool { return key == "targets" || key == "body" }
 
 func runProfile(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", "[-out DIR] [-junit FILE] [-history PATH] [-label k=v] PROFILE.yaml", stderr)
+	fs := newFlagSet("run", "[-out DIR] [-junit FILE] [-history PATH] [-label k=v] [-shard I/N -coordinator URL] PROFILE.yaml", stderr)
 	out := fs.String("out", "", "run record directory (overrides the profile's out)")
 	junitOut := fs.String("junit", "", "also write the verdict as JUnit XML to FILE (overrides the profile's junit)")
 	dbFlag := fs.String("history", "", historyHelp+" (overrides the profile's history)")
 	var labels labelSet
 	fs.Var(&labels, "label", "key=value tag of the run, added to the profile's labels (repeatable)")
+	var sf shardFlags
+	sf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: loadgen run [-out DIR] [-junit FILE] [-history PATH] [-label k=v] PROFILE.yaml
+		fmt.Fprint(stderr, `Usage: loadgen run [-out DIR] [-junit FILE] [-history PATH] [-label k=v]
+                   [-shard I/N -coordinator URL] PROFILE.yaml
 
 Runs a load profile: a YAML mapping whose keys are 'loadgen attack' flag
 names and whose values are the flag values (a list for repeatable flags):
@@ -34,7 +38,9 @@ names and whose values are the flag values (a list for repeatable flags):
   timeout: 5s
 
 Relative 'targets' and 'body' paths are read from the profile's directory.
-Ready profiles ship in profiles/.
+Ready profiles ship in profiles/. Settings of 'loadgen coordinator' and
+'loadgen kubernetes' (shards, image, ...) may be in the same profile; run
+skips them, so one profile serves a whole distributed run.
 
 Flags:
 `)
@@ -51,14 +57,17 @@ Flags:
 	if err != nil {
 		return usagef("profile: %w", err)
 	}
-	known := newFlagSet("attack", "", io.Discard)
-	var af attackFlags
-	af.register(known)
-	known.String("out", "", "")
-	pargs, err := profileArgs(data, path, known)
+	pargs, err := profileArgs(data, path, profileKeys())
 	if err != nil {
 		return usageError{err}
 	}
+	attackSet := newFlagSet("attack", "", io.Discard)
+	var af attackFlags
+	af.register(attackSet)
+	var asf shardFlags
+	asf.register(attackSet)
+	attackSet.String("out", "", "")
+	pargs = ownSettings(pargs, attackSet, nil)
 	if *out != "" {
 		pargs = append(pargs, "-out", *out)
 	}
@@ -71,6 +80,12 @@ Flags:
 	for k, v := range labels {
 		pargs = append(pargs, "-label", k+"="+v)
 	}
+	// The shard flags given here override the profile's.
+	fs.Visit(func(f *flag.Flag) {
+		if attackSet.Lookup(f.Name) != nil && (f.Name == "shard" || f.Name == "coordinator" || f.Name == "join-timeout") {
+			pargs = append(pargs, "-"+f.Name+"="+f.Value.String())
+		}
+	})
 	return runAttack(pargs, stdout, stderr)
 }
 
@@ -101,4 +116,73 @@ func profileArgs(data []byte, path string, known *flag.FlagSet) ([]string, error
 		}
 	}
 	return args, nil
+}
+
+// profileKeys is every setting a profile may hold: the flags of attack
+// (and its shard flags), coordinator and kubernetes, so one profile can
+// describe a whole distributed run; each command uses its own.
+func profileKeys() *flag.FlagSet {
+	fs := newFlagSet("profile", "", io.Discard)
+	var (
+		af attackFlags
+		sf shardFlags
+		cf coordFlags
+		kf kubeFlags
+	)
+	af.register(fs)
+	sf.register(fs)
+	cf.register(fs)
+	kf.register(fs)
+	fs.String("out", "", "")
+	return fs
+}
+
+// ownSettings keeps the "-key=value" profile arguments that fs has a
+// flag for and that the command line did not set.
+func ownSettings(pargs []string, fs *flag.FlagSet, set map[string]bool) []string {
+	var keep []string
+	for _, a := range pargs {
+		k, _, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
+		if fs.Lookup(k) != nil && !set[k] {
+			keep = append(keep, a)
+		}
+	}
+	return keep
+}
+
+// parseWithProfile parses a command's flags, optionally followed by one
+// PROFILE.yaml: the profile's settings come first and the command line's
+// override them (a repeatable flag given on the command line replaces
+// the profile's list). Settings of other commands are skipped. register
+// is called once per parse and must reset what it registers.
+func parseWithProfile(name, synopsis string, args []string, stderr io.Writer, register func(*flag.FlagSet)) (*flag.FlagSet, string, error) {
+	probe := newFlagSet(name, synopsis, stderr)
+	register(probe)
+	if err := parseFlags(probe, args); err != nil {
+		return nil, "", err
+	}
+	switch probe.NArg() {
+	case 0:
+		return probe, "", nil
+	case 1:
+	default:
+		return nil, "", usagef("unexpected arguments %q: give at most one PROFILE.yaml, after the flags", probe.Args())
+	}
+	path := probe.Arg(0)
+	set := map[string]bool{}
+	probe.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, "", usagef("profile: %w", err)
+	}
+	pargs, err := profileArgs(data, path, profileKeys())
+	if err != nil {
+		return nil, "", usageError{err}
+	}
+	fs := newFlagSet(name, synopsis, stderr)
+	register(fs)
+	if err := parseFlags(fs, append(ownSettings(pargs, fs, set), args[:len(args)-1]...)); err != nil {
+		return nil, "", err
+	}
+	return fs, path, nil
 }

@@ -39,6 +39,8 @@ func rules() map[string][]string {
 		"pkg/slo":                 {"pkg/runrecord"},
 		"pkg/runner":              {"pkg/attack", "pkg/recording", "pkg/collect", "pkg/report", "pkg/runrecord", "pkg/slo"},
 		"pkg/capacity":            {"pkg/attack", "pkg/recording", "pkg/collect", "pkg/report", "pkg/runrecord", "pkg/slo", "pkg/runner"},
+		"pkg/coordinator":         {"pkg/attack", "pkg/recording", "pkg/collect", "pkg/report", "pkg/runrecord", "pkg/slo"},
+		"pkg/manifests":           {},
 		"pkg/changepoint":         {},
 		"pkg/history":             {"pkg/changepoint", "pkg/report", "pkg/runrecord"},
 		"pkg/history/historytext": {"pkg/changepoint", "pkg/history", "pkg/report", "pkg/report/text"},

@@ -66,7 +66,7 @@ type Recorder struct {
 	// keeps the log's header once written.
 	chunk, header bytes.Buffer
 	err           error
-	closed   bool
+	closed        bool
 }
 
 // New starts recording into run directory dir (which must exist).

@@ -50,8 +50,12 @@ type Plan struct {
 	// SLO, if set, is evaluated into the summary before run.json is written.
 	SLO *slo.Set
 
-	// Progress, if set, is called as each latency interval closes.
+	// Progress, if set, is called as each latency interval closes. It runs
+	// on the attack's hot path: it must not block.
 	Progress func(recording.IntervalStats)
+	// Started, if set, is called when the attack begins, with how late it
+	// began against Options.Start (0 without a Start).
+	Started func(lag time.Duration)
 	// Abort, when closed, fails requests in flight (a second Ctrl-C).
 	Abort <-chan struct{}
 	// SelfProfile saves loadgen's own CPU profile in the run record.
@@ -136,6 +140,13 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	// The generator's own CPU is measured over the attack alone: the
 	// collector's final CPU window may keep going after it.
 	self := startSelfMeter(p.SelfProfile)
+	var lag time.Duration
+	if start := p.Options.Start; !start.IsZero() {
+		lag = waitUntil(ctx, start)
+	}
+	if p.Started != nil {
+		p.Started(lag)
+	}
 	out := a.Run(ctx, rec.Record)
 	sum, recErr := rec.Close(out)
 	sum.Generator = self.stop(a.Client(), p.Options.Pacing, out, sum)
@@ -156,7 +167,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		Plan:        PlanRecord(p),
 		Start:       out.Began.UTC(),
 		End:         out.Ended.UTC(),
-		Shard:       p.Shard,
+		Shard:       shardRecord(p.Shard, lag),
 		Interrupted: out.Interrupted,
 		Aborted:     out.Aborted,
 		Interval:    int64(p.Interval),
@@ -171,6 +182,39 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		return run, err
 	}
 	return run, recErr
+}
+
+// shardRecord is the plan's shard with the start lag measured.
+func shardRecord(s *runrecord.Shard, lag time.Duration) *runrecord.Shard {
+	if s == nil {
+		return nil
+	}
+	c := *s
+	c.StartLag = lag
+	return &c
+}
+
+// spin is how long before a start instant waitUntil stops sleeping on a
+// timer and polls the clock: Go's timers wake about a millisecond late on
+// an idle process, and shards that share a start should begin together.
+const spin = 2 * time.Millisecond
+
+// waitUntil waits until t (or ctx is done) and returns how late it woke.
+// A start already past returns at once, with its lateness.
+func waitUntil(ctx context.Context, t time.Time) time.Duration {
+	if d := time.Until(t) - spin; d > 0 {
+		tm := time.NewTimer(d)
+		select {
+		case <-tm.C:
+		case <-ctx.Done():
+			tm.Stop()
+			return 0
+		}
+	}
+	for time.Now().Before(t) {
+		runtime.Gosched()
+	}
+	return time.Since(t)
 }
 
 // stopCollector ends collection and writes its files. Ctrl-C (ctx) does

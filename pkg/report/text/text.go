@@ -65,6 +65,9 @@ func Write(w io.Writer, s runrecord.Summary) error {
 		if !slo.Pass {
 			verdict = "FAIL"
 		}
+		if slo.Partial {
+			verdict += " (partial: " + slo.Note + ")"
+		}
 		fmt.Fprintf(w, "SLO: %s\n", verdict)
 		for _, c := range slo.Checks {
 			mark := "ok  "
