@@ -119,4 +119,3 @@ func TestKubernetesFilesAndSecrets(t *testing.T) {
 		}
 	}
 }
-
