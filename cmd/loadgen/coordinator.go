@@ -68,10 +68,14 @@ func runCoordinator(args []string, stdout, stderr io.Writer) error {
 		return usageError{inFlagWords(err)}
 	}
 	var logMu sync.Mutex
+	clear := ""
+	if isTerminal(stderr) {
+		clear = "\r\033[K" // over the progress line
+	}
 	logf := func(format string, a ...any) {
 		logMu.Lock()
 		defer logMu.Unlock()
-		fmt.Fprintf(stderr, "%s %s\n", time.Now().UTC().Format("15:04:05.000Z"), fmt.Sprintf(format, a...))
+		fmt.Fprintf(stderr, "%s%s %s\n", clear, time.Now().UTC().Format("15:04:05.000Z"), fmt.Sprintf(format, a...))
 	}
 	abort := make(chan struct{})
 	cp := coordinator.PlanOf(plan.Targets, plan.Schedule, plan.Options, plan.Interval, cf.shards)

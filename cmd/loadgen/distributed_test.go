@@ -306,7 +306,7 @@ func TestDistributedRun(t *testing.T) {
 // compareWithSingle runs one process at the same total rate and compares
 // its percentiles with the merged ones. Tolerance: HDR's 0.1 % plus the
 // run-to-run noise, taken as 3x the spread between two single runs,
-// with a floor (p50 200 µs, p99 and p99.9 1 ms) for a quiet box.
+// with a floor (p50 300 µs, p99 2 ms, p99.9 5 ms) for when two single runs happen to agree.
 func compareWithSingle(t *testing.T, ctx context.Context, st *seqTarget, dir string, rate, secs int, merged runrecord.Summary) {
 	var singles []runrecord.Summary
 	for i := range 2 {
@@ -324,9 +324,9 @@ func compareWithSingle(t *testing.T, ctx context.Context, st *seqTarget, dir str
 		name           string
 		a, b, m, floor time.Duration
 	}{
-		{"p50", a.P50, b.P50, m.P50, 200 * time.Microsecond},
-		{"p99", a.P99, b.P99, m.P99, time.Millisecond},
-		{"p99.9", a.P999, b.P999, m.P999, time.Millisecond},
+		{"p50", a.P50, b.P50, m.P50, 300 * time.Microsecond},
+		{"p99", a.P99, b.P99, m.P99, 2 * time.Millisecond},
+		{"p99.9", a.P999, b.P999, m.P999, 5 * time.Millisecond},
 	} {
 		tol := time.Duration(0.001*float64(c.a)) + max(3*(c.a-c.b).Abs(), c.floor)
 		t.Logf("%-6s single %s / %s, merged %s, tolerance ±%s", c.name, c.a, c.b, c.m, tol)

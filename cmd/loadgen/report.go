@@ -43,5 +43,11 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		}
 		return markdown.WriteSummary(stdout, title, rep.Summary)
 	}
-	return text.Write(stdout, rep.Summary)
+	if err := text.Write(stdout, rep.Summary); err != nil {
+		return err
+	}
+	if len(rep.Runs) == 1 { // a coordinated run's merged record lists its shards
+		return text.WriteShards(stdout, rep.Runs[0].Shards)
+	}
+	return nil
 }

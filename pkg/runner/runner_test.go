@@ -347,3 +347,31 @@ func TestRedactPlan(t *testing.T) {
 		t.Errorf("plan headers %v", rp.Targets[0].Header)
 	}
 }
+
+// A plan with Options.Start waits for it: Started hears how late the
+// attack began (never negative), run.json's shard block keeps that lag,
+// and the schedule's origin is the given start.
+func TestStartInstantAndLag(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	p := plan(t, srv.URL, "100", 200*time.Millisecond, nil)
+	p.Shard = &runrecord.Shard{Index: 1, Count: 2}
+	p.Options.Shard, p.Options.Shards = 1, 2
+	start := time.Now().Add(100 * time.Millisecond)
+	p.Options.Start = start
+	var heard []time.Duration
+	p.Started = func(lag time.Duration) { heard = append(heard, lag) }
+	run, err := Execute(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(heard) != 1 || heard[0] < 0 || run.Shard == nil || run.Shard.StartLag != heard[0] {
+		t.Fatalf("Started heard %v, run.json start lag %+v; want one non-negative lag, recorded", heard, run.Shard)
+	}
+	if !run.Start.Equal(start.UTC()) {
+		t.Errorf("run start %s, want the given start %s", run.Start, start.UTC())
+	}
+	if run.Summary.Requests+run.Summary.Missed != 10 {
+		t.Errorf("%d requests + %d missed; want shard 1's 10 of 20 slots", run.Summary.Requests, run.Summary.Missed)
+	}
+}
