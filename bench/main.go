@@ -34,6 +34,7 @@ type config struct {
 	install  bool
 	port     int
 	tools    []string
+	shards   int
 }
 
 func main() {
@@ -55,6 +56,7 @@ func run() error {
 	flag.StringVar(&c.work, "work", filepath.Join(os.TempDir(), "loadgen-bench"), "scratch directory (nginx config, results)")
 	flag.BoolVar(&c.install, "install", false, "install peers first: apt-get nginx wrk, go install vegeta@v12.13.0")
 	flag.IntVar(&c.port, "port", 18086, "loopback port for nginx")
+	flag.IntVar(&c.shards, "shards", 0, "instead of the tools table: one process vs a coordinator and this many shards at each -rates total")
 	flag.Parse()
 	var err error
 	if c.rates, err = ints(*rates); err != nil {
@@ -87,6 +89,12 @@ func run() error {
 	fmt.Printf("omitted: wrk2 (not packaged in Debian), k6 (large install; run it by hand if wanted)\n\n")
 
 	for _, rate := range c.rates {
+		if c.shards > 0 {
+			if err := distributed(c, url, rate); err != nil {
+				return err
+			}
+			continue
+		}
 		rows, err := table(c, url, rate)
 		if err != nil {
 			return err
