@@ -295,8 +295,8 @@ func TestDistributedRun(t *testing.T) {
 	if s.SLO == nil || !s.SLO.Pass || s.SLO.Partial {
 		t.Errorf("SLO verdict %+v, want a full pass", s.SLO)
 	}
-	if _, err := os.Stat(filepath.Join(merged, runrecord.ReportFile)); err != nil {
-		t.Errorf("no HTML report: %v", err)
+	if page, err := os.ReadFile(filepath.Join(merged, runrecord.ReportFile)); err != nil || !bytes.Contains(page, []byte(`<table class="num shards">`)) {
+		t.Errorf("HTML report without the shard table: %v", err)
 	}
 	if strictTiming() {
 		compareWithSingle(t, ctx, st, dir, rate, secs, s)

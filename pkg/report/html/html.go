@@ -102,6 +102,8 @@ type runInfo struct {
 	Targets                   []string
 	Shard                     string
 	Interrupted               bool
+	// Shards of a coordinated run's merged record.
+	Shards []runrecord.Shard
 }
 
 type codeCount struct {
@@ -217,6 +219,7 @@ func describeRuns(rep *report.Report) ([]runInfo, string) {
 		if r.Shard != nil {
 			ri.Shard = fmt.Sprintf("%d of %d", r.Shard.Index+1, r.Shard.Count)
 		}
+		ri.Shards = r.Shards
 		out = append(out, ri)
 		n := r.Name
 		if n == "" {
