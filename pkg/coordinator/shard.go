@@ -108,7 +108,7 @@ func Join(ctx context.Context, cfg ShardConfig) (*Link, error) {
 		return nil, fmt.Errorf("coordinator URL %q: want http://HOST:PORT", cfg.URL)
 	}
 	l := &Link{cfg: cfg, client: newClient(), wake: make(chan struct{}, 1), stopCh: make(chan struct{})}
-	err = l.retry(ctx, "reach the coordinator", func(ctx context.Context) error {
+	err = l.retry(ctx, "reach the coordinator", cfg.JoinTimeout, func(ctx context.Context) error {
 		if err := l.measureClock(ctx); err != nil {
 			return err
 		}
@@ -226,8 +226,8 @@ func (l *Link) do(req *http.Request, out any) error {
 }
 
 // retry runs f until it succeeds, fails for good, or the coordinator has
-// been unreachable for JoinTimeout.
-func (l *Link) retry(ctx context.Context, what string, f func(context.Context) error) error {
+// been unreachable for limit.
+func (l *Link) retry(ctx context.Context, what string, limit time.Duration, f func(context.Context) error) error {
 	began := time.Now()
 	wait := 200 * time.Millisecond
 	lastSaid := time.Time{}
@@ -237,11 +237,11 @@ func (l *Link) retry(ctx context.Context, what string, f func(context.Context) e
 		if err == nil || !errors.As(err, &tr) {
 			return err
 		}
-		if time.Since(began) > l.cfg.JoinTimeout {
+		if time.Since(began) > limit {
 			return &UnreachableError{URL: l.cfg.URL, For: time.Since(began), Err: tr.err}
 		}
 		if time.Since(lastSaid) > 10*time.Second {
-			l.logf("cannot %s at %s yet (%v); retrying for up to %s", what, l.cfg.URL, tr.err, (l.cfg.JoinTimeout - time.Since(began)).Round(time.Second))
+			l.logf("cannot %s at %s yet (%v); retrying for up to %s", what, l.cfg.URL, tr.err, (limit - time.Since(began)).Round(time.Second))
 			lastSaid = time.Now()
 		}
 		t := time.NewTimer(wait)
@@ -262,7 +262,7 @@ func (l *Link) retry(ctx context.Context, what string, f func(context.Context) e
 // heartbeats until Finish.
 func (l *Link) WaitStart(ctx context.Context) (time.Time, error) {
 	var start time.Time
-	err := l.retry(ctx, "hear the start from the coordinator", func(ctx context.Context) error {
+	err := l.retry(ctx, "hear the start from the coordinator", l.cfg.JoinTimeout, func(ctx context.Context) error {
 		for {
 			var rep startReply
 			poll := startPoll{Run: l.run, Shard: l.cfg.Index, ClockOffset: l.offset, RTT: l.rtt}
@@ -424,7 +424,9 @@ func (l *Link) Finish(ctx context.Context, dir string) error {
 		l.poke()
 		time.Sleep(50 * time.Millisecond)
 	}
-	err := l.retry(ctx, "upload this shard's record", func(ctx context.Context) error {
+	// The coordinator stops waiting for records uploadGrace after the
+	// last response could have come; trying longer is pointless.
+	err := l.retry(ctx, "upload this shard's record", min(l.cfg.JoinTimeout, uploadGrace), func(ctx context.Context) error {
 		return l.upload(ctx, dir)
 	})
 	if l.senderEnd != nil {
