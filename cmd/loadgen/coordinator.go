@@ -83,6 +83,7 @@ func runCoordinator(args []string, stdout, stderr io.Writer) error {
 		Plan:           cp,
 		PlanRecord:     runner.PlanRecord(plan),
 		Name:           plan.Name,
+		Labels:         plan.Labels,
 		Schedule:       plan.Schedule,
 		Duration:       plan.Options.Duration,
 		Timeout:        plan.Options.Timeout,
@@ -129,6 +130,7 @@ func runCoordinator(args []string, stdout, stderr io.Writer) error {
 			err = werr
 		}
 		fmt.Fprintf(stderr, "run record: %s (each shard's own in %s/shards)\n", plan.Out, plan.Out)
+		err = errors.Join(err, af.after().finish(plan.Out, run, stderr))
 		holdFor(cf.hold, plan.Out, logf)
 	}
 	var mm *coordinator.MismatchError

@@ -84,6 +84,8 @@ func startLoadgen(t *testing.T, ctx context.Context, name string, args ...string
 	p := &proc{name: name, lines: make(chan string, 1024), done: make(chan struct{})}
 	p.cmd = exec.CommandContext(ctx, "loadgen", args...)
 	p.cmd.Stdout = io.Discard
+	p.cmd.Dir = t.TempDir()
+	p.cmd.Env = append(os.Environ(), historyEnv+"=off")
 	pipe, err := p.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -37,6 +37,8 @@ type Config struct {
 	// PlanRecord is the plan as written to the merged run.json.
 	PlanRecord runrecord.Plan
 	Name       string
+	// Labels are the user's key=value tags, kept in the merged run.json.
+	Labels map[string]string
 	// Schedule and Duration are the attack's (Duration 0: until the
 	// schedule ends or the coordinator is stopped). The coordinator sends
 	// nothing; it needs them to know when the run ends and how many slots

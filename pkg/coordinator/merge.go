@@ -90,6 +90,7 @@ func (c *Coordinator) merge(start, stopAt time.Time, target *runrecord.TargetSum
 	run := &runrecord.Run{
 		Kind:        "attack",
 		Name:        c.cfg.Name,
+		Labels:      c.cfg.Labels,
 		Tool:        c.cfg.Tool,
 		Host:        c.cfg.Host,
 		Plan:        c.cfg.PlanRecord,
