@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"net/http"
 	"os"
+	"strconv"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -27,7 +29,7 @@ type attackFlags struct {
 	body     string
 	interval time.Duration
 	opts     attack.Options
-	maxWork  uint64
+	maxWork  countFlag
 	collect  collectFlags
 	slo      sloValue
 	gen      genFlags
@@ -51,9 +53,11 @@ func (f *attackFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.body, "body", "", "file whose contents are the request body")
 	fs.DurationVar(&f.interval, "interval", time.Second, "latency interval for the timeline and hlog (>= 100ms, multiple of 10ms)")
 	fs.Uint64Var(&f.opts.Workers, "workers", d.Workers, "initial number of workers")
-	fs.Uint64Var(&f.maxWork, "max-workers", 0, "maximum number of workers, caps concurrency (0 = unlimited)")
+	f.maxWork.n = attack.DefaultMaxWorkers
+	fs.Var(&f.maxWork, "max-workers", "maximum number of workers: caps requests in flight, and so connections per host; workers grow only while slots wait and the backlog is not draining (vegeta's default is unlimited; a rate of 0 needs it set)")
 	fs.IntVar(&f.opts.Connections, "connections", d.Connections, "maximum idle open connections per target host")
-	fs.IntVar(&f.opts.MaxConnections, "max-connections", d.MaxConnections, "maximum connections per target host (0 = unlimited)")
+	fs.IntVar(&f.opts.MaxConnections, "max-connections", d.MaxConnections, "maximum connections per target host (0 = no limit beyond -max-workers)")
+	fs.Uint64Var(&f.opts.MaxWaiting, "max-waiting", 0, "maximum slots due and waiting for a free worker; past it the oldest count as missed (0 = no count cap; slots waiting longer than -timeout always count as missed)")
 	fs.DurationVar(&f.opts.Timeout, "timeout", d.Timeout, "request timeout")
 	fs.BoolVar(&f.opts.KeepAlive, "keepalive", d.KeepAlive, "use persistent connections")
 	fs.BoolVar(&f.opts.HTTP2, "http2", d.HTTP2, "send HTTP/2 requests when supported by the server")
@@ -133,11 +137,13 @@ func (f *attackFlags) options() (attack.Options, error) {
 	o := f.opts
 	o.Name = f.name
 	o.Duration = f.duration
-	o.MaxWorkers = vegeta.DefaultMaxWorkers
-	if f.maxWork > 0 {
-		o.MaxWorkers = f.maxWork
+	o.MaxWorkers = f.maxWork.n
+	if r, err := attack.ParseRate(f.rate); err == nil && !r.Open() && f.stages == "" && f.sine == "" && !f.maxWork.set {
+		return o, usagef("an unbounded rate (-rate 0) needs -max-workers to bound concurrency")
 	}
 	switch {
+	case f.maxWork.n == 0:
+		return o, usagef("-max-workers must be at least 1")
 	case f.duration < 0:
 		return o, usagef("-duration must not be negative")
 	case o.Timeout <= 0:
@@ -154,4 +160,21 @@ func (f *attackFlags) options() (attack.Options, error) {
 		return o, usagef("-interval %s: must be at least 100ms and a multiple of 10ms", f.interval)
 	}
 	return o, nil
+}
+
+// countFlag is a non-negative count that remembers whether it was given.
+type countFlag struct {
+	n   uint64
+	set bool
+}
+
+func (c *countFlag) String() string { return strconv.FormatUint(c.n, 10) }
+
+func (c *countFlag) Set(s string) error {
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return errors.New("want a non-negative integer")
+	}
+	c.n, c.set = n, true
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -14,10 +15,12 @@ import (
 
 // Options are vegeta's attack options, with vegeta's names and meanings.
 type Options struct {
-	Name           string        // attack name, sent as X-Vegeta-Attack
-	Duration       time.Duration // 0: until the schedule ends or Stop
-	Workers        uint64        // initial workers
-	MaxWorkers     uint64        // cap on workers; caps concurrency
+	Name     string        // attack name, sent as X-Vegeta-Attack
+	Duration time.Duration // 0: until the schedule ends or Stop
+	Workers  uint64        // initial workers
+	// MaxWorkers caps workers, and so requests in flight and connections
+	// per host (0: DefaultMaxWorkers; vegeta's default is unlimited).
+	MaxWorkers     uint64
 	Connections    int           // max idle connections per host
 	MaxConnections int           // max connections per host (0: unlimited)
 	Timeout        time.Duration // per request
@@ -38,7 +41,7 @@ type Options struct {
 	Pool *Pool
 	// Client is ClientAuto (also ""), ClientNet or ClientFast.
 	Client string
-	// Pacing is PacingCoarse (also "") or PacingPrecise.
+	// Pacing is PacingPrecise (also "") or PacingCoarse.
 	Pacing string
 
 	// Start, if set, is the time origin of the schedule: slot n is due at
@@ -48,6 +51,13 @@ type Options struct {
 	// charged as latency); callers wait for it first.
 	Start time.Time
 
+	// MaxWaiting caps the slots that are due but wait for a free worker;
+	// past it the oldest are dropped and counted as missed (0: no count
+	// cap). Whatever the cap, slots that have waited longer than Timeout
+	// are dropped too: they could only have timed out. Waiting slots cost
+	// no memory; the cap bounds the burst a recovering target receives.
+	MaxWaiting uint64
+
 	// Shard and Shards select this generator's share of the schedule: it
 	// sends only the slots n with n mod Shards == Shard, each at its own
 	// Due(n), with targets round-robin over the global slot number, and
@@ -55,12 +65,19 @@ type Options struct {
 	Shard, Shards uint64
 }
 
+// DefaultMaxWorkers bounds workers, and so requests in flight and
+// connections per host, when Options.MaxWorkers is 0. It is enough for
+// 2,000 req/s at 200 ms of service time (Little's law: 400 in flight) with
+// room to spare, and small enough that a stalled target costs at most this
+// many connections and goroutines (about 25 KiB each).
+const DefaultMaxWorkers = 1024
+
 // DefaultOptions are vegeta's defaults, except that response bodies are
 // not kept: a load test reads and discards them.
 func DefaultOptions() Options {
 	return Options{
 		Workers:     vegeta.DefaultWorkers,
-		MaxWorkers:  vegeta.DefaultMaxWorkers,
+		MaxWorkers:  DefaultMaxWorkers,
 		Connections: vegeta.DefaultConnections,
 		Timeout:     vegeta.DefaultTimeout,
 		KeepAlive:   true,
@@ -72,8 +89,13 @@ func DefaultOptions() Options {
 
 // Result is one hit. Latency runs from the intended send time to the end of
 // the response; Service from the actual send; Lag is Sent minus Intended.
+// Waited is the part of Lag the slot spent due while every worker was in
+// flight (waiting for a connection); the rest is the pacing's own lag.
+// Scenario is the index of the slot's Scenario (0 with New).
 type Result struct {
 	Seq      uint64
+	Scenario int
+	Waited   time.Duration
 	Intended time.Time
 	Sent     time.Time
 	End      time.Time
@@ -88,28 +110,46 @@ type Result struct {
 
 // Outcome says how an attack went as a whole.
 type Outcome struct {
-	Began       time.Time
-	Ended       time.Time     // when the last response arrived
-	Sending     time.Duration // how long slots were being sent (to the stop)
-	Sent        uint64
-	Due         uint64 // slots due by the time sending stopped
-	Missed      uint64 // Due - Sent: due but never sent
-	Interrupted bool   // Stop or context cancellation ended it early
-	Aborted     bool   // Abort cut in-flight requests
+	Began   time.Time
+	Ended   time.Time     // when the last response arrived
+	Sending time.Duration // how long slots were being sent (to the stop)
+	Sent    uint64
+	Due     uint64 // slots due by the time sending stopped
+	Missed  uint64 // Due - Sent: due but never sent
+	// Dropped is the part of Missed dropped over the waiting caps
+	// (Options.MaxWaiting, or waited longer than Timeout); the rest were
+	// due when sending stopped.
+	Dropped     uint64
+	Interrupted bool // Stop or context cancellation ended it early
+	Aborted     bool // Abort cut in-flight requests
 	// Bytes received and sent on the wire by the attack's connections,
 	// headers included (0 with a custom Options.Transport).
 	WireIn, WireOut uint64
-	// Workers is how many workers were started (they grow when every
-	// worker is busy at a slot's time); Conns the most connections open
-	// at once (0 with a custom Options.Transport). Each costs memory.
-	Workers uint64
-	Conns   int
+	// Workers is how many workers were started (they grow while slots
+	// wait and every worker is in flight, up to MaxWorkers); Conns the
+	// most connections open at once (0 with a custom Options.Transport);
+	// PeakInFlight the most requests in flight at once; PeakWaiting the
+	// most slots due at once with no free worker. Each worker and
+	// connection costs memory; waiting slots cost none.
+	Workers      uint64
+	Conns        int
+	PeakInFlight uint64
+	PeakWaiting  uint64
+	// Scenarios has one entry per scenario, in order.
+	Scenarios []ScenarioOutcome
+}
+
+// ScenarioOutcome is one scenario's share of an Outcome.
+type ScenarioOutcome struct {
+	Name                       string
+	Sent, Due, Missed, Dropped uint64
 }
 
 // Attacker runs one attack; it is not reusable.
 type Attacker struct {
-	targets []vegeta.Target
-	sched   Schedule
+	targets []vegeta.Target // every scenario's, concatenated
+	scs     []Scenario
+	tbase   []int // scenario i's targets start at targets[tbase[i]]
 	opts    Options
 	tracker *connTracker
 	client  string
@@ -125,14 +165,38 @@ type Attacker struct {
 
 // New prepares an attack of targets (round-robin by slot) at schedule s.
 func New(targets []vegeta.Target, s Schedule, o Options) (*Attacker, error) {
-	if len(targets) == 0 {
+	return NewScenarios([]Scenario{{Schedule: s, Targets: targets}}, o)
+}
+
+// NewScenarios prepares one attack of several scenarios on one clock: each
+// scenario's slot n is due at began+Due(n) of its own schedule and goes to
+// its own targets; all share the workers, the connections and Options.
+func NewScenarios(scs []Scenario, o Options) (*Attacker, error) {
+	if len(scs) == 0 {
 		return nil, ErrNoTargets
 	}
-	if !s.Open() && o.MaxWorkers == vegeta.DefaultMaxWorkers {
-		return nil, optionErr("MaxWorkers", "an unbounded rate (0) needs a cap on workers to bound concurrency")
-	}
-	if o.Duration == 0 && s.End() == 0 && !s.Open() {
-		return nil, optionErr("Duration", "an unbounded rate (0) needs a duration")
+	var all []vegeta.Target
+	var tbase []int
+	for i, sc := range scs {
+		if len(sc.Targets) == 0 {
+			return nil, fmt.Errorf("scenario %d %q: %w", i, sc.Name, ErrNoTargets)
+		}
+		if sc.Schedule == nil {
+			return nil, fmt.Errorf("scenario %d %q: no schedule", i, sc.Name)
+		}
+		if !sc.Schedule.Open() {
+			if len(scs) > 1 {
+				return nil, fmt.Errorf("scenario %d %q: the unbounded rate (0) cannot share an attack", i, sc.Name)
+			}
+			if o.MaxWorkers == 0 || o.MaxWorkers == vegeta.DefaultMaxWorkers {
+				return nil, optionErr("MaxWorkers", "an unbounded rate (0) needs a cap on workers to bound concurrency")
+			}
+			if o.Duration == 0 {
+				return nil, optionErr("Duration", "an unbounded rate (0) needs a duration")
+			}
+		}
+		tbase = append(tbase, len(all))
+		all = append(all, sc.Targets...)
 	}
 	if o.Timeout <= 0 {
 		return nil, optionErr("Timeout", "timeout must be positive, got %s", o.Timeout)
@@ -141,32 +205,37 @@ func New(targets []vegeta.Target, s Schedule, o Options) (*Attacker, error) {
 		return nil, fmt.Errorf("shard %d of %d: %w", o.Shard, o.Shards, ErrBadShard)
 	}
 	if o.MaxWorkers == 0 {
-		o.MaxWorkers = vegeta.DefaultMaxWorkers
+		o.MaxWorkers = DefaultMaxWorkers
 	}
 	if o.Workers == 0 {
 		o.Workers = 1
 	}
 	o.Workers = min(o.Workers, o.MaxWorkers)
-	if o.Pacing != "" && o.Pacing != PacingCoarse && o.Pacing != PacingPrecise {
-		return nil, optionErr("Pacing", "unknown pacing %q: want coarse or precise", o.Pacing)
+	if o.Pacing == "" {
+		o.Pacing = PacingPrecise
 	}
-	kind, err := resolveClient(o, targets)
+	if o.Pacing != PacingCoarse && o.Pacing != PacingPrecise {
+		return nil, optionErr("Pacing", "unknown pacing %q: want precise or coarse", o.Pacing)
+	}
+	kind, err := resolveClient(o, all)
 	if err != nil {
 		return nil, err
 	}
-	targets = append([]vegeta.Target(nil), targets...)
+	scs = append([]Scenario(nil), scs...)
 	t := newConnTracker()
 	if o.Pool != nil {
 		t = o.Pool.tracker
 	}
 	a := &Attacker{
-		targets: targets,
-		sched:   s,
+		targets: all,
+		scs:     scs,
+		tbase:   tbase,
 		opts:    o,
 		tracker: t,
 		client:  kind,
 		stopch:  make(chan struct{}),
 	}
+	targets := all
 	if kind == ClientFast {
 		fs := newFastSender(o, targets, t)
 		if o.Pool != nil {
@@ -189,7 +258,16 @@ func (a *Attacker) Client() string { return a.client }
 // Duration is how long the attack sends: -duration, or the schedule's end,
 // whichever is earlier (0: until stopped).
 func (a *Attacker) Duration() time.Duration {
-	d, end := a.opts.Duration, a.sched.End()
+	var end time.Duration
+	for _, sc := range a.scs {
+		e := sc.Schedule.End()
+		if e == 0 {
+			end = 0
+			break
+		}
+		end = max(end, e)
+	}
+	d := a.opts.Duration
 	if d == 0 || (end > 0 && end < d) {
 		return end
 	}
@@ -233,18 +311,17 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	// A shared Pool counts bytes for every attack that used it.
 	in0, out0 := a.tracker.in.Load(), a.tracker.out.Load()
 	du := a.Duration()
-	began := time.Now()
+	r := a.newRun(record, du)
+	r.began = time.Now()
 	if !a.opts.Start.IsZero() {
-		began = a.opts.Start
+		r.began = a.opts.Start
 	}
-	r := &run{a: a, began: began, record: record, open: a.sched.Open()}
-	if a.opts.Pacing == PacingPrecise {
-		r.lookahead = lookahead
+	r.disp.start(r.began)
+	initial := a.opts.Workers
+	if !a.scs[0].Schedule.Open() {
+		initial = a.opts.MaxWorkers // closed loop: every worker sends back to back
 	}
-	ticks := make(chan slot)
-	r.pace(ticks, du)
-	close(ticks)
-	r.workers.Wait()
+	r.control(du, initial)
 
 	out := Outcome{Began: r.began, Ended: r.ended, Sent: r.sent.Load()}
 	if out.Ended.IsZero() { // stopped before the first slot
@@ -262,19 +339,36 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	if out.Sending == 0 { // no duration, no stop: sending ran to the last response
 		out.Sending = out.Ended.Sub(out.Began)
 	}
-	if r.open {
-		out.Due = a.sched.Hits(out.Sending)
-		if out.Due != math.MaxUint64 {
-			out.Due = shardCount(out.Due, a.opts.Shard, a.opts.Shards)
+	for i, sc := range a.scs {
+		so := ScenarioOutcome{Name: sc.Name, Sent: r.srcSent[i].Load(), Dropped: r.disp.srcs[i].dropped}
+		so.Due = so.Sent + so.Dropped
+		if sc.Schedule.Open() {
+			if h := sc.Schedule.Hits(out.Sending); h != math.MaxUint64 {
+				so.Due = max(shardCount(h, r.disp.shard, r.disp.shards), so.Sent+so.Dropped)
+			}
 		}
-		if out.Due == math.MaxUint64 || out.Due < out.Sent {
-			out.Due = out.Sent
-		}
-	} else {
-		out.Due = out.Sent
+		so.Missed = so.Due - so.Sent
+		out.Scenarios = append(out.Scenarios, so)
+		out.Due += so.Due
+		out.Dropped += so.Dropped
 	}
 	out.Missed = out.Due - out.Sent
 	out.WireIn, out.WireOut = a.tracker.in.Load()-in0, a.tracker.out.Load()-out0
-	out.Workers, out.Conns = r.peakWorkers, a.tracker.peakConns()
+	r.mu.Lock()
+	out.Workers = r.nwork
+	r.mu.Unlock()
+	out.Conns = a.tracker.peakConns()
+	out.PeakInFlight = uint64(r.peakFly.Load())
+	out.PeakWaiting = r.disp.peakWaiting
 	return out
+}
+
+// newRun prepares a run: the dispenser of this attack's slots, with the
+// horizon of the duration and the waiting caps.
+func (a *Attacker) newRun(record func(*Result), du time.Duration) *run {
+	shards := max(a.opts.Shards, 1)
+	d := newDispenser(a.scs, a.tbase, a.opts.Shard%shards, shards, du)
+	d.maxWaiting = a.opts.MaxWaiting
+	d.maxWait = a.opts.Timeout
+	return &run{a: a, record: record, disp: d, srcSent: make([]atomic.Uint64, len(a.scs))}
 }

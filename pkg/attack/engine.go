@@ -6,144 +6,198 @@ import (
 	"time"
 )
 
-// run is one execution of an Attacker: a pacer goroutine releases slot
-// numbers at their due times to a pool of workers, like vegeta's attack
-// loop, and each worker sends, times and records its hit itself.
+// run is one execution of an Attacker. There is no pacer goroutine: each
+// worker claims the next slot in due order from the dispenser, waits on its
+// own precise timer until the slot is due, sends, records, and claims
+// again. A hit costs one timer wake-up and one network wake-up, both on
+// the goroutine that sends, and a slot is never handed to a worker that is
+// busy, so it waits only if every worker is in flight.
 //
-// Why not vegeta's own loop: it sleeps with time.Sleep (millisecond
-// granularity when idle), allocates a Result and an http.Request per hit,
-// and passes every result through one more channel to a consumer. The
-// contract is vegeta's: the Pacer semantics (Schedule), vegeta's Target and
-// its round-robin, workers grown on demand up to MaxWorkers.
+// Why not vegeta's loop: it releases each slot from one pacer goroutine to
+// a worker over a channel (two wake-ups per hit), sleeps on the runtime's
+// millisecond timers, and starts one more worker, and so one more
+// connection, for every slot that finds all workers busy: with a target
+// that stalls, that is a connection per waiting slot, without bound
+// (vegeta issues #344, #583). Here a controller grows workers only while
+// the backlog of waiting slots does not shrink between two checks and
+// every worker is in flight: the target needs more concurrency (Little's
+// law: rate x service time), rather than the generator having been
+// descheduled for a moment, after which the backlog drains by itself.
+// Growth is at most a quarter per step, up to MaxWorkers. Slots that wait
+// keep their intended time, so the wait is charged as latency, and past
+// the waiting caps they are dropped and counted as missed.
 //
 // The invariant that makes intended-time latency honest: the worker that
 // holds slot n waits until the clock has passed began+Due(n) before it
 // stamps Sent and sends, so hit n is never sent before slot n is due, and
 // Sent-Intended is the true dispatch lag.
-// endGrace is how long after the duration slots still due within it may
-// leave; later, the rest count as missed.
-const endGrace = 10 * time.Millisecond
-
 type run struct {
 	a      *Attacker
 	began  time.Time
-	open   bool
 	record func(*Result)
-	// lookahead: how early the pacer releases a slot to a worker, which
-	// then sleeps precisely until it is due (0: coarse pacing).
-	lookahead time.Duration
+	disp   *dispenser
 
 	workers sync.WaitGroup
-	sent    atomic.Uint64 // hits actually sent
+	mu      sync.Mutex // guards timers and nworkers
+	timers  []wakeTimer
+	nwork   uint64
+	closed  bool
 
-	peakWorkers uint64 // workers started, set when pacing ends
+	sent     atomic.Uint64
+	srcSent  []atomic.Uint64
+	idle     atomic.Int64 // workers claiming or holding a slot not yet due
+	inflight atomic.Int64
+	peakFly  atomic.Int64
 
 	recMu sync.Mutex // serialises record calls
 	ended time.Time  // latest response end, under recMu
 }
 
-// slot is one hit handed to a worker: its number and when it is due (zero
-// without an open schedule). The pacer computes the due time once; the
-// worker reuses it.
-type slot struct {
-	n        uint64
-	intended time.Time
-}
+// Engine tuning, from the measurements in BENCHMARKS.md.
+const (
+	// growAfter is how long the first unclaimed slot must have been due,
+	// with every worker in flight, before the controller adds workers.
+	// Shorter waits are the normal jitter of a busy target.
+	growAfter = time.Millisecond
+	// growStep bounds growth per controller step to a quarter of the
+	// workers (at least one): a generator hiccup adds a few workers, a
+	// slow target gets its concurrency within tens of milliseconds.
+	growStep = 4
+)
 
-// pace hands slot numbers to workers on ticks until the schedule or the
-// duration ends or the attack is stopped. It releases slot n up to
-// lookahead before it is due, on the runtime's cheap millisecond timers;
-// the worker then waits out the rest precisely on its own thread (see
-// work), so a hit costs one precise wake-up, on the goroutine that sends.
-func (r *run) pace(ticks chan slot, du time.Duration) {
-	a := r.a
-	w := newWaiter(a.stopch)
-	workers := a.opts.Workers
-	defer func() { r.peakWorkers = workers }()
-	for i := uint64(0); i < workers; i++ {
-		r.spawn(ticks)
+// spawn starts one worker unless closed or at the cap.
+func (r *run) spawn() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed || r.nwork >= r.a.opts.MaxWorkers {
+		return false
 	}
-	first, step := uint64(0), uint64(1)
-	if a.opts.Shards > 1 {
-		first, step = a.opts.Shard, a.opts.Shards
-	}
-	for n := first; ; n += step {
-		// vegeta stops once the duration has elapsed; the grace keeps a
-		// last slot due exactly at the end from being missed because a
-		// timer fired a little late.
-		if du > 0 && time.Since(r.began) > du+endGrace {
-			return
-		}
-		s := slot{n: n}
-		if r.open {
-			due, ok := a.sched.Due(n)
-			if !ok || (du > 0 && due > du) {
-				return
-			}
-			s.intended = r.began.Add(due)
-			if !w.until(s.intended.Add(-r.lookahead)) {
-				return
-			}
-		}
-		if workers < a.opts.MaxWorkers {
-			select {
-			case ticks <- s:
-				continue
-			case <-a.stopch:
-				return
-			default: // every worker is busy: start one more
-				workers++
-				r.spawn(ticks)
-			}
-		}
-		select {
-		case ticks <- s:
-		case <-a.stopch:
-			return
-		}
-	}
-}
-
-// shardCount is how many of the slot numbers 0..hits-1 belong to shard
-// (slot n is shard n mod shards's).
-func shardCount(hits, shard, shards uint64) uint64 {
-	if shards <= 1 {
-		return hits
-	}
-	if hits <= shard {
-		return 0
-	}
-	return (hits-shard-1)/shards + 1
-}
-
-func (r *run) spawn(ticks <-chan slot) {
+	t := newWakeTimer(r.a.opts.Pacing)
+	r.timers = append(r.timers, t)
+	r.nwork++
 	r.workers.Add(1)
-	go r.work(ticks)
+	r.idle.Add(1) // it claims first thing
+	go r.work(t)
+	return true
 }
 
-// work sends the slots it receives, each no earlier than it is due. Its
-// Result is reused for every hit, so the steady state allocates nothing
-// here.
-func (r *run) work(ticks <-chan slot) {
+// shutdown stops claiming and wakes every waiting worker.
+func (r *run) shutdown() {
+	r.disp.close()
+	r.mu.Lock()
+	r.closed = true
+	ts := r.timers
+	r.mu.Unlock()
+	for _, t := range ts {
+		t.interrupt()
+	}
+}
+
+// control grows the workers while slots wait and every worker is in
+// flight, ends claiming at the end of the duration or on Stop, and
+// returns when every worker has finished.
+func (r *run) control(du time.Duration, initial uint64) {
+	a := r.a
+	done := make(chan struct{})
+	for range initial {
+		r.spawn()
+	}
+	go func() { r.workers.Wait(); close(done) }()
+	// An open schedule ends when the dispenser has handed out every slot
+	// due within the duration, waiting ones included (their wait is
+	// latency); a closed one (rate 0) at the duration.
+	var end time.Time
+	if du > 0 && !r.a.scs[0].Schedule.Open() {
+		end = r.began.Add(du)
+	}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var prev uint64 // slots waiting at the previous check
+	for {
+		now := time.Now()
+		if !end.IsZero() && !now.Before(end) {
+			break
+		}
+		// Check again when the first unclaimed slot has been due for
+		// growAfter; if it is in the past already, in growAfter.
+		wake := now.Add(growAfter)
+		if nd, ok := r.disp.nextDue(); ok && nd.Add(growAfter).After(wake) {
+			wake = nd.Add(growAfter)
+		}
+		if !end.IsZero() && wake.After(end) {
+			wake = end
+		}
+		timer.Reset(time.Until(wake))
+		select {
+		case <-done:
+			r.shutdown()
+			return
+		case <-a.stopch:
+			r.shutdown()
+			<-done
+			return
+		case <-timer.C:
+		}
+		now = time.Now()
+		w := r.disp.waiting(now)
+		grow := w > 0 && prev > 0 && w >= prev && r.idle.Load() == 0
+		prev = w
+		if !grow {
+			continue
+		}
+		r.mu.Lock()
+		n := r.nwork
+		r.mu.Unlock()
+		add := min(w, max(1, n/growStep))
+		for range add {
+			if !r.spawn() {
+				break
+			}
+		}
+	}
+	r.shutdown()
+	<-done
+}
+
+// work claims slots and sends each no earlier than it is due. Its Result
+// is reused for every hit, so the steady state allocates nothing here.
+func (r *run) work(t wakeTimer) {
 	defer r.workers.Done()
 	a := r.a
 	conn := a.sender.newConn()
 	res := new(Result)
-	nt := uint64(len(a.targets))
-	for s := range ticks {
-		intended := s.intended
-		if !intended.IsZero() {
-			waitUntil(intended)
+	for {
+		s, ok := r.disp.claim(time.Now())
+		if !ok {
+			r.idle.Add(-1)
+			return
 		}
-		if r.stoppedBefore(intended) {
-			continue // released early, but the attack stopped before it was due
+		if !s.intended.IsZero() && !t.until(s.intended) {
+			if r.stoppedBefore(s.intended) {
+				r.idle.Add(-1)
+				return // the attack stopped before this slot was due
+			}
+			// Woken by the end of claiming, not by Stop: the slot is due
+			// within the duration, so it still goes, on time.
+			for d := time.Until(s.intended); d > 0; d = time.Until(s.intended) {
+				time.Sleep(d)
+			}
+		}
+		r.idle.Add(-1)
+		if r.stoppedBefore(s.intended) {
+			return
 		}
 		r.sent.Add(1)
-		*res = Result{Seq: s.n}
-		conn.send(int(s.n%nt), s.n, res)
+		r.srcSent[s.src].Add(1)
+		fly := r.inflight.Add(1)
+		for p := r.peakFly.Load(); fly > p && !r.peakFly.CompareAndSwap(p, fly); p = r.peakFly.Load() {
+		}
+		*res = Result{Seq: s.n, Scenario: s.src, Waited: s.waited}
+		conn.send(s.target, s.n, res)
+		r.inflight.Add(-1)
 		res.Intended = res.Sent
-		if !intended.IsZero() && intended.Before(res.Sent) {
-			res.Intended = intended
+		if !s.intended.IsZero() && s.intended.Before(res.Sent) {
+			res.Intended = s.intended
 		}
 		res.Lag = res.Sent.Sub(res.Intended)
 		res.Service = res.End.Sub(res.Sent)
@@ -154,6 +208,7 @@ func (r *run) work(ticks <-chan slot) {
 		}
 		r.record(res)
 		r.recMu.Unlock()
+		r.idle.Add(1)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,5 +186,87 @@ func TestShardsSendOneSchedule(t *testing.T) {
 	defer mu.Unlock()
 	if a, b := hits["/a"], hits["/b"]; a+b != len(seen) || a-b > 1 || b-a > 1 {
 		t.Errorf("targets hit /a %d, /b %d: want round-robin over the global slot number", a, b)
+
+// TestWaitForConnectionChargedFromIntended: with one worker and one
+// connection, the server holds the first request until the test releases
+// it; the slots due meanwhile wait for the connection, and each is charged
+// from its intended time, so its latency is at least the time from its
+// slot to the release. Load can only make latencies longer.
+func TestWaitForConnectionChargedFromIntended(t *testing.T) {
+	for _, client := range []string{ClientNet, ClientFast} {
+		t.Run(client, func(t *testing.T) {
+			held := make(chan struct{})
+			release := make(chan struct{})
+			var first sync.Once
+			url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
+				first.Do(func() {
+					close(held)
+					<-release
+				})
+			})
+			o := DefaultOptions()
+			o.Duration, o.Workers, o.MaxWorkers, o.MaxConnections, o.Client = 50*time.Millisecond, 1, 1, 1, client
+			a, err := New(targetsFor(t, url), Constant{Freq: 100, Per: time.Second}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			relAt := make(chan time.Time, 1)
+			go func() {
+				<-held
+				time.Sleep(150 * time.Millisecond)
+				relAt <- time.Now()
+				close(release)
+			}()
+			var got []Result
+			out := a.Run(context.Background(), func(r *Result) { got = append(got, *r) })
+			releasedAt := <-relAt
+			if out.Sent != 5 || out.Missed != 0 || len(got) != 5 {
+				t.Fatalf("sent %d, missed %d, recorded %d; want all 5 slots sent after the wait", out.Sent, out.Missed, len(got))
+			}
+			if out.Workers != 1 || out.PeakInFlight != 1 || out.PeakWaiting < 1 {
+				t.Fatalf("workers %d, peak in flight %d, peak waiting %d; want 1, 1, >= 1", out.Workers, out.PeakInFlight, out.PeakWaiting)
+			}
+			for _, r := range got {
+				if r.Seq == 0 {
+					continue
+				}
+				if min := releasedAt.Sub(r.Intended); r.Latency < min || r.Waited <= 0 || r.Lag < r.Waited {
+					t.Errorf("slot %d: latency %s waited %s lag %s; want latency >= %s (its slot to the release), waited > 0, lag >= waited",
+						r.Seq, r.Latency, r.Waited, r.Lag, min)
+				}
+			}
+		})
+	}
+}
+
+// TestScenariosAttack: two scenarios share one attack and one clock; each
+// scenario's results carry its index, go to its own target and count in
+// its own outcome.
+func TestScenariosAttack(t *testing.T) {
+	var hitsA, hitsB atomic.Int64
+	a1 := loopback(t, func(w http.ResponseWriter, _ *http.Request) { hitsA.Add(1) })
+	b1 := loopback(t, func(w http.ResponseWriter, _ *http.Request) { hitsB.Add(1) })
+	o := DefaultOptions()
+	o.Duration = 100 * time.Millisecond
+	a, err := NewScenarios([]Scenario{
+		{Name: "a", Schedule: Constant{Freq: 100, Per: time.Second}, Targets: targetsFor(t, a1)},
+		{Name: "b", Schedule: Constant{Freq: 300, Per: time.Second}, Targets: targetsFor(t, b1)},
+	}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := [2]uint64{}
+	out := a.Run(context.Background(), func(r *Result) { per[r.Scenario]++ })
+	if len(out.Scenarios) != 2 || out.Scenarios[0].Name != "a" || out.Scenarios[1].Name != "b" {
+		t.Fatalf("scenario outcomes %+v", out.Scenarios)
+	}
+	for i, want := range []uint64{10, 30} {
+		so := out.Scenarios[i]
+		if so.Due != want || so.Sent+so.Missed != want || per[i] != so.Sent {
+			t.Errorf("scenario %d: due %d sent %d missed %d recorded %d; want due %d", i, so.Due, so.Sent, so.Missed, per[i], want)
+		}
+	}
+	if uint64(hitsA.Load()) != per[0] || uint64(hitsB.Load()) != per[1] {
+		t.Errorf("targets got %d and %d hits, results say %v", hitsA.Load(), hitsB.Load(), per)
 	}
 }

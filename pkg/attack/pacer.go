@@ -1,43 +1,58 @@
 package attack
 
-import "time"
+import (
+	"time"
+)
 
 // Pacing modes (Options.Pacing).
 const (
-	// PacingCoarse releases each slot on the runtime's timers: no extra
-	// wake-ups, but on an idle process slots leave in bursts up to about
-	// 1 ms late (each still at or after its due time), as with vegeta.
-	PacingCoarse = "coarse"
-	// PacingPrecise adds a precise sleep per hit: dispatch lag of tens of
-	// µs, for one more thread wake-up per hit (about 35 µs of CPU per
-	// request on a 2-vCPU VM).
+	// PacingPrecise (the default, also "") wakes the worker that holds a
+	// slot at its due time with a nanosecond-armed timer read through the
+	// runtime's netpoller (timerfd on Linux): dispatch lag of tens of µs
+	// without parking an OS thread per hit.
 	PacingPrecise = "precise"
+	// PacingCoarse waits on the runtime's own timers: on an idle process
+	// they fire on millisecond boundaries, so slots leave up to about 1 ms
+	// late (never early), in small bursts; slightly less CPU at low rates.
+	PacingCoarse = "coarse"
 )
 
-// In precise pacing, waits happen in two stages. The pacer parks on a Go timer, which is
-// cheap but, when the process is idle, only millisecond-accurate (the
-// runtime's netpoller sleeps in whole milliseconds), and releases each slot
-// lookahead early. The worker that takes the slot then sleeps the rest
-// with waitUntil, which wakes within microseconds. Busy-waiting would be
-// more precise still but burns a core, which on a small box is stolen from
-// the target; a precise sleep on the pacer's own thread costs a second
-// thread wake-up per hit (pacer, then worker).
-const lookahead = 2 * time.Millisecond
-
-// waiter waits until an instant or until stop is closed.
-type waiter struct {
-	timer *time.Timer
-	stop  <-chan struct{}
+// wakeTimer waits, for one worker, until an instant. Each worker owns one,
+// so a hit costs one wake-up, on the goroutine that sends it.
+type wakeTimer interface {
+	// until returns once t has passed (true), never earlier, or when
+	// interrupt is called (false).
+	until(t time.Time) bool
+	// interrupt makes a wait in progress, or the next one, return false.
+	interrupt()
+	close()
 }
 
-func newWaiter(stop <-chan struct{}) *waiter {
+// newWakeTimer returns the timer for a pacing mode.
+func newWakeTimer(pacing string) wakeTimer {
+	if pacing != PacingCoarse {
+		if t, err := newPreciseTimer(); err == nil {
+			return t
+		}
+	}
+	return newRuntimeTimer()
+}
+
+// runtimeTimer is a Go timer: cheap, but only millisecond-accurate when
+// the process is idle (the netpoller sleeps in whole milliseconds, see
+// golang/go#53824).
+type runtimeTimer struct {
+	timer *time.Timer
+	stop  chan struct{}
+}
+
+func newRuntimeTimer() *runtimeTimer {
 	t := time.NewTimer(time.Hour)
 	t.Stop()
-	return &waiter{timer: t, stop: stop}
+	return &runtimeTimer{timer: t, stop: make(chan struct{}, 1)}
 }
 
-// until returns true once t has passed (never earlier), false if stopped.
-func (w *waiter) until(t time.Time) bool {
+func (w *runtimeTimer) until(t time.Time) bool {
 	for {
 		d := time.Until(t)
 		if d <= 0 {
@@ -53,9 +68,11 @@ func (w *waiter) until(t time.Time) bool {
 	}
 }
 
-// waitUntil returns once t has passed, sleeping precisely.
-func waitUntil(t time.Time) {
-	for d := time.Until(t); d > 0; d = time.Until(t) {
-		fineSleep(d)
+func (w *runtimeTimer) interrupt() {
+	select {
+	case w.stop <- struct{}{}:
+	default:
 	}
 }
+
+func (w *runtimeTimer) close() { w.timer.Stop() }
