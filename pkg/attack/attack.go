@@ -135,6 +135,9 @@ type Outcome struct {
 	Conns        int
 	PeakInFlight uint64
 	PeakWaiting  uint64
+	// PeakGoroutines is the most goroutines of the whole process seen by
+	// the controller during the attack.
+	PeakGoroutines int
 	// Scenarios has one entry per scenario, in order.
 	Scenarios []ScenarioOutcome
 }
@@ -252,6 +255,9 @@ func NewScenarios(scs []Scenario, o Options) (*Attacker, error) {
 	return a, nil
 }
 
+// MaxWorkers is the ceiling on workers this attack runs with.
+func (a *Attacker) MaxWorkers() uint64 { return a.opts.MaxWorkers }
+
 // Client is the HTTP client that sends: ClientNet or ClientFast.
 func (a *Attacker) Client() string { return a.client }
 
@@ -360,6 +366,7 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	out.Conns = a.tracker.peakConns()
 	out.PeakInFlight = uint64(r.peakFly.Load())
 	out.PeakWaiting = r.disp.peakWaiting
+	out.PeakGoroutines = int(r.peakG.Load())
 	return out
 }
 

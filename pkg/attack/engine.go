@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,6 +49,7 @@ type run struct {
 	idle     atomic.Int64 // workers claiming or holding a slot not yet due
 	inflight atomic.Int64
 	peakFly  atomic.Int64
+	peakG    atomic.Int64 // goroutines of the process, sampled by the controller
 
 	recMu sync.Mutex // serialises record calls
 	ended time.Time  // latest response end, under recMu
@@ -103,6 +105,7 @@ func (r *run) control(du time.Duration, initial uint64) {
 		r.spawn()
 	}
 	go func() { r.workers.Wait(); close(done) }()
+	r.peakG.Store(int64(runtime.NumGoroutine()))
 	// An open schedule ends when the dispenser has handed out every slot
 	// due within the duration, waiting ones included (their wait is
 	// latency); a closed one (rate 0) at the duration.
@@ -137,6 +140,9 @@ func (r *run) control(du time.Duration, initial uint64) {
 			<-done
 			return
 		case <-timer.C:
+		}
+		if g := int64(runtime.NumGoroutine()); g > r.peakG.Load() {
+			r.peakG.Store(g)
 		}
 		now = time.Now()
 		w := r.disp.waiting(now)

@@ -21,7 +21,8 @@ const (
 	busyCPU = 0.85
 	// lateLag is the dispatch-lag p99 above which the schedule was not
 	// kept. Coarse pacing releases slots up to about 1-2 ms late by design
-	// (timer granularity), so its threshold is higher.
+	// (timer granularity), so its threshold is higher. Slots that waited
+	// for a free worker show here too.
 	lateLag       = time.Millisecond
 	lateLagCoarse = 3 * time.Millisecond
 )
@@ -48,19 +49,28 @@ func startSelfMeter(profile bool) *selfMeter {
 }
 
 // stop ends the window and returns the generator's figures for sum.
-func (m *selfMeter) stop(client, pacing string, out attack.Outcome, sum runrecord.Summary) *runrecord.Generator {
+func (m *selfMeter) stop(client, pacing string, maxWorkers uint64, out attack.Outcome, sum runrecord.Summary) *runrecord.Generator {
+	if pacing == "" {
+		pacing = attack.PacingPrecise
+	}
 	cpu, rss := selfUsage()
 	wall := time.Since(m.began)
 	if m.profile != nil {
 		pprof.StopCPUProfile()
 	}
 	g := &runrecord.Generator{
-		Client:      client,
-		CPUSeconds:  (cpu - m.cpu0).Seconds(),
-		Cores:       runtime.GOMAXPROCS(0),
-		MaxRSSBytes: rss,
-		Workers:     out.Workers,
-		Connections: out.Conns,
+		Client:       client,
+		CPUSeconds:   (cpu - m.cpu0).Seconds(),
+		Cores:        runtime.GOMAXPROCS(0),
+		MaxRSSBytes:  rss,
+		Pacing:       pacing,
+		Workers:      out.Workers,
+		MaxWorkers:   maxWorkers,
+		Connections:  out.Conns,
+		PeakInFlight: out.PeakInFlight,
+		PeakWaiting:  out.PeakWaiting,
+		Dropped:      out.Dropped,
+		Goroutines:   out.PeakGoroutines,
 	}
 	if wall > 0 {
 		g.CPUPercent = 100 * g.CPUSeconds / wall.Seconds()
@@ -80,6 +90,12 @@ func (m *selfMeter) stop(client, pacing string, out attack.Outcome, sum runrecor
 	}
 	if sum.Missed > 0 {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("%d slots were due but never sent: the schedule was not kept", sum.Missed))
+	}
+	if out.Dropped > 0 {
+		g.Warnings = append(g.Warnings, fmt.Sprintf("%d of the missed slots waited for a free worker longer than the timeout or past the waiting cap, and were dropped", out.Dropped))
+	}
+	if maxWorkers > 0 && out.Workers >= maxWorkers && out.PeakWaiting > 0 {
+		g.Warnings = append(g.Warnings, fmt.Sprintf("every one of the %d workers was in flight while slots waited: the target needed more concurrency than the cap (raise the workers cap if it should get it); the wait is in intended-time latency", maxWorkers))
 	}
 	g.Bottleneck = len(g.Warnings) > 0
 	return g

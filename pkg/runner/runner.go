@@ -149,7 +149,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	}
 	out := a.Run(ctx, rec.Record)
 	sum, recErr := rec.Close(out)
-	sum.Generator = self.stop(a.Client(), p.Options.Pacing, out, sum)
+	sum.Generator = self.stop(a.Client(), p.Options.Pacing, a.MaxWorkers(), out, sum)
 	if err := self.saveProfile(p.Out); err != nil && recErr == nil {
 		recErr = err
 	}
@@ -258,6 +258,9 @@ func PlanRecord(p Plan) runrecord.Plan {
 	}
 	if o.MaxWorkers != vegeta.DefaultMaxWorkers {
 		rp.MaxWorkers = o.MaxWorkers
+	}
+	if rp.MaxWorkers == 0 {
+		rp.MaxWorkers = attack.DefaultMaxWorkers
 	}
 	for _, t := range p.Targets {
 		rp.Targets = append(rp.Targets, runrecord.PlanTarget{

@@ -13,6 +13,7 @@ import (
 	"github.com/loadgen/loadgen/internal/testrecords"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/html"
+	"github.com/loadgen/loadgen/pkg/report/text"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
@@ -149,5 +150,43 @@ func TestHTMLReportCorruptProfile(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+}
+
+// The generator's own figures, ceilings included, reach the page and the
+// text summary, with its warnings.
+func TestGeneratorFiguresReported(t *testing.T) {
+	dir := htmlFixture(t)
+	run, err := runrecord.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Summary.Generator = &runrecord.Generator{
+		Client: "fast", Pacing: "precise", Cores: 2, CPUPercent: 12.5, CPUPerRequest: 41 * time.Microsecond,
+		MaxRSSBytes: 30 << 20, Workers: 37, MaxWorkers: 1024, Connections: 36, PeakInFlight: 35,
+		PeakWaiting: 812, Dropped: 7, Goroutines: 61,
+		Warnings: []string{"7 of the missed slots waited too long"},
+	}
+	if err := runrecord.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page, textOut bytes.Buffer
+	if err := html.Write(&page, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"precise pacing", "workers 37 of at most 1024", "peak in flight 35, connections 36, slots waiting for a worker 812", "dropped after waiting too long 7", "peak goroutines 61", "Generator: 7 of the missed slots waited too long"} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+	if err := text.Write(&textOut, rep.Summary); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`Generator +\[workers \(max\), peak in flight, connections, waiting\] +37 \(1024\), 35, 36, 812`).MatchString(textOut.String()) {
+		t.Errorf("text summary lacks the generator's peaks:\n%s", textOut.String())
 	}
 }

@@ -14,7 +14,8 @@ func generatorLine(p func(string, ...any), g *runrecord.Generator) {
 	}
 	p("Generator\t[cpu, cpu/request, peak rss, client]\t%.1f%% of %d cores, %s, %s, %s\n",
 		g.CPUPercent, g.Cores, Round(g.CPUPerRequest), Bytes(float64(g.MaxRSSBytes)), g.Client)
-	p("Generator\t[workers, peak connections]\t%d, %d\n", g.Workers, g.Connections)
+	p("Generator\t[workers (max), peak in flight, connections, waiting]\t%d (%d), %d, %d, %d\n",
+		g.Workers, g.MaxWorkers, g.PeakInFlight, g.Connections, g.PeakWaiting)
 }
 
 // generatorWarnings say plainly when loadgen, not the target, was the
