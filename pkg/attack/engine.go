@@ -23,7 +23,9 @@ import (
 // the backlog of waiting slots does not shrink between two checks and
 // every worker is in flight: the target needs more concurrency (Little's
 // law: rate x service time), rather than the generator having been
-// descheduled for a moment, after which the backlog drains by itself.
+// descheduled for a moment, after which the backlog drains by itself. A
+// controller that itself wakes late sees a starved generator and does not
+// grow either.
 // Growth is at most a quarter per step, up to MaxWorkers. Slots that wait
 // keep their intended time, so the wait is charged as latency, and past
 // the waiting caps they are dropped and counted as missed.
@@ -61,6 +63,10 @@ const (
 	// with every worker in flight, before the controller adds workers.
 	// Shorter waits are the normal jitter of a busy target.
 	growAfter = time.Millisecond
+	// starvedAfter: a controller check that wakes this late means the
+	// generator itself is short of CPU; more workers would not help (the
+	// backlog is loadgen's, not the target's), so it does not grow.
+	starvedAfter = 2 * time.Millisecond
 	// growStep bounds growth per controller step to a quarter of the
 	// workers (at least one): a generator hiccup adds a few workers, a
 	// slow target gets its concurrency within tens of milliseconds.
@@ -148,6 +154,9 @@ func (r *run) control(du time.Duration, initial uint64) {
 		w := r.disp.waiting(now)
 		grow := w > 0 && prev > 0 && w >= prev && r.idle.Load() == 0
 		prev = w
+		if now.Sub(wake) > starvedAfter {
+			grow, prev = false, 0
+		}
 		if !grow {
 			continue
 		}

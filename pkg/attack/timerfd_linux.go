@@ -3,25 +3,33 @@
 package attack
 
 import (
-	"errors"
 	"os"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// preciseTimer is a timerfd armed with nanosecond precision and read
+// preciseTimer is a timerfd armed with nanosecond precision and waited on
 // through the runtime's netpoller (an *os.File on a non-blocking fd), so
 // the waiting goroutine parks like on a socket and no OS thread sleeps.
 // The runtime's own timers cannot do this: epoll_wait takes whole
 // milliseconds (golang/go#53824), and nanosleep parks a thread per wait,
 // which costs a thread wake-up per hit.
+//
+// A wait is one syscall: arming the timer resets its expiry count, so the
+// fd is never read; the netpoller (edge-triggered) wakes the goroutine
+// when the timer fires. Reading it, as os.File.Read would, costs two more
+// syscalls per hit (an EAGAIN before parking, one after), which on a VM
+// with page-table isolation is ~15 µs of CPU per hit (BENCHMARKS.md).
 type preciseTimer struct {
 	f       *os.File
-	fd      int
+	rc      syscall.RawConn
 	stopped atomic.Bool
-	buf     [8]byte
+	wait    time.Duration // for the callback, to avoid a closure per wait
+	armed   bool
+	fn      func(fd uintptr) bool
 }
 
 func newPreciseTimer() (*preciseTimer, error) {
@@ -29,7 +37,32 @@ func newPreciseTimer() (*preciseTimer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &preciseTimer{f: os.NewFile(uintptr(fd), "timerfd"), fd: fd}, nil
+	f := os.NewFile(uintptr(fd), "timerfd")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	w := &preciseTimer{f: f, rc: rc}
+	w.fn = w.arm
+	return w, nil
+}
+
+// arm is the RawConn.Read callback. The first call arms the timer, after
+// the netpoller has reset the fd's readiness (so a timer that fires at
+// once is not lost), and asks to wait; the call after the wake-up ends the
+// wait. Stop is checked after arming: interrupt sets it before arming the
+// timer itself, so one of the two always wins.
+func (w *preciseTimer) arm(fd uintptr) bool {
+	if w.armed {
+		return true
+	}
+	w.armed = true
+	spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(w.wait))}
+	if err := unix.TimerfdSettime(int(fd), 0, &spec, nil); err != nil {
+		return true // the caller falls back to sleeping
+	}
+	return w.stopped.Load()
 }
 
 func (w *preciseTimer) until(t time.Time) bool {
@@ -41,24 +74,20 @@ func (w *preciseTimer) until(t time.Time) bool {
 		if d <= 0 {
 			return true
 		}
-		// A relative timer: the few ns between time.Until and the syscall
-		// only make the wake later, never earlier.
-		spec := unix.ItimerSpec{Value: unix.NsecToTimespec(int64(d))}
-		if err := unix.TimerfdSettime(w.fd, 0, &spec, nil); err != nil {
-			time.Sleep(d)
-			continue
-		}
-		if _, err := w.f.Read(w.buf[:]); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		// A relative timer: the ns between time.Until and the syscall only
+		// make the wake later, never earlier; the loop re-checks the clock.
+		w.wait, w.armed = d, false
+		if err := w.rc.Read(w.fn); err != nil {
 			time.Sleep(time.Until(t)) // closed under us; keep the invariant
 		}
 	}
 }
 
-// interrupt fires the timer now; the loop in until sees stopped.
+// interrupt fires the timer now; until sees stopped.
 func (w *preciseTimer) interrupt() {
 	w.stopped.Store(true)
 	spec := unix.ItimerSpec{Value: unix.Timespec{Nsec: 1}}
-	_ = unix.TimerfdSettime(w.fd, 0, &spec, nil)
+	_ = w.rc.Control(func(fd uintptr) { _ = unix.TimerfdSettime(int(fd), 0, &spec, nil) })
 }
 
 func (w *preciseTimer) close() { w.f.Close() }
