@@ -31,6 +31,9 @@ func TestPoolKeepsConnectionsWarm(t *testing.T) {
 	}
 	o := DefaultOptions()
 	o.Duration = 300 * time.Millisecond
+	// One worker: one request at a time, so one connection is always
+	// enough, however loaded the machine; a second means it was not reused.
+	o.Workers, o.MaxWorkers = 1, 1
 	o.Pool = NewPool()
 	defer o.Pool.CloseIdle()
 	var (
