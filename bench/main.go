@@ -7,6 +7,8 @@
 //	go run ./bench -install            # apt nginx+wrk, go install vegeta
 //	go run ./bench                     # table at 5000 req/s, 3 rounds
 //	go run ./bench -search             # also the sustainable-rate search
+//	go run ./bench -table=false -sweep # rate sweep 100 -> highest sustained, loadgen vs vegeta
+//	go run ./bench -table=false -stall -slow   # the stall and slow-target scenarios
 //
 // See BENCHMARKS.md for the figures and how to read them.
 package main
@@ -35,6 +37,12 @@ type config struct {
 	port     int
 	tools    []string
 	shards   int
+
+	sweep      bool
+	sweepRates []int
+	sweepTools []string
+	stall      bool
+	slow       bool
 }
 
 func main() {
@@ -48,7 +56,7 @@ func run() error {
 	var c config
 	rates := flag.String("rates", "5000", "comma-separated request rates for the table")
 	steps := flag.String("steps", "2500,5000,7500,10000,12500,15000,17500,20000", "rates tried, in order, by -search")
-	tools := flag.String("tools", "loadgen,loadgen-precise,loadgen-net,vegeta,wrk", "tools in the table (loadgen, loadgen-precise, loadgen-net, vegeta, wrk)")
+	tools := flag.String("tools", "loadgen,loadgen-coarse,loadgen-net,vegeta,wrk", "tools in the table (loadgen, loadgen-coarse, loadgen-net, vegeta, wrk)")
 	flag.IntVar(&c.rounds, "rounds", 3, "alternating rounds per rate (medians are reported)")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "length of each attack")
 	flag.BoolVar(&c.search, "search", false, "also search the highest rate each tool sustains")
@@ -57,6 +65,12 @@ func run() error {
 	flag.BoolVar(&c.install, "install", false, "install peers first: apt-get nginx wrk, go install vegeta@v12.13.0")
 	flag.IntVar(&c.port, "port", 18086, "loopback port for nginx")
 	flag.IntVar(&c.shards, "shards", 0, "instead of the tools table: one process vs a coordinator and this many shards at each -rates total")
+	flag.BoolVar(&c.sweep, "sweep", false, "rate sweep: each tool from the lowest of -sweep-rates up to the highest rate it sustains")
+	sweepRates := flag.String("sweep-rates", "100,1000,5000,10000,20000,30000,40000,50000", "rates of -sweep, ascending")
+	sweepTools := flag.String("sweep-tools", "loadgen,vegeta", "tools of -sweep")
+	flag.BoolVar(&c.stall, "stall", false, "stall scenario: a loopback target that freezes 2s every 4s, 5000 req/s for 20s, default flags")
+	flag.BoolVar(&c.slow, "slow", false, "slow-target scenario: 2000 req/s against a loopback target with a fixed 200ms service time, default flags")
+	showTable := flag.Bool("table", true, "the CPU table at -rates (turn off to run only -sweep, -stall, -slow or -search)")
 	flag.Parse()
 	var err error
 	if c.rates, err = ints(*rates); err != nil {
@@ -66,6 +80,10 @@ func run() error {
 		return err
 	}
 	c.tools = strings.Split(*tools, ",")
+	if c.sweepRates, err = ints(*sweepRates); err != nil {
+		return err
+	}
+	c.sweepTools = strings.Split(*sweepTools, ",")
 	c.bin = filepath.Join(c.work, "bin")
 	if err := os.MkdirAll(c.bin, 0o755); err != nil {
 		return fmt.Errorf("work directory: %w", err)
@@ -78,17 +96,28 @@ func run() error {
 	if err := buildLoadgen(c.bin); err != nil {
 		return err
 	}
+	fmt.Printf("machine: %s\n", machine())
+	if c.stall || c.slow {
+		if err := scenarios(c); err != nil {
+			return err
+		}
+		if !c.sweep && !c.search && !*showTable {
+			return nil
+		}
+	}
 	ng, err := startNginx(c.work, c.port)
 	if err != nil {
 		return err
 	}
 	defer ng.stop()
 	url := fmt.Sprintf("http://127.0.0.1:%d/", c.port)
-	fmt.Printf("machine: %s\n", machine())
 	fmt.Printf("target: nginx 1 worker `return 200` at %s; %s per attack, %d rounds, medians\n", url, c.duration, c.rounds)
 	fmt.Printf("omitted: wrk2 (not packaged in Debian), k6 (large install; run it by hand if wanted)\n\n")
 
 	for _, rate := range c.rates {
+		if !*showTable {
+			break
+		}
 		if c.shards > 0 {
 			if err := distributed(c, url, rate); err != nil {
 				return err
@@ -100,6 +129,11 @@ func run() error {
 			return err
 		}
 		printTable(os.Stdout, rate, rows)
+	}
+	if c.sweep {
+		if err := sweep(c, url); err != nil {
+			return err
+		}
 	}
 	if c.search {
 		return search(c, url)

@@ -35,7 +35,7 @@ func sustained(r result, rate int, d time.Duration) (strict, relaxed bool, why s
 // each step, until a tool fails even the relaxed criterion; each step gets
 // up to c.attempts tries.
 func search(c config, url string) error {
-	tools := []string{"loadgen", "loadgen-precise", "vegeta"}
+	tools := []string{"loadgen", "loadgen-coarse", "vegeta"}
 	strict, relaxed := map[string]int{}, map[string]int{}
 	done := map[string]bool{}
 	fmt.Printf("== sustainable rate (%s attacks; strict: requests within 1%%, lag p99 < 1ms, p99 < 10ms; relaxed: without the lag bound; best of %d attempts per step)\n", c.duration, c.attempts)

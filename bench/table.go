@@ -51,6 +51,7 @@ func median(rs []result) result {
 	m.lagP99 = time.Duration(pick(func(r result) float64 { return float64(r.lagP99) }))
 	m.latP50 = time.Duration(pick(func(r result) float64 { return float64(r.latP50) }))
 	m.latP99 = time.Duration(pick(func(r result) float64 { return float64(r.latP99) }))
+	m.conns = int(pick(func(r result) float64 { return float64(r.conns) }))
 	return m
 }
 
@@ -63,7 +64,7 @@ func printTable(w io.Writer, rate int, rows []result) {
 	}
 	fmt.Fprintf(w, "== %d req/s (wrk: closed loop at its own maximum, 1 thread, 10 connections)\n", rate)
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "tool\tachieved/s\tCPU/req\tCPU/req vs loadgen\tCPU %\tlag p50\tlag p99\tlat p50\tlat p99\tpeak RSS\t")
+	fmt.Fprintln(tw, "tool\tachieved/s\tCPU/req\tCPU/req vs loadgen\tCPU %\tlag p50\tlag p99\tlat p50\tlat p99\tpeak conns\tpeak RSS\t")
 	for _, r := range rows {
 		ratio := "-"
 		if base.requests > 0 && r.requests > 0 {
@@ -78,7 +79,7 @@ func printTable(w io.Writer, rate int, rows []result) {
 			lat = " (service)"
 		}
 		cpuPct := 100 * r.cpu.Seconds() / r.attackDur.Seconds()
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%.0f%%\t%s\t%s\t%s%s\t%s%s\t%.0f MiB\t\n", r.tool, r.achieved, dur(r.cpuPerReq()), ratio, cpuPct, lag50, lag99, dur(r.latP50), lat, dur(r.latP99), lat, float64(r.rss)/(1<<20))
+		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%s\t%.0f%%\t%s\t%s\t%s%s\t%s%s\t%d\t%.0f MiB\t\n", r.tool, r.achieved, dur(r.cpuPerReq()), ratio, cpuPct, lag50, lag99, dur(r.latP50), lat, dur(r.latP99), lat, r.conns, float64(r.rss)/(1<<20))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)

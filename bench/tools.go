@@ -34,6 +34,7 @@ type result struct {
 	closed    bool // closed-loop tool: latency is service time only
 	noLag     bool
 	attackDur time.Duration
+	conns     int // peak established connections to the target
 }
 
 func (r result) cpuPerReq() time.Duration {
@@ -59,13 +60,21 @@ func cpuRSS(ps *os.ProcessState) (time.Duration, uint64, error) {
 	return ps.UserTime() + ps.SystemTime(), uint64(ru.Maxrss) * 1024, nil
 }
 
-// runTool runs one attack at rate for d.
+// runTool runs one attack at rate for d, sampling the connections it
+// opens to the target.
 func runTool(c config, tool, url string, rate int, d time.Duration) (result, error) {
+	cs := sampleConns(c.port)
+	r, err := runToolOnce(c, tool, url, rate, d)
+	r.conns = cs.done()
+	return r, err
+}
+
+func runToolOnce(c config, tool, url string, rate int, d time.Duration) (result, error) {
 	switch tool {
 	case "loadgen":
 		return runLoadgen(c, tool, url, rate, d)
-	case "loadgen-precise":
-		return runLoadgen(c, tool, url, rate, d, "-pacing", "precise")
+	case "loadgen-coarse":
+		return runLoadgen(c, tool, url, rate, d, "-pacing", "coarse")
 	case "loadgen-net":
 		return runLoadgen(c, tool, url, rate, d, "-client", "net")
 	case "vegeta":

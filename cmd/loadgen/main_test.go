@@ -38,7 +38,7 @@ func TestAttackHelpListsFlags(t *testing.T) {
 	help := errb.String()
 	for _, f := range []string{"-rate", "-stages", "-sine", "-duration", "-url", "-targets", "-format", "-header", "-body", "-method",
 		"-timeout", "-workers", "-max-workers", "-connections", "-max-connections", "-keepalive", "-http2", "-h2c",
-		"-insecure", "-redirects", "-max-body", "-name", "-out", "-interval"} {
+		"-insecure", "-redirects", "-max-body", "-name", "-out", "-interval", "-pacing", "-max-waiting"} {
 		if !strings.Contains(help, "  "+f+" ") && !strings.Contains(help, "  "+f+"\n") {
 			t.Errorf("attack -h does not explain %s", f)
 		}

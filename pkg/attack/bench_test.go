@@ -55,3 +55,54 @@ func BenchmarkHit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkClaim is one slot handed out by the dispenser (the lock every
+// worker takes once per hit), alone and with every P claiming.
+func BenchmarkClaim(b *testing.B) {
+	sched := Constant{Freq: 1_000_000, Per: time.Second}
+	mk := func() *dispenser {
+		d := newDispenser([]Scenario{{Schedule: sched, Targets: fakeTargets(3)}}, []int{0}, 0, 1, 0)
+		d.start(time.Now())
+		return d
+	}
+	b.Run("serial", func(b *testing.B) {
+		d := mk()
+		now := time.Now()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := d.claim(now); !ok {
+				b.Fatal("no slot")
+			}
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		d := mk()
+		now := time.Now()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				d.claim(now)
+			}
+		})
+	})
+}
+
+// BenchmarkWake is one wait of a worker's timer until 100 µs ahead, per
+// pacing: ns/op is the wall time of the wait (100 µs plus the lateness),
+// and late-µs the lateness itself. CPU per wake-up, which is what the
+// pacing modes trade, is in the harness (go run ./bench), not here.
+func BenchmarkWake(b *testing.B) {
+	for _, p := range []string{PacingPrecise, PacingCoarse} {
+		b.Run(p, func(b *testing.B) {
+			t := newWakeTimer(p)
+			defer t.close()
+			var late time.Duration
+			for b.Loop() {
+				due := time.Now().Add(100 * time.Microsecond)
+				t.until(due)
+				late += time.Since(due)
+			}
+			b.ReportMetric(float64(late.Microseconds())/float64(b.N), "late-µs/op")
+		})
+	}
+}
