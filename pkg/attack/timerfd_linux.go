@@ -11,6 +11,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// spinBelow: a wait this short is spun on the clock rather than slept. A
+// wake-up from idle costs the process ~25 µs of CPU on a 2-vCPU VM
+// (BENCHMARKS.md), so spinning a few µs is cheaper and exact; at high rates
+// a worker that has just read its response often finds its next slot due
+// within it.
+const spinBelow = 20 * time.Microsecond
+
 // preciseTimer is a timerfd armed with nanosecond precision and waited on
 // through the runtime's netpoller (an *os.File on a non-blocking fd), so
 // the waiting goroutine parks like on a socket and no OS thread sleeps.
@@ -72,6 +79,11 @@ func (w *preciseTimer) until(t time.Time) bool {
 		}
 		d := time.Until(t)
 		if d <= 0 {
+			return true
+		}
+		if d <= spinBelow {
+			for time.Until(t) > 0 {
+			}
 			return true
 		}
 		// A relative timer: the ns between time.Until and the syscall only
