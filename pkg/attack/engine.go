@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -55,6 +56,11 @@ type run struct {
 
 	recMu sync.Mutex // serialises record calls
 	ended time.Time  // latest response end, under recMu
+	// svc is an exponentially weighted mean of service times (ns), and
+	// lastEnd when the latest response arrived (unix ns): the controller's
+	// Little's-law estimate of the concurrency the target needs.
+	svc     atomic.Int64
+	lastEnd atomic.Int64
 }
 
 // Engine tuning, from the measurements in BENCHMARKS.md.
@@ -67,6 +73,12 @@ const (
 	// generator itself is short of CPU; more workers would not help (the
 	// backlog is loadgen's, not the target's), so it does not grow.
 	starvedAfter = 2 * time.Millisecond
+	// svcWeight is the weight of the newest service time in the mean
+	// (1/svcWeight): smooth over tens of responses.
+	svcWeight = 32
+	// needHeadroom multiplies the Little's-law estimate of the workers the
+	// target needs (rate x service time) to get the ceiling of growth.
+	needHeadroom = 2
 	// growStep bounds growth per controller step to a quarter of the
 	// workers (at least one): a generator hiccup adds a few workers, a
 	// slow target gets its concurrency within tens of milliseconds.
@@ -163,7 +175,11 @@ func (r *run) control(du time.Duration, initial uint64) {
 		r.mu.Lock()
 		n := r.nwork
 		r.mu.Unlock()
-		add := min(w, max(1, n/growStep))
+		need := r.need(now)
+		if n >= need {
+			continue
+		}
+		add := min(w, max(1, n/growStep), need-n)
 		for range add {
 			if !r.spawn() {
 				break
@@ -172,6 +188,37 @@ func (r *run) control(du time.Duration, initial uint64) {
 	}
 	r.shutdown()
 	<-done
+}
+
+// need is Little's law: the workers the target needs at the current rate
+// and service time, with headroom, plus the initial workers. The service
+// time is the mean of recent responses or, while requests are in flight
+// and none has come back for longer, the time since the last one (a
+// target that has just slowed down or stalled). A generator that is short
+// of CPU sees its backlog grow but its targets' service times stay short,
+// so it does not open connections it cannot use.
+func (r *run) need(now time.Time) uint64 {
+	rate := 0.0
+	el := now.Sub(r.began)
+	for _, sc := range r.a.scs {
+		if sc.Schedule.Open() {
+			rate += sc.Schedule.Rate(el)
+		}
+	}
+	rate /= float64(r.disp.shards)
+	svc := time.Duration(r.svc.Load())
+	since := now.Sub(r.began)
+	if le := r.lastEnd.Load(); le > 0 {
+		since = now.Sub(time.Unix(0, le))
+	}
+	if r.inflight.Load() > 0 && since > svc {
+		svc = since
+	}
+	n := rate*svc.Seconds()*needHeadroom + float64(r.a.opts.Workers)
+	if n >= float64(r.a.opts.MaxWorkers) {
+		return r.a.opts.MaxWorkers
+	}
+	return uint64(math.Ceil(n))
 }
 
 // work claims slots and sends each no earlier than it is due. Its Result
@@ -222,6 +269,12 @@ func (r *run) work(t wakeTimer) {
 			r.ended = res.End
 		}
 		r.record(res)
+		if old := r.svc.Load(); old == 0 {
+			r.svc.Store(int64(res.Service))
+		} else {
+			r.svc.Store(old + (int64(res.Service)-old)/svcWeight)
+		}
+		r.lastEnd.Store(res.End.UnixNano())
 		r.recMu.Unlock()
 		r.idle.Add(1)
 	}
