@@ -139,7 +139,7 @@ func (f *attackFlags) options() (attack.Options, error) {
 	o.Duration = f.duration
 	o.MaxWorkers = f.maxWork.n
 	if r, err := attack.ParseRate(f.rate); err == nil && !r.Open() && f.stages == "" && f.sine == "" && !f.maxWork.set {
-		return o, usagef("an unbounded rate (-rate 0) needs -max-workers to bound concurrency")
+		return o, usagef("-max-workers: an unbounded rate (0) needs a cap on workers to bound concurrency (give -max-workers)")
 	}
 	switch {
 	case f.maxWork.n == 0:
