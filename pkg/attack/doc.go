@@ -4,10 +4,21 @@
 // time it was sent.
 //
 // A Schedule (constant, piecewise-linear stages or sine) knows the intended
-// send time of hit n. The attack loop (engine.go) hands slot n to a worker
-// that sends it no earlier than began+Due(n), so latency measured from
-// Schedule.Due(n) is free of coordinated omission. Pacing is coarse (the
-// runtime's timers, cheapest) or precise (a microsecond sleep per hit).
+// send time of hit n. The engine (engine.go) has no pacer goroutine: each
+// worker takes the next slot in due order from a dispenser (slots.go) and
+// sends it no earlier than began+Due(n), so latency measured from
+// Schedule.Due(n) is free of coordinated omission. Pacing is precise by
+// default (each worker sleeps on its own nanosecond timerfd through the
+// netpoller) or coarse (the runtime's millisecond timers, cheaper).
+//
+// Resources are bounded: workers, and so requests in flight and
+// connections, grow only while slots wait and the target needs more
+// concurrency (Little's law), up to Options.MaxWorkers (DefaultMaxWorkers).
+// A slot that waits for a worker keeps its intended time; one that waits
+// longer than the timeout, or past Options.MaxWaiting, is dropped and
+// counted as missed. Options.Shard/Shards send one shard of a schedule,
+// and NewScenarios runs several schedules, each with its own targets, on
+// one clock and one pool of workers.
 // Requests go out through Go's net/http (TLS, HTTP/2, h2c, proxies) or,
 // for plain http:// targets, through fasthttp, which sends on the worker's
 // own goroutine and allocates nothing per hit (BENCHMARKS.md has the CPU

@@ -45,3 +45,25 @@ func ExampleConstant_Due() {
 	// 500ms
 	// 750ms
 }
+
+// Two scenarios on one clock, in one attack: a steady 200/s of reads and a
+// ramp of writes. Each result says which scenario it belongs to.
+func ExampleNewScenarios() {
+	reads, _ := attack.TargetsFromURLs([]string{"http://127.0.0.1:8080/items"}, "GET", nil, nil)
+	writes, _ := attack.TargetsFromURLs([]string{"http://127.0.0.1:8080/orders"}, "POST", nil, []byte(`{}`))
+	ramp, _ := attack.ParseStages("30s:100")
+	opts := attack.DefaultOptions()
+	opts.Duration = 30 * time.Second
+	a, err := attack.NewScenarios([]attack.Scenario{
+		{Name: "reads", Schedule: attack.Constant{Freq: 200, Per: time.Second}, Targets: reads},
+		{Name: "writes", Schedule: ramp, Targets: writes},
+	}, opts)
+	if err != nil {
+		panic(err)
+	}
+	var per [2]int
+	out := a.Run(context.Background(), func(r *attack.Result) { per[r.Scenario]++ })
+	for i, s := range out.Scenarios {
+		fmt.Println(s.Name, per[i], s.Missed)
+	}
+}
