@@ -73,6 +73,9 @@ const (
 	// generator itself is short of CPU; more workers would not help (the
 	// backlog is loadgen's, not the target's), so it does not grow.
 	starvedAfter = 2 * time.Millisecond
+	// endGrace is how long after the duration slots still due within it
+	// may be claimed.
+	endGrace = 10 * time.Millisecond
 	// svcWeight is the weight of the newest service time in the mean
 	// (1/svcWeight): smooth over tens of responses.
 	svcWeight = 32
@@ -124,12 +127,13 @@ func (r *run) control(du time.Duration, initial uint64) {
 	}
 	go func() { r.workers.Wait(); close(done) }()
 	r.peakG.Store(int64(runtime.NumGoroutine()))
-	// An open schedule ends when the dispenser has handed out every slot
-	// due within the duration, waiting ones included (their wait is
-	// latency); a closed one (rate 0) at the duration.
+	// Claiming ends endGrace after the duration (vegeta stops at the
+	// duration; the grace keeps a slot due exactly at the end from being
+	// missed because a timer fired late). Slots still waiting for a worker
+	// then count as missed: due, never sent, at the end of the run.
 	var end time.Time
-	if du > 0 && !r.a.scs[0].Schedule.Open() {
-		end = r.began.Add(du)
+	if du > 0 {
+		end = r.began.Add(du + endGrace)
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
