@@ -24,9 +24,8 @@ import (
 // the backlog of waiting slots does not shrink between two checks and
 // every worker is in flight: the target needs more concurrency (Little's
 // law: rate x service time), rather than the generator having been
-// descheduled for a moment, after which the backlog drains by itself. A
-// controller that itself wakes late sees a starved generator and does not
-// grow either.
+// descheduled for a moment, after which the backlog drains by itself; and
+// only up to what Little's law says the target needs (see need).
 // Growth is at most a quarter per step, up to MaxWorkers. Slots that wait
 // keep their intended time, so the wait is charged as latency, and past
 // the waiting caps they are dropped and counted as missed.
@@ -56,7 +55,8 @@ type run struct {
 
 	recMu sync.Mutex // serialises record calls
 	ended time.Time  // latest response end, under recMu
-	// svc is an exponentially weighted mean of service times (ns), and
+	// svc is an exponentially weighted mean of the time a worker is busy
+	// with a hit (ns: service time plus recording), and
 	// lastEnd when the latest response arrived (unix ns): the controller's
 	// Little's-law estimate of the concurrency the target needs.
 	svc     atomic.Int64
@@ -69,10 +69,6 @@ const (
 	// with every worker in flight, before the controller adds workers.
 	// Shorter waits are the normal jitter of a busy target.
 	growAfter = time.Millisecond
-	// starvedAfter: a controller check that wakes this late means the
-	// generator itself is short of CPU; more workers would not help (the
-	// backlog is loadgen's, not the target's), so it does not grow.
-	starvedAfter = 2 * time.Millisecond
 	// endGrace is how long after the duration slots still due within it
 	// may be claimed.
 	endGrace = 10 * time.Millisecond
@@ -170,9 +166,6 @@ func (r *run) control(du time.Duration, initial uint64) {
 		w := r.disp.waiting(now)
 		grow := w > 0 && prev > 0 && w >= prev && r.idle.Load() == 0
 		prev = w
-		if now.Sub(wake) > starvedAfter {
-			grow, prev = false, 0
-		}
 		if !grow {
 			continue
 		}
@@ -195,12 +188,12 @@ func (r *run) control(du time.Duration, initial uint64) {
 }
 
 // need is Little's law: the workers the target needs at the current rate
-// and service time, with headroom, plus the initial workers. The service
-// time is the mean of recent responses or, while requests are in flight
-// and none has come back for longer, the time since the last one (a
-// target that has just slowed down or stalled). A generator that is short
-// of CPU sees its backlog grow but its targets' service times stay short,
-// so it does not open connections it cannot use.
+// and the time a worker is busy per hit, with headroom, plus the initial
+// workers. The busy time is the mean of recent hits or, while requests are
+// in flight and none has come back for longer, the time since the last
+// one (a target that has just slowed down or stalled). A hiccup of the
+// generator grows the backlog but not the busy time of the hits, so it
+// does not open connections the target does not need.
 func (r *run) need(now time.Time) uint64 {
 	rate := 0.0
 	el := now.Sub(r.began)
@@ -273,10 +266,13 @@ func (r *run) work(t wakeTimer) {
 			r.ended = res.End
 		}
 		r.record(res)
+		// A worker is busy from the send to here: the response, and
+		// recording it behind the lock.
+		busy := int64(time.Since(res.Sent))
 		if old := r.svc.Load(); old == 0 {
-			r.svc.Store(int64(res.Service))
+			r.svc.Store(busy)
 		} else {
-			r.svc.Store(old + (int64(res.Service)-old)/svcWeight)
+			r.svc.Store(old + (busy-old)/svcWeight)
 		}
 		r.lastEnd.Store(res.End.UnixNano())
 		r.recMu.Unlock()

@@ -312,6 +312,10 @@ func TestMergeShards(t *testing.T) {
 	if a == nil || b == nil {
 		t.FailNow()
 	}
+	for _, r := range []*runrecord.Run{a, b} {
+		s, g := r.Summary, r.Summary.Generator
+		t.Logf("shard: requests %d missed %d lag p99 %s; workers %d in flight %d waiting %d dropped %d", s.Requests, s.Missed, s.DispatchLag.P99, g.Workers, g.PeakInFlight, g.PeakWaiting, g.Dropped)
+	}
 	rep, err := report.Load(dirs...)
 	if err != nil {
 		t.Fatal(err)
