@@ -24,8 +24,10 @@ import (
 // the backlog of waiting slots does not shrink between two checks and
 // every worker is in flight: the target needs more concurrency (Little's
 // law: rate x service time), rather than the generator having been
-// descheduled for a moment, after which the backlog drains by itself; and
-// only up to what Little's law says the target needs (see need).
+// descheduled for a moment, after which the backlog drains by itself; only
+// while the workers' own timers fire on time (a generator short of CPU
+// gains nothing from more connections); and only up to what Little's law
+// says the target needs (see need).
 // Growth is at most a quarter per step, up to MaxWorkers. Slots that wait
 // keep their intended time, so the wait is charged as latency, and past
 // the waiting caps they are dropped and counted as missed.
@@ -55,12 +57,18 @@ type run struct {
 
 	recMu sync.Mutex // serialises record calls
 	ended time.Time  // latest response end, under recMu
-	// svc is an exponentially weighted mean of the time a worker is busy
-	// with a hit (ns: service time plus recording), and
-	// lastEnd when the latest response arrived (unix ns): the controller's
-	// Little's-law estimate of the concurrency the target needs.
-	svc     atomic.Int64
+	// minBusy is the shortest time a worker was busy with a hit (ns:
+	// service time plus recording) since the controller last looked, busy
+	// the last such figure, and lastEnd when the latest response arrived
+	// (unix ns): the controller's Little's-law estimate of the concurrency
+	// the target needs.
+	minBusy atomic.Int64
+	busy    time.Duration // controller only
 	lastEnd atomic.Int64
+	// plag is an exponentially weighted mean of the pacing's own lag (ns)
+	// over hits that did not wait for a worker: how late the workers'
+	// timers fire. When it is high the generator is short of CPU.
+	plag atomic.Int64
 }
 
 // Engine tuning, from the measurements in BENCHMARKS.md.
@@ -72,9 +80,13 @@ const (
 	// endGrace is how long after the duration slots still due within it
 	// may be claimed.
 	endGrace = 10 * time.Millisecond
-	// svcWeight is the weight of the newest service time in the mean
-	// (1/svcWeight): smooth over tens of responses.
-	svcWeight = 32
+	// starvedLag: when the controller's timer, or on average the workers'
+	// timers, fire this late, the generator is short of CPU (a busy box, a race build): the backlog
+	// is its own, and more workers and connections would only cost more.
+	starvedLag = time.Millisecond
+	// plagWeight is the weight of the newest pacing lag in its mean
+	// (1/plagWeight): smooth over tens of hits.
+	plagWeight = 32
 	// needHeadroom multiplies the Little's-law estimate of the workers the
 	// target needs (rate x service time) to get the ceiling of growth.
 	needHeadroom = 2
@@ -164,7 +176,10 @@ func (r *run) control(du time.Duration, initial uint64) {
 		}
 		now = time.Now()
 		w := r.disp.waiting(now)
-		grow := w > 0 && prev > 0 && w >= prev && r.idle.Load() == 0
+		// A controller that wakes late, or workers whose timers fire late,
+		// mean a generator short of CPU: it does not grow.
+		starved := now.Sub(wake) > starvedLag || r.plag.Load() > int64(starvedLag)
+		grow := w > 0 && prev > 0 && w >= prev && r.idle.Load() == 0 && !starved
 		prev = w
 		if !grow {
 			continue
@@ -203,7 +218,10 @@ func (r *run) need(now time.Time) uint64 {
 		}
 	}
 	rate /= float64(r.disp.shards)
-	svc := time.Duration(r.svc.Load())
+	if b := r.minBusy.Swap(0); b > 0 {
+		r.busy = time.Duration(b)
+	}
+	svc := r.busy
 	since := now.Sub(r.began)
 	if le := r.lastEnd.Load(); le > 0 {
 		since = now.Sub(time.Unix(0, le))
@@ -267,14 +285,19 @@ func (r *run) work(t wakeTimer) {
 		}
 		r.record(res)
 		// A worker is busy from the send to here: the response, and
-		// recording it behind the lock.
+		// recording it behind the lock. The controller takes the shortest
+		// since its last check: a generator short of CPU stretches most
+		// hits (each waits to be scheduled) but rarely all of them, where a
+		// slow target stretches every one.
 		busy := int64(time.Since(res.Sent))
-		if old := r.svc.Load(); old == 0 {
-			r.svc.Store(busy)
-		} else {
-			r.svc.Store(old + (busy-old)/svcWeight)
+		if old := r.minBusy.Load(); old == 0 || busy < old {
+			r.minBusy.Store(busy)
 		}
 		r.lastEnd.Store(res.End.UnixNano())
+		if s.waited == 0 {
+			old := r.plag.Load()
+			r.plag.Store(old + (int64(res.Lag)-old)/plagWeight)
+		}
 		r.recMu.Unlock()
 		r.idle.Add(1)
 	}
