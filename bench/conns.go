@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// connSampler counts, every 20 ms, the established TCP connections whose
+// connSampler counts, every 100 ms, the established TCP connections whose
 // remote end is port (the client side of connections to the target), from
 // /proc/net/tcp and /proc/net/tcp6, and keeps the peak. It works the same
 // for every tool, none of which has to report it.
@@ -26,7 +26,7 @@ func sampleConns(port int) *connSampler {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		t := time.NewTicker(20 * time.Millisecond)
+		t := time.NewTicker(100 * time.Millisecond)
 		defer t.Stop()
 		for {
 			n := s.count()
