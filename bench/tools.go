@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -46,10 +47,61 @@ func (r result) cpuPerReq() time.Duration {
 
 // usage runs cmd to completion and returns its CPU (user+sys) and peak RSS.
 func usage(cmd *exec.Cmd) (time.Duration, uint64, error) {
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
 		return 0, 0, fmt.Errorf("%s: %w", filepath.Base(cmd.Path), err)
 	}
-	return cpuRSS(cmd.ProcessState)
+	hwm := watchHWM(cmd.Process.Pid)
+	err := cmd.Wait()
+	peak := hwm()
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", filepath.Base(cmd.Path), err)
+	}
+	cpu, _, err := cpuRSS(cmd.ProcessState)
+	return cpu, peak, err
+}
+
+// watchHWM samples the process's own peak RSS (VmHWM in /proc/PID/status)
+// every 50 ms until the returned func is called, which gives the last
+// value seen. rusage's ru_maxrss is not used: on Linux it keeps the
+// parent's RSS across vfork+exec, so every child of a large harness
+// would report the harness's size.
+func watchHWM(pid int) func() uint64 {
+	var (
+		mu   sync.Mutex
+		peak uint64
+		stop = make(chan struct{})
+		done = make(chan struct{})
+	)
+	path := fmt.Sprintf("/proc/%d/status", pid)
+	go func() {
+		defer close(done)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if b, err := os.ReadFile(path); err == nil {
+				for _, l := range strings.Split(string(b), "\n") {
+					if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+						kb, _ := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+						mu.Lock()
+						peak = max(peak, kb*1024)
+						mu.Unlock()
+					}
+				}
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
 }
 
 func cpuRSS(ps *os.ProcessState) (time.Duration, uint64, error) {
@@ -154,13 +206,19 @@ func runVegeta(c config, url string, rate int, d time.Duration) (result, error) 
 	atk.Stdin = strings.NewReader("GET " + url + "\n")
 	atk.Stdout = io.MultiWriter(f, repIn) // exec copies the pipe here: the tee
 	atk.Stderr = os.Stderr
-	atkErr := atk.Run()
+	atkErr := atk.Start()
+	var arss uint64
+	if atkErr == nil {
+		hwm := watchHWM(atk.Process.Pid)
+		atkErr = atk.Wait()
+		arss = hwm()
+	}
 	repIn.Close()
 	repErr := rep.Wait()
 	if atkErr != nil || repErr != nil {
 		return result{}, fmt.Errorf("vegeta attack | vegeta report: %w", errors.Join(atkErr, repErr))
 	}
-	acpu, arss, err := cpuRSS(atk.ProcessState)
+	acpu, _, err := cpuRSS(atk.ProcessState)
 	if err != nil {
 		return result{}, err
 	}
