@@ -3,8 +3,10 @@ package attack
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -110,83 +112,6 @@ func TestStallingTargetCountsWait(t *testing.T) {
 	}
 }
 
-// TestStartIsTheTimeOrigin: with Options.Start, slot n is due at
-// Start+Due(n) whenever Run is called, so shards that share Start send one
-// schedule between them; nothing leaves before Start.
-func TestStartIsTheTimeOrigin(t *testing.T) {
-	url := loopback(t, ok200)
-	sched := Constant{Freq: 100, Per: time.Second}
-	o := DefaultOptions()
-	o.Duration = 100 * time.Millisecond
-	o.Start = time.Now().Add(50 * time.Millisecond)
-	a, err := New(targetsFor(t, url), sched, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []Result
-	out := a.Run(context.Background(), func(r *Result) { got = append(got, *r) })
-	if !out.Began.Equal(o.Start) {
-		t.Fatalf("began %s, want Start %s", out.Began, o.Start)
-	}
-	if len(got) == 0 {
-		t.Fatal("nothing sent")
-	}
-	for _, r := range got {
-		due, _ := sched.Due(r.Seq)
-		if want := o.Start.Add(due); !r.Intended.Equal(want) || r.Sent.Before(want) {
-			t.Fatalf("slot %d intended %s sent %s; want intended = Start+Due = %s, sent no earlier", r.Seq, r.Intended, r.Sent, want)
-		}
-	}
-}
-
-// TestShardsSendOneSchedule: shard I of N sends exactly the slots n with
-// n mod N = I, each at its own Due(n) from the shared Start, with targets
-// round-robin over the global slot number; together the shards send every
-// slot of the one schedule once.
-func TestShardsSendOneSchedule(t *testing.T) {
-	var mu sync.Mutex
-	hits := map[string]int{}
-	url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		hits[r.URL.Path]++
-		mu.Unlock()
-	})
-	sched := Constant{Freq: 400, Per: time.Second}
-	const shards = 3
-	start := time.Now().Add(20 * time.Millisecond)
-	seen := map[uint64]bool{}
-	var due uint64
-	for shard := uint64(0); shard < shards; shard++ {
-		o := DefaultOptions()
-		o.Duration = 100 * time.Millisecond
-		o.Start, o.Shard, o.Shards = start, shard, shards
-		a, err := New(targetsFor(t, url+"/a", url+"/b"), sched, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out := a.Run(context.Background(), func(r *Result) {
-			d, _ := sched.Due(r.Seq)
-			if r.Seq%shards != shard || !r.Intended.Equal(start.Add(d)) || seen[r.Seq] {
-				t.Errorf("shard %d sent slot %d intended +%s (repeat %v); want n mod %d = %d at +%s", shard, r.Seq, r.Intended.Sub(start), seen[r.Seq], shards, shard, d)
-			}
-			seen[r.Seq] = true
-		})
-		due += out.Due
-		if out.Sent+out.Missed != out.Due {
-			t.Errorf("shard %d: sent %d + missed %d != due %d", shard, out.Sent, out.Missed, out.Due)
-		}
-	}
-	if due != 40 {
-		t.Errorf("shards' due slots add up to %d, want the schedule's 40", due)
-	}
-	if _, err := New(targetsFor(t, url), sched, Options{Timeout: time.Second, Shard: 3, Shards: 3}); !errors.Is(err, ErrBadShard) {
-		t.Errorf("shard 3 of 3: got %v, want ErrBadShard", err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if a, b := hits["/a"], hits["/b"]; a+b != len(seen) || a-b > 1 || b-a > 1 {
-		t.Errorf("targets hit /a %d, /b %d: want round-robin over the global slot number", a, b)
-
 // TestWaitForConnectionChargedFromIntended: with one worker and one
 // connection, the server holds the first request until the test releases
 // it; the slots due meanwhile wait for the connection, and each is charged
@@ -273,5 +198,135 @@ func TestScenariosAttack(t *testing.T) {
 	}
 	if uint64(hitsA.Load()) != per[0] || uint64(hitsB.Load()) != per[1] {
 		t.Errorf("targets got %d and %d hits, results say %v", hitsA.Load(), hitsB.Load(), per)
+	}
+}
+
+// TestStallIsBounded: a target that holds every request until the test
+// releases it, at 1,000 slots/s with a cap of 40 workers. However long the
+// stall and however busy the machine, the attack runs at most 40 workers,
+// 40 requests in flight and 40 connections, its goroutines stay bounded,
+// and every slot is either sent (the backlog drains after the release) or
+// counted as missed.
+func TestStallIsBounded(t *testing.T) {
+	release := make(chan struct{})
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { <-release }))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	o := DefaultOptions()
+	o.Duration, o.MaxWorkers = 300*time.Millisecond, 40
+	a, err := New(targetsFor(t, srv.URL), Constant{Freq: 1000, Per: time.Second}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(400 * time.Millisecond) // past the duration: a stall to the end
+		close(release)
+	}()
+	base := runtime.NumGoroutine()
+	errs := 0
+	out := a.Run(context.Background(), func(r *Result) {
+		if r.Error != "" {
+			errs++
+		}
+	})
+	if out.Workers > 40 || out.PeakInFlight > 40 || out.Conns > 40 || conns.Load() > 40 {
+		t.Errorf("workers %d, in flight %d, connections %d (server saw %d); want all <= 40", out.Workers, out.PeakInFlight, out.Conns, conns.Load())
+	}
+	// The process holds the in-process server too: two goroutines per
+	// connection while its handler blocks (the handler and net/http's
+	// background read). One more per worker, and a few of the runtime's.
+	if limit := base + 40 + 2*40 + 20; out.PeakGoroutines > limit {
+		t.Errorf("peak goroutines %d (started with %d), want <= %d: more than one per worker", out.PeakGoroutines, base, limit)
+	}
+	if out.Sent+out.Missed != 300 || errs != 0 {
+		t.Errorf("sent %d missed %d errors %d; want sent + missed = 300, no error", out.Sent, out.Missed, errs)
+	}
+	if out.PeakWaiting == 0 {
+		t.Error("no slot was seen waiting during the stall")
+	}
+}
+
+// TestStartIsTheTimeOrigin: with Options.Start, slot n is due at
+// Start+Due(n) whenever Run is called, so shards that share Start send one
+// schedule between them; nothing leaves before Start.
+func TestStartIsTheTimeOrigin(t *testing.T) {
+	url := loopback(t, ok200)
+	sched := Constant{Freq: 100, Per: time.Second}
+	o := DefaultOptions()
+	o.Duration = 100 * time.Millisecond
+	o.Start = time.Now().Add(50 * time.Millisecond)
+	a, err := New(targetsFor(t, url), sched, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Result
+	out := a.Run(context.Background(), func(r *Result) { got = append(got, *r) })
+	if !out.Began.Equal(o.Start) {
+		t.Fatalf("began %s, want Start %s", out.Began, o.Start)
+	}
+	if len(got) == 0 {
+		t.Fatal("nothing sent")
+	}
+	for _, r := range got {
+		due, _ := sched.Due(r.Seq)
+		if want := o.Start.Add(due); !r.Intended.Equal(want) || r.Sent.Before(want) {
+			t.Fatalf("slot %d intended %s sent %s; want intended = Start+Due = %s, sent no earlier", r.Seq, r.Intended, r.Sent, want)
+		}
+	}
+}
+
+// TestShardsSendOneSchedule: shard I of N sends exactly the slots n with
+// n mod N = I, each at its own Due(n) from the shared Start, with targets
+// round-robin over the global slot number; together the shards send every
+// slot of the one schedule once.
+func TestShardsSendOneSchedule(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+	})
+	sched := Constant{Freq: 400, Per: time.Second}
+	const shards = 3
+	start := time.Now().Add(20 * time.Millisecond)
+	seen := map[uint64]bool{}
+	var due uint64
+	for shard := uint64(0); shard < shards; shard++ {
+		o := DefaultOptions()
+		o.Duration = 100 * time.Millisecond
+		o.Start, o.Shard, o.Shards = start, shard, shards
+		a, err := New(targetsFor(t, url+"/a", url+"/b"), sched, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := a.Run(context.Background(), func(r *Result) {
+			d, _ := sched.Due(r.Seq)
+			if r.Seq%shards != shard || !r.Intended.Equal(start.Add(d)) || seen[r.Seq] {
+				t.Errorf("shard %d sent slot %d intended +%s (repeat %v); want n mod %d = %d at +%s", shard, r.Seq, r.Intended.Sub(start), seen[r.Seq], shards, shard, d)
+			}
+			seen[r.Seq] = true
+		})
+		due += out.Due
+		if out.Sent+out.Missed != out.Due {
+			t.Errorf("shard %d: sent %d + missed %d != due %d", shard, out.Sent, out.Missed, out.Due)
+		}
+	}
+	if due != 40 {
+		t.Errorf("shards' due slots add up to %d, want the schedule's 40", due)
+	}
+	if _, err := New(targetsFor(t, url), sched, Options{Timeout: time.Second, Shard: 3, Shards: 3}); !errors.Is(err, ErrBadShard) {
+		t.Errorf("shard 3 of 3: got %v, want ErrBadShard", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if a, b := hits["/a"], hits["/b"]; a+b != len(seen) || a-b > 1 || b-a > 1 {
+		t.Errorf("targets hit /a %d, /b %d: want round-robin over the global slot number", a, b)
 	}
 }
