@@ -83,7 +83,7 @@ const (
 	// starvedLag: when the controller's timer, or on average the workers'
 	// timers, fire this late, the generator is short of CPU (a busy box, a race build): the backlog
 	// is its own, and more workers and connections would only cost more.
-	starvedLag = time.Millisecond
+	starvedLag = 5 * time.Millisecond
 	// plagWeight is the weight of the newest pacing lag in its mean
 	// (1/plagWeight): smooth over tens of hits.
 	plagWeight = 32
