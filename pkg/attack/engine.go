@@ -77,9 +77,9 @@ const (
 	// with every worker in flight, before the controller adds workers.
 	// Shorter waits are the normal jitter of a busy target.
 	growAfter = time.Millisecond
-	// endGrace is how long after the duration slots still due within it
-	// may be claimed.
-	endGrace = 10 * time.Millisecond
+	// endDrain is how long after the duration slots due within it that are
+	// still waiting may be sent.
+	endDrain = time.Second
 	// starvedLag: when the controller's timer, or on average the workers'
 	// timers, fire this late, the generator is short of CPU (a busy box, a race build): the backlog
 	// is its own, and more workers and connections would only cost more.
@@ -135,13 +135,17 @@ func (r *run) control(du time.Duration, initial uint64) {
 	}
 	go func() { r.workers.Wait(); close(done) }()
 	r.peakG.Store(int64(runtime.NumGoroutine()))
-	// Claiming ends endGrace after the duration (vegeta stops at the
-	// duration; the grace keeps a slot due exactly at the end from being
-	// missed because a timer fired late). Slots still waiting for a worker
-	// then count as missed: due, never sent, at the end of the run.
+	// Slots due within the duration that are still waiting for a worker
+	// when it ends are sent for up to endDrain more (late: their wait is
+	// in their latency); what is left then counts as missed, due and never
+	// sent at the end of the run. A closed schedule (rate 0) ends at the
+	// duration.
 	var end time.Time
 	if du > 0 {
-		end = r.began.Add(du + endGrace)
+		end = r.began.Add(du + endDrain)
+		if !r.a.scs[0].Schedule.Open() {
+			end = r.began.Add(du)
+		}
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
