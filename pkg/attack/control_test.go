@@ -1,0 +1,56 @@
+package attack
+
+import (
+	"testing"
+	"time"
+)
+
+// TestNeedIsLittlesLaw pins the ceiling of worker growth: rate x the time
+// a worker is busy per hit x 2, plus the initial workers, capped; before
+// any response (or in a stall) the time since the last one stands in for
+// the busy time, so a slow or stalled target gets its concurrency.
+func TestNeedIsLittlesLaw(t *testing.T) {
+	t0 := time.Unix(5000, 0)
+	mk := func(rate int, shards uint64) *run {
+		a := &Attacker{
+			scs:  []Scenario{{Schedule: Constant{Freq: rate, Per: time.Second}}},
+			opts: Options{Workers: 10, MaxWorkers: 1024},
+		}
+		return &run{a: a, began: t0, disp: &dispenser{shards: shards}}
+	}
+
+	r := mk(2000, 1)
+	r.minBusy.Store(int64(200 * time.Millisecond))
+	r.lastEnd.Store(t0.Add(time.Second).UnixNano())
+	if got := r.need(t0.Add(time.Second)); got != 810 {
+		t.Errorf("2000/s at 200 ms per hit: need %d, want 810 (2000 x 0.2 s x 2 + 10)", got)
+	}
+	// The shortest busy time since the last look wins, and is kept.
+	r.minBusy.Store(int64(time.Millisecond))
+	if got := r.need(t0.Add(time.Second)); got != 14 {
+		t.Errorf("2000/s at 1 ms: need %d, want 14", got)
+	}
+	if got := r.need(t0.Add(time.Second)); got != 14 {
+		t.Errorf("no new hit since: need %d, want the last figure, 14", got)
+	}
+
+	// No response yet, requests in flight for 50 ms: a slow target.
+	r = mk(2000, 1)
+	r.inflight.Store(10)
+	if got := r.need(t0.Add(50 * time.Millisecond)); got != 210 {
+		t.Errorf("nothing back after 50 ms at 2000/s: need %d, want 210", got)
+	}
+	// A stall: the last response 2 s ago; capped at MaxWorkers.
+	r.lastEnd.Store(t0.Add(time.Second).UnixNano())
+	r.busy = 100 * time.Microsecond
+	if got := r.need(t0.Add(3 * time.Second)); got != 1024 {
+		t.Errorf("stalled for 2 s at 2000/s: need %d, want the cap 1024", got)
+	}
+
+	// One shard of four sees a quarter of the rate.
+	r = mk(40000, 4)
+	r.minBusy.Store(int64(time.Millisecond))
+	if got := r.need(t0.Add(time.Second)); got != 30 {
+		t.Errorf("shard of 40000/s at 1 ms: need %d, want 30 (10000 x 0.001 x 2 + 10)", got)
+	}
+}
