@@ -22,15 +22,15 @@ import (
 // that stalls, that is a connection per waiting slot, without bound
 // (vegeta issues #344, #583). Here a controller grows workers only while
 // the backlog of waiting slots does not shrink between two checks and
-// every worker is in flight: the target needs more concurrency (Little's
-// law: rate x service time), rather than the generator having been
-// descheduled for a moment, after which the backlog drains by itself; only
-// while the workers' own timers fire on time (a generator short of CPU
-// gains nothing from more connections); and only up to what Little's law
-// says the target needs (see need).
-// Growth is at most a quarter per step, up to MaxWorkers. Slots that wait
-// keep their intended time, so the wait is charged as latency, and past
-// the waiting caps they are dropped and counted as missed.
+// every worker is in flight (the target needs more concurrency, rather
+// than the generator having been descheduled for a moment, after which
+// the backlog drains by itself); only while the controller's and the
+// workers' timers fire on time (a generator short of CPU gains nothing
+// from more connections); and only up to what Little's law says the
+// target needs (see need). Growth is at most a quarter per step, up to
+// MaxWorkers. Slots that wait keep their intended time, so the wait is
+// charged as latency, and past the waiting caps they are dropped and
+// counted as missed.
 //
 // The invariant that makes intended-time latency honest: the worker that
 // holds slot n waits until the clock has passed began+Due(n) before it
@@ -43,7 +43,7 @@ type run struct {
 	disp   *dispenser
 
 	workers sync.WaitGroup
-	mu      sync.Mutex // guards timers and nworkers
+	mu      sync.Mutex // guards timers, nwork and closed
 	timers  []wakeTimer
 	nwork   uint64
 	closed  bool
@@ -81,8 +81,10 @@ const (
 	// still waiting may be sent.
 	endDrain = time.Second
 	// starvedLag: when the controller's timer, or on average the workers'
-	// timers, fire this late, the generator is short of CPU (a busy box, a race build): the backlog
-	// is its own, and more workers and connections would only cost more.
+	// timers, fire this late, the generator is short of CPU: the backlog is
+	// its own, and more workers and connections would only cost more. A
+	// race build or a busy CI box is slower than this threshold allows
+	// for, not starved.
 	starvedLag = 5 * time.Millisecond
 	// plagWeight is the weight of the newest pacing lag in its mean
 	// (1/plagWeight): smooth over tens of hits.
