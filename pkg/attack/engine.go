@@ -210,11 +210,11 @@ func (r *run) control(du time.Duration, initial uint64) {
 
 // need is Little's law: the workers the target needs at the current rate
 // and the time a worker is busy per hit, with headroom, plus the initial
-// workers. The busy time is the mean of recent hits or, while requests are
-// in flight and none has come back for longer, the time since the last
-// one (a target that has just slowed down or stalled). A hiccup of the
-// generator grows the backlog but not the busy time of the hits, so it
-// does not open connections the target does not need.
+// workers. The busy time is the shortest of the hits since the last call
+// (a generator short of CPU stretches most hits, a slow target every one)
+// or, while requests are in flight and none has come back for longer, the
+// time since the last response (a target that has just slowed down or
+// stalled).
 func (r *run) need(now time.Time) uint64 {
 	rate := 0.0
 	el := now.Sub(r.began)
