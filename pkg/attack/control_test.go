@@ -5,8 +5,8 @@ import (
 	"time"
 )
 
-// TestNeedIsLittlesLaw pins the ceiling of worker growth: rate x the time
-// a worker is busy per hit x 2, plus the initial workers, capped; before
+// TestNeedIsLittlesLaw pins the ceiling of worker growth: rate x the mean
+// time a worker is busy per hit x 2, plus the initial workers, capped; before
 // any response (or in a stall) the time since the last one stands in for
 // the busy time, so a slow or stalled target gets its concurrency.
 func TestNeedIsLittlesLaw(t *testing.T) {
@@ -20,13 +20,13 @@ func TestNeedIsLittlesLaw(t *testing.T) {
 	}
 
 	r := mk(2000, 1)
-	r.minBusy.Store(int64(200 * time.Millisecond))
+	r.busySum, r.busyN = 3*200*time.Millisecond, 3
 	r.lastEnd.Store(t0.Add(time.Second).UnixNano())
 	if got := r.need(t0.Add(time.Second)); got != 810 {
 		t.Errorf("2000/s at 200 ms per hit: need %d, want 810 (2000 x 0.2 s x 2 + 10)", got)
 	}
-	// The shortest busy time since the last look wins, and is kept.
-	r.minBusy.Store(int64(time.Millisecond))
+	// The mean busy time since the last look counts, and is kept.
+	r.busySum, r.busyN = 500*time.Microsecond+1500*time.Microsecond, 2
 	if got := r.need(t0.Add(time.Second)); got != 14 {
 		t.Errorf("2000/s at 1 ms: need %d, want 14", got)
 	}
@@ -49,7 +49,7 @@ func TestNeedIsLittlesLaw(t *testing.T) {
 
 	// One shard of four sees a quarter of the rate.
 	r = mk(40000, 4)
-	r.minBusy.Store(int64(time.Millisecond))
+	r.busySum, r.busyN = time.Millisecond, 1
 	if got := r.need(t0.Add(time.Second)); got != 30 {
 		t.Errorf("shard of 40000/s at 1 ms: need %d, want 30 (10000 x 0.001 x 2 + 10)", got)
 	}

@@ -57,12 +57,13 @@ type run struct {
 
 	recMu sync.Mutex // serialises record calls
 	ended time.Time  // latest response end, under recMu
-	// minBusy is the shortest time a worker was busy with a hit (ns:
-	// service time plus recording) since the controller last looked, busy
-	// the last such figure, and lastEnd when the latest response arrived
-	// (unix ns): the controller's Little's-law estimate of the concurrency
-	// the target needs.
-	minBusy atomic.Int64
+	// busySum and busyN (under recMu) add up the time workers were busy
+	// with their hits (service time plus recording) since the controller
+	// last looked, busy is the last mean it took, and lastEnd when the
+	// latest response arrived (unix ns): the controller's Little's-law
+	// estimate of the concurrency the target needs.
+	busySum time.Duration
+	busyN   int64
 	busy    time.Duration // controller only
 	lastEnd atomic.Int64
 	// plag is an exponentially weighted mean of the pacing's own lag (ns)
@@ -210,11 +211,13 @@ func (r *run) control(du time.Duration, initial uint64) {
 
 // need is Little's law: the workers the target needs at the current rate
 // and the time a worker is busy per hit, with headroom, plus the initial
-// workers. The busy time is the shortest of the hits since the last call
-// (a generator short of CPU stretches most hits, a slow target every one)
-// or, while requests are in flight and none has come back for longer, the
-// time since the last response (a target that has just slowed down or
-// stalled).
+// workers. The busy time is the mean over the hits since the last call
+// (Little's law wants the mean: at 40,000/s, a target whose median is 50 µs
+// and whose tail is 1 ms needs the tail's workers too) or, while requests
+// are in flight and none has come back for longer, the time since the last
+// response (a target that has just slowed down or stalled). A generator
+// short of CPU stretches every hit too; the starvation check, not this
+// estimate, keeps it from growing.
 func (r *run) need(now time.Time) uint64 {
 	rate := 0.0
 	el := now.Sub(r.began)
@@ -224,9 +227,12 @@ func (r *run) need(now time.Time) uint64 {
 		}
 	}
 	rate /= float64(r.disp.shards)
-	if b := r.minBusy.Swap(0); b > 0 {
-		r.busy = time.Duration(b)
+	r.recMu.Lock()
+	if r.busyN > 0 {
+		r.busy = r.busySum / time.Duration(r.busyN)
 	}
+	r.busySum, r.busyN = 0, 0
+	r.recMu.Unlock()
 	svc := r.busy
 	since := now.Sub(r.began)
 	if le := r.lastEnd.Load(); le > 0 {
@@ -291,14 +297,9 @@ func (r *run) work(t wakeTimer) {
 		}
 		r.record(res)
 		// A worker is busy from the send to here: the response, and
-		// recording it behind the lock. The controller takes the shortest
-		// since its last check: a generator short of CPU stretches most
-		// hits (each waits to be scheduled) but rarely all of them, where a
-		// slow target stretches every one.
-		busy := int64(time.Since(res.Sent))
-		if old := r.minBusy.Load(); old == 0 || busy < old {
-			r.minBusy.Store(busy)
-		}
+		// recording it behind the lock.
+		r.busySum += time.Since(res.Sent)
+		r.busyN++
 		r.lastEnd.Store(res.End.UnixNano())
 		if s.waited == 0 {
 			old := r.plag.Load()
