@@ -1,6 +1,8 @@
 package attack
 
 import (
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 )
@@ -52,5 +54,31 @@ func TestNeedIsLittlesLaw(t *testing.T) {
 	r.busySum, r.busyN = time.Millisecond, 1
 	if got := r.need(t0.Add(time.Second)); got != 30 {
 		t.Errorf("shard of 40000/s at 1 ms: need %d, want 30 (10000 x 0.001 x 2 + 10)", got)
+	}
+}
+
+// schedLatency sees goroutines queue for a CPU: with four goroutines per
+// P that each spin 50 µs and yield, 200 times, the yielded ones wait
+// behind the others, and the p90 of the interval is at least tens of µs
+// (the runtime samples one scheduling event in eight; load on the machine
+// only makes waits longer).
+func TestSchedLatencySeesQueueing(t *testing.T) {
+	s := newSchedLatency()
+	s.quantile(0.9) // start the interval
+	var wg sync.WaitGroup
+	for range 4 * runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				for end := time.Now().Add(50 * time.Microsecond); time.Now().Before(end); {
+				}
+				runtime.Gosched()
+			}
+		}()
+	}
+	wg.Wait()
+	if q := s.quantile(0.9); q < 10*time.Microsecond {
+		t.Fatalf("p90 scheduling latency %s with 4 spinning goroutines per P; want >= 10µs", q)
 	}
 }

@@ -87,6 +87,10 @@ const (
 	// race build or a busy CI box is slower than this threshold allows
 	// for, not starved.
 	starvedLag = 5 * time.Millisecond
+	// starvedSched: when 10 % of the goroutines made runnable since the
+	// last check waited longer than this for a CPU, the generator is short
+	// of CPU (normally they wait µs).
+	starvedSched = time.Millisecond
 	// plagWeight is the weight of the newest pacing lag in its mean
 	// (1/plagWeight): smooth over tens of hits.
 	plagWeight = 32
@@ -153,6 +157,7 @@ func (r *run) control(du time.Duration, initial uint64) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	var prev uint64 // slots waiting at the previous check
+	sched := newSchedLatency()
 	for {
 		now := time.Now()
 		if !end.IsZero() && !now.Before(end) {
@@ -183,9 +188,11 @@ func (r *run) control(du time.Duration, initial uint64) {
 		}
 		now = time.Now()
 		w := r.disp.waiting(now)
-		// A controller that wakes late, or workers whose timers fire late,
-		// mean a generator short of CPU: it does not grow.
-		starved := now.Sub(wake) > starvedLag || r.plag.Load() > int64(starvedLag)
+		// A controller that wakes late, workers whose timers fire late, or
+		// goroutines queueing for a CPU mean a generator short of CPU: it
+		// does not grow. (The scheduler's histogram is read at every check,
+		// so each read covers one interval.)
+		starved := sched.quantile(0.9) > starvedSched || now.Sub(wake) > starvedLag || r.plag.Load() > int64(starvedLag)
 		grow := w > 0 && prev > 0 && w >= prev && r.idle.Load() == 0 && !starved
 		prev = w
 		if !grow {
