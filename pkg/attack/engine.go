@@ -87,6 +87,8 @@ const (
 	// race build or a busy CI box is slower than this threshold allows
 	// for, not starved.
 	starvedLag = 5 * time.Millisecond
+	// starvedHold: how long growth stays off after a sign of starvation.
+	starvedHold = 100 * time.Millisecond
 	// starvedSched: when 10 % of the goroutines made runnable since the
 	// last check waited longer than this for a CPU, the generator is short
 	// of CPU (normally they wait µs).
@@ -156,7 +158,8 @@ func (r *run) control(du time.Duration, initial uint64) {
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	var prev uint64 // slots waiting at the previous check
+	var prev uint64    // slots waiting at the previous check
+	var calm time.Time // no growth before this: the generator was short of CPU
 	sched := newSchedLatency()
 	for {
 		now := time.Now()
@@ -190,10 +193,13 @@ func (r *run) control(du time.Duration, initial uint64) {
 		w := r.disp.waiting(now)
 		// A controller that wakes late, workers whose timers fire late, or
 		// goroutines queueing for a CPU mean a generator short of CPU: it
-		// does not grow. (The scheduler's histogram is read at every check,
-		// so each read covers one interval.)
-		starved := sched.quantile(0.9) > starvedSched || now.Sub(wake) > starvedLag || r.plag.Load() > int64(starvedLag)
-		grow := w > 0 && prev > 0 && w >= prev && r.idle.Load() == 0 && !starved
+		// does not grow, for starvedHold after the last such sign (a busy
+		// box starves in bursts). The scheduler's histogram is read at
+		// every check, so each read covers one interval.
+		if sched.quantile(0.9) > starvedSched || now.Sub(wake) > starvedLag || r.plag.Load() > int64(starvedLag) {
+			calm = now.Add(starvedHold)
+		}
+		grow := w > 0 && prev > 0 && w >= prev && r.idle.Load() == 0 && !now.Before(calm)
 		prev = w
 		if !grow {
 			continue
