@@ -88,7 +88,7 @@ const (
 	// for, not starved.
 	starvedLag = 5 * time.Millisecond
 	// starvedHold: how long growth stays off after a sign of starvation.
-	starvedHold = 100 * time.Millisecond
+	starvedHold = 50 * time.Millisecond
 	// starvedSched: when 10 % of the goroutines made runnable since the
 	// last check waited longer than this for a CPU, the generator is short
 	// of CPU (normally they wait µs).
