@@ -48,7 +48,7 @@ func (t *connTracker) dial(ctx context.Context, network, addr string) (net.Conn,
 		c.Close()
 		return nil, errAborted
 	}
-	tc := &trackedConn{Conn: c, t: t}
+	tc := &trackedConn{Conn: c, t: t, raw: newRawIO(c)}
 	t.conns[tc] = struct{}{}
 	t.peak = max(t.peak, len(t.conns))
 	return tc, nil
@@ -77,16 +77,25 @@ type trackedConn struct {
 	net.Conn
 	t    *connTracker
 	once sync.Once
+	raw  *rawIO // nil: net.Conn's own Read and Write (see rawio_linux.go)
 }
 
-func (c *trackedConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
+func (c *trackedConn) Read(b []byte) (n int, err error) {
+	if c.raw != nil {
+		n, err = c.raw.read(b)
+	} else {
+		n, err = c.Conn.Read(b)
+	}
 	c.t.in.Add(uint64(n))
 	return n, err
 }
 
-func (c *trackedConn) Write(b []byte) (int, error) {
-	n, err := c.Conn.Write(b)
+func (c *trackedConn) Write(b []byte) (n int, err error) {
+	if c.raw != nil {
+		n, err = c.raw.write(b)
+	} else {
+		n, err = c.Conn.Write(b)
+	}
 	c.t.out.Add(uint64(n))
 	return n, err
 }

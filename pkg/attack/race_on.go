@@ -1,0 +1,6 @@
+//go:build race
+
+package attack
+
+// rawIOEnabled is off under the race detector (see rawIO).
+const rawIOEnabled = false
