@@ -87,7 +87,9 @@ const (
 	// race build or a busy CI box is slower than this threshold allows
 	// for, not starved.
 	starvedLag = 5 * time.Millisecond
-	// starvedHold: how long growth stays off after a sign of starvation.
+	// starvedCap is the most workers a generator short of CPU grows to.
+	starvedCap = 64
+	// starvedHold: how long growth stays capped after a sign of starvation.
 	starvedHold = 50 * time.Millisecond
 	// starvedSched: when 10 % of the goroutines made runnable since the
 	// last check waited longer than this for a CPU, the generator is short
@@ -192,14 +194,18 @@ func (r *run) control(du time.Duration, initial uint64) {
 		now = time.Now()
 		w := r.disp.waiting(now)
 		// A controller that wakes late, workers whose timers fire late, or
-		// goroutines queueing for a CPU mean a generator short of CPU: it
-		// does not grow, for starvedHold after the last such sign (a busy
-		// box starves in bursts). The scheduler's histogram is read at
-		// every check, so each read covers one interval.
+		// goroutines queueing for a CPU mean a generator short of CPU:
+		// for starvedHold after the last such sign (a busy box starves in
+		// bursts) it grows to at most starvedCap workers. Past that, more
+		// workers only cost memory and connections, and under a busy box
+		// they took the lag to hundreds of ms; up to it, they still win
+		// CPU from the process's own other goroutines (a collector reading
+		// a flood). The scheduler's histogram is read at every check, so
+		// each read covers one interval.
 		if sched.quantile(0.9) > starvedSched || now.Sub(wake) > starvedLag || r.plag.Load() > int64(starvedLag) {
 			calm = now.Add(starvedHold)
 		}
-		grow := w > 0 && prev > 0 && w >= prev && r.idle.Load() == 0 && !now.Before(calm)
+		grow := w > 0 && prev > 0 && w >= prev && r.idle.Load() == 0
 		prev = w
 		if !grow {
 			continue
@@ -208,6 +214,9 @@ func (r *run) control(du time.Duration, initial uint64) {
 		n := r.nwork
 		r.mu.Unlock()
 		need := r.need(now)
+		if now.Before(calm) {
+			need = min(need, starvedCap)
+		}
 		if n >= need {
 			continue
 		}
