@@ -24,10 +24,10 @@ import (
 // the backlog of waiting slots does not shrink between two checks and
 // every worker is in flight (the target needs more concurrency, rather
 // than the generator having been descheduled for a moment, after which
-// the backlog drains by itself); only while the controller's and the
-// workers' timers fire on time (a generator short of CPU gains nothing
-// from more connections); and only up to what Little's law says the
-// target needs (see need). Growth is at most a quarter per step, up to
+// the backlog drains by itself); only up to what Little's law says the
+// target needs (see need); and, while the generator itself is short of
+// CPU (its timers fire late, its goroutines queue for a CPU), to no more
+// than starvedCap. Growth is at most a quarter per step, up to
 // MaxWorkers. Slots that wait keep their intended time, so the wait is
 // charged as latency, and past the waiting caps they are dropped and
 // counted as missed.
