@@ -3,34 +3,22 @@ package capacity
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/loadgen/loadgen/internal/demotarget"
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/collect"
 	"github.com/loadgen/loadgen/pkg/recording"
-	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/html"
-	"github.com/loadgen/loadgen/pkg/report/text"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 	"github.com/loadgen/loadgen/pkg/slo"
 )
-
-// knownServer serves demotarget.Work on 127.0.0.1: c slots of ms
-// milliseconds each, a capacity of c*1000/ms requests/s.
-func knownServer(t *testing.T) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(demotarget.Work())
-	t.Cleanup(srv.Close)
-	return srv
-}
 
 func plan(t *testing.T, url, sloSpec, out string) runner.Plan {
 	t.Helper()
@@ -47,123 +35,198 @@ func plan(t *testing.T, url, sloSpec, out string) runner.Plan {
 	return runner.Plan{Targets: tgts, Options: o, Out: out, SLO: set}
 }
 
-// TestSearchFindsKnownCapacity: against services of known capacity C/S the
-// search lands within 10% of it, the verdict flips where queueing starts
-// (every step well below passes, every step well above fails), and clearly
-// overloaded steps stop early.
-func TestSearchFindsKnownCapacity(t *testing.T) {
-	if testing.Short() {
-		t.Skip("capacity searches take about 20s each")
+// modelPlan is a plan for searches against a fakeTarget: its URL is never
+// contacted.
+func modelPlan(t *testing.T, sloSpec string) runner.Plan {
+	return plan(t, "http://127.0.0.1:9/modelled", sloSpec, filepath.Join(t.TempDir(), "cap"))
+}
+
+// searchModel runs a search against f and checks what every search must
+// leave behind, whatever it found: a capacity record on disk equal to the
+// one returned, every step's run record, no more steps than MaxSteps, and
+// none above MaxRate.
+func searchModel(t *testing.T, ctx context.Context, cfg Config, f *fakeTarget) *runrecord.Capacity {
+	t.Helper()
+	run, err := searchWith(ctx, cfg, f)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// The SLO bounds p90 at S+50ms: above capacity the queue, and with it
-	// p90, grows by about (rate/capacity-1) * 1.8s over a 2s step, so it
-	// breaks 3% over capacity; below capacity a constant rate never
-	// queues, and it takes a tenth of the requests delayed 50ms by a
-	// loaded machine (other tests running) to fail a step by accident.
-	for _, tc := range []struct{ c, ms int }{{4, 20}, {16, 40}} {
-		capacity := float64(tc.c) * 1000 / float64(tc.ms)
-		t.Run(fmt.Sprintf("C=%d,S=%dms", tc.c, tc.ms), func(t *testing.T) {
-			srv := knownServer(t)
-			out := filepath.Join(t.TempDir(), "cap")
-			url := fmt.Sprintf("%s/work?c=%d&ms=%d", srv.URL, tc.c, tc.ms)
-			cfg := Config{
-				Plan:         plan(t, url, fmt.Sprintf("p90<%dms,success>=99%%", tc.ms+50), out),
-				MinRate:      int(capacity / 4),
-				MaxRate:      int(capacity * 4),
-				StepDuration: 2 * time.Second,
-				Warmup:       300 * time.Millisecond,
-				Cooldown:     100 * time.Millisecond,
+	c := run.Summary.Capacity
+	if run.Kind != "capacity" || c == nil {
+		t.Fatalf("kind %q, capacity %v", run.Kind, c)
+	}
+	back, err := runrecord.Read(cfg.Plan.Out)
+	if err != nil || !reflect.DeepEqual(back.Summary.Capacity, c) {
+		t.Fatalf("record on disk differs from the one returned: %v\n%+v\n%+v", err, back, c)
+	}
+	if n := len(c.Steps); n > cfg.MaxSteps() {
+		t.Errorf("%d steps, more than MaxSteps %d", n, cfg.MaxSteps())
+	}
+	for i, s := range c.Steps {
+		if want := stepDir(i + 1); s.Dir != want {
+			t.Errorf("step %d in %s, want %s", i+1, s.Dir, want)
+		}
+		if s.Rate > float64(cfg.MaxRate) || s.Rate < float64(cfg.MinRate) {
+			t.Errorf("step at %g/s outside %d..%d", s.Rate, cfg.MinRate, cfg.MaxRate)
+		}
+		if _, err := runrecord.Read(filepath.Join(cfg.Plan.Out, s.Dir)); err != nil {
+			t.Errorf("step %s has no run record: %v", s.Dir, err)
+		}
+	}
+	return c
+}
+
+// stepLine is a step as "phase rate PASS|FAIL".
+func stepLine(s runrecord.CapacityStep) string {
+	v := "FAIL"
+	if s.Pass {
+		v = "pass"
+	}
+	return fmt.Sprintf("%s %g %s", s.Phase, s.Rate, v)
+}
+
+func stepLines(c *runrecord.Capacity) []string {
+	var out []string
+	for _, s := range c.Steps {
+		out = append(out, stepLine(s))
+	}
+	return out
+}
+
+// Replaying the steps a live search measured on demotarget.Work (capacity
+// 200/s) under p99<100ms: the search grows until 400/s fails twice, bisects
+// down, and lands between the recorded 206/s (p99 82ms) and 212/s (p99
+// 114ms). Steps whose median is already beyond the bound stop early.
+func TestSearchRecordedOutcomes(t *testing.T) {
+	cfg := Config{Plan: modelPlan(t, "p99<100ms,success>=99%"), MinRate: 50, MaxRate: 800, StepDuration: 2 * time.Second, Cooldown: -1}
+	f := newFakeTarget(replay(recordedC4S20))
+	c := searchModel(t, context.Background(), cfg, f)
+	want := []string{
+		"grow 50 pass", "grow 100 pass", "grow 200 pass", "grow 400 FAIL", "retry 400 FAIL",
+		"bisect 300 FAIL", "retry 300 FAIL", "bisect 250 FAIL", "retry 250 FAIL",
+		"bisect 225 FAIL", "retry 225 FAIL", "bisect 212 FAIL", "retry 212 FAIL", "bisect 206 pass",
+	}
+	if got := stepLines(c); !reflect.DeepEqual(got, want) {
+		t.Errorf("steps\n got %q\nwant %q", got, want)
+	}
+	if c.SustainableRate != 206 || c.Knee != 212 || c.LowerBound || c.StopReason != "bisected to within 5%: 206/s passes, 212/s fails" {
+		t.Errorf("got %+v", c)
+	}
+	if c.SummaryStep != "steps/14" {
+		t.Errorf("summary of %s, want the step at the sustainable rate (steps/14)", c.SummaryStep)
+	}
+	stoppedAfter := map[float64]time.Duration{}
+	for _, s := range c.Steps {
+		// From 212/s up the interval median passes 100ms within the step
+		// (at 212/s only in its last intervals).
+		early := s.Rate >= 212
+		if (s.EarlyStop != "") != early || s.Rate >= 225 && s.Duration >= cfg.StepDuration {
+			t.Errorf("step %s at %g/s: early stop %q after %s", s.Dir, s.Rate, s.EarlyStop, s.Duration)
+		}
+		if !s.Pass && len(s.Failed) == 0 && s.EarlyStop == "" {
+			t.Errorf("step %s failed without a reason", s.Dir)
+		}
+		stoppedAfter[s.Rate] = max(stoppedAfter[s.Rate], s.Duration)
+	}
+	// The further over capacity, the sooner the verdict is clear.
+	for r1, d1 := range stoppedAfter {
+		for r2, d2 := range stoppedAfter {
+			if r1 < r2 && r1 >= 212 && d1 < d2 {
+				t.Errorf("%g/s stopped after %s, sooner than %g/s (%s)", r1, d1, r2, d2)
 			}
-			bound, _ := cfg.MaxDuration()
-			start := time.Now()
-			run, err := Search(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			took := time.Since(start)
-			c := run.Summary.Capacity
-			var table strings.Builder
-			text.WriteCapacity(&table, c)
-			t.Logf("took %s (bound %s)\n%s", took.Round(time.Millisecond), bound, table.String())
-			if took > bound {
-				t.Errorf("took %s, more than the bound %s printed up front", took, bound)
-			}
-			if got := c.SustainableRate; got < 0.9*capacity || got > 1.1*capacity {
-				t.Errorf("sustainable rate %g/s, want within 10%% of %g/s", got, capacity)
-			}
-			if c.LowerBound || c.Knee <= c.SustainableRate {
-				t.Errorf("lower bound %v, knee %g: want a bracketed result", c.LowerBound, c.Knee)
-			}
-			earlyStopped := false
-			passed := map[float64]bool{} // a rate passes if any attempt does
-			for _, s := range c.Steps {
-				passed[s.Rate] = passed[s.Rate] || s.Pass
-				if s.Rate > c.MaxRate {
-					t.Errorf("step at %g/s exceeds the max rate %g/s", s.Rate, c.MaxRate)
+		}
+	}
+	// Every attempt warmed its rate up first.
+	if !reflect.DeepEqual(f.warmups, f.rates()) {
+		t.Errorf("warm-ups %v, steps %v", f.warmups, f.rates())
+	}
+}
+
+// Against modelled services of many capacities, the result brackets the
+// capacity: the sustainable rate is at most the highest rate the SLO lets
+// through, the knee lies above the capacity, and the two are within the
+// precision (or 1/s) of each other. Every passing rate is below every
+// failing one, growth steps grow, and a bisect step lies strictly between
+// the best pass and the lowest failure known when it ran.
+func TestSearchBracketsModelledCapacity(t *testing.T) {
+	const s = 20 * time.Millisecond
+	// p90 < s+50ms over a 2 s step: rates up to capacity*(1+50ms/1.8s) pass.
+	const slack = 1 + 50.0/1800
+	capacities := []float64{21, 37, 50, 99, 200, 333.3, 401, 1000, 2499, 4990}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for range 6 {
+		capacities = append(capacities, 20+rng.Float64()*4980)
+	}
+	for _, capy := range capacities {
+		t.Run(fmt.Sprintf("C=%.1f", capy), func(t *testing.T) {
+			t.Parallel() // each search has its own fake and directory
+			cfg := Config{Plan: modelPlan(t, "p90<70ms"), MinRate: 20, MaxRate: 5000, StepDuration: 2 * time.Second, Warmup: -1, Cooldown: -1}
+			c := searchModel(t, context.Background(), cfg, newFakeTarget(queue(capy, s)))
+			switch {
+			case c.LowerBound:
+				// Only when MaxRate itself passed.
+				if c.SustainableRate != float64(cfg.MaxRate) || capy*slack < c.SustainableRate || c.Knee != 0 {
+					t.Errorf("capacity %g/s: found at least %g/s, knee %g/s", capy, c.SustainableRate, c.Knee)
 				}
-				if s.Rate >= capacity && s.EarlyStop != "" && s.Duration < cfg.StepDuration {
-					earlyStopped = true
+				return
+			case c.SustainableRate > capy*slack || c.Knee <= capy:
+				t.Errorf("capacity %g/s: found %g/s, knee %g/s", capy, c.SustainableRate, c.Knee)
+			}
+			if gap := c.Knee - c.SustainableRate; gap > max(1, cfg.withDefaults().Precision*c.SustainableRate) {
+				t.Errorf("stopped with %g/s between pass and knee", gap)
+			}
+			pass, fail, growing := 0.0, 0.0, true
+			for i, st := range c.Steps {
+				switch st.Phase {
+				case "grow":
+					if !growing || i > 0 && st.Rate <= c.Steps[i-1].Rate {
+						t.Errorf("step %d: grow at %g/s after %q", i+1, st.Rate, stepLine(c.Steps[i-1]))
+					}
+				case "bisect":
+					growing = false
+					if st.Rate <= pass || st.Rate >= fail {
+						t.Errorf("step %d: bisect at %g/s outside (%g, %g)", i+1, st.Rate, pass, fail)
+					}
+				case "retry":
+					if prev := c.Steps[i-1]; prev.Pass || prev.Rate != st.Rate {
+						t.Errorf("step %d: retry of %q", i+1, stepLine(prev))
+					}
 				}
-				if _, err := runrecord.Read(filepath.Join(out, s.Dir)); err != nil {
-					t.Errorf("step %s has no run record: %v", s.Dir, err)
+				if st.Pass {
+					pass = max(pass, st.Rate)
+				} else if fail == 0 || st.Rate < fail {
+					fail = st.Rate
 				}
 			}
-			for rate, pass := range passed {
-				switch {
-				case rate <= 0.9*capacity && !pass:
-					t.Errorf("%g/s (below capacity %g/s) failed", rate, capacity)
-				case rate >= 1.1*capacity && pass:
-					t.Errorf("%g/s (above capacity %g/s) passed", rate, capacity)
-				}
-			}
-			if !earlyStopped {
-				t.Error("no step above capacity stopped early")
-			}
-			rep, err := report.Load(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if rep.Runs[0].Kind != "capacity" || rep.Summary.Capacity == nil {
-				t.Errorf("capacity run record: kind %q, capacity %v", rep.Runs[0].Kind, rep.Summary.Capacity)
+			if pass != c.SustainableRate || fail != c.Knee {
+				t.Errorf("steps say %g..%g, the record %g..%g", pass, fail, c.SustainableRate, c.Knee)
 			}
 		})
 	}
 }
 
-// TestSearchStopsAtMaxRate: a service far above -max-rate is never
-// attacked beyond it, and the result is a lower bound.
+// A service far above -max-rate is never attacked beyond it, and the result
+// is a lower bound.
 func TestSearchStopsAtMaxRate(t *testing.T) {
-	srv := knownServer(t)
-	out := filepath.Join(t.TempDir(), "cap")
-	run, err := Search(context.Background(), Config{
-		Plan:         plan(t, srv.URL+"/work?c=64&ms=1", "p99<200ms", out),
-		MinRate:      50,
-		MaxRate:      120,
-		StepDuration: 500 * time.Millisecond,
-		Warmup:       -1,
-		Cooldown:     -1,
-	})
-	if err != nil {
-		t.Fatal(err)
+	cfg := Config{Plan: modelPlan(t, "p99<200ms"), MinRate: 50, MaxRate: 120, StepDuration: 500 * time.Millisecond, Warmup: -1, Cooldown: -1}
+	f := newFakeTarget(queue(1e6, time.Millisecond))
+	c := searchModel(t, context.Background(), cfg, f)
+	if got := fmt.Sprint(f.rates()); got != "[50 100 120]" {
+		t.Errorf("step rates %v, want [50 100 120]", got)
 	}
-	c := run.Summary.Capacity
-	var rates []float64
-	for _, s := range c.Steps {
-		rates = append(rates, s.Rate)
+	if len(f.warmups) != 0 {
+		t.Errorf("warm-ups %v with Warmup < 0", f.warmups)
 	}
-	if fmt.Sprint(rates) != "[50 100 120]" {
-		t.Errorf("step rates %v, want [50 100 120]", rates)
-	}
-	if c.SustainableRate != 120 || !c.LowerBound || c.Knee != 0 || !strings.Contains(c.StopReason, "max rate 120/s met the SLO") {
+	if c.SustainableRate != 120 || !c.LowerBound || c.Knee != 0 || c.StopReason != "max rate 120/s met the SLO: the capacity is at least that" {
 		t.Errorf("got %+v", c)
 	}
 	// The record's page plots the steps against the offered rate and links
-	// each step's own report.
-	// Rendering is the caller's (the CLI's) job; render as it does.
-	if _, err := html.WriteRecord(out); err != nil {
+	// each step's own report. Rendering is the caller's (the CLI's) job;
+	// render as it does.
+	if _, err := html.WriteRecord(cfg.Plan.Out); err != nil {
 		t.Fatal(err)
 	}
-	page, err := os.ReadFile(filepath.Join(out, runrecord.ReportFile))
+	page, err := os.ReadFile(filepath.Join(cfg.Plan.Out, runrecord.ReportFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,88 +237,184 @@ func TestSearchStopsAtMaxRate(t *testing.T) {
 	}
 }
 
-// TestSearchInterrupted: cancelling the search (Ctrl-C) in the middle of a
-// step keeps the steps measured so far, does not count the cut step either
-// way, and reports the best passing rate as a lower bound.
-func TestSearchInterrupted(t *testing.T) {
-	srv := knownServer(t)
-	out := filepath.Join(t.TempDir(), "cap")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var steps atomic.Int32
-	p := plan(t, srv.URL+"/work?c=64&ms=1", "p99<200ms", out)
-	p.Progress = func(recording.IntervalStats) {
-		if steps.Load() == 2 {
-			cancel() // the first interval of step 3
-		}
+func TestSearchMinRateFails(t *testing.T) {
+	cfg := Config{Plan: modelPlan(t, "p90<70ms"), MinRate: 100, MaxRate: 1000, StepDuration: 2 * time.Second, Warmup: -1, Cooldown: -1}
+	c := searchModel(t, context.Background(), cfg, newFakeTarget(queue(50, 20*time.Millisecond)))
+	if got := stepLines(c); !reflect.DeepEqual(got, []string{"grow 100 FAIL", "retry 100 FAIL"}) {
+		t.Errorf("steps %q", got)
 	}
-	run, err := Search(ctx, Config{
-		Plan:         p,
-		MinRate:      20,
-		MaxRate:      10000,
-		StepDuration: time.Second,
-		Warmup:       -1,
-		Cooldown:     -1,
-		OnStep:       func(runrecord.CapacityStep) { steps.Add(1) },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := run.Summary.Capacity
-	if len(c.Steps) != 3 || !c.Steps[2].Interrupted || c.Steps[2].Pass || c.Steps[2].Duration >= time.Second {
-		t.Fatalf("want two steps and a third cut short, got %+v", c.Steps)
-	}
-	if c.SustainableRate != 40 || !c.LowerBound || c.Knee != 0 || !run.Interrupted || !strings.HasPrefix(c.StopReason, "interrupted: 40/s") {
-		t.Errorf("got interrupted=%v %+v", run.Interrupted, c)
-	}
-	back, err := runrecord.Read(out)
-	if err != nil || back.Summary.Capacity == nil || len(back.Summary.Capacity.Steps) != 3 {
-		t.Fatalf("record on disk: %v %+v", err, back)
-	}
-	if _, err := os.Stat(filepath.Join(out, "steps", "04")); err == nil {
-		t.Error("a fourth step was started after the cancel")
+	if c.SustainableRate != 0 || c.Knee != 100 || c.LowerBound || c.StopReason != "the min rate 100/s already fails the SLO" || c.SummaryStep != "steps/01" {
+		t.Errorf("got %+v", c)
 	}
 }
 
-// TestVerdictFlipsAtQueueing: single steps on a service of capacity 200/s
-// pass below it and fail above it, where latency from the intended send
-// time grows with time in the step (the queue builds up).
-func TestVerdictFlipsAtQueueing(t *testing.T) {
-	srv := knownServer(t)
-	url := srv.URL + "/work?c=4&ms=20"
+// Below capacity a failure is noise, so it is measured again: a stall in
+// the first attempt at 200/s does not end the growth when the retry passes.
+// Without retries the same stall ends it.
+func TestSearchRetriesAFailure(t *testing.T) {
+	capacity := queue(1000, 10*time.Millisecond)
+	stallOnce := func(rate, attempt int) ramp {
+		r := capacity(rate, attempt)
+		if rate == 200 && attempt == 0 {
+			r.Start = 300 * time.Millisecond // a neighbour stalled the box
+		}
+		return r
+	}
 	for _, tc := range []struct {
-		rate int
-		pass bool
-	}{{160, true}, {250, false}} {
-		out := filepath.Join(t.TempDir(), fmt.Sprint(tc.rate))
-		p := plan(t, url, "p90<70ms", out)
-		p.Schedule = attack.Constant{Freq: tc.rate, Per: time.Second}
-		p.Options.Duration = 1500 * time.Millisecond
-		p.Interval = 250 * time.Millisecond
-		run, err := runner.Execute(context.Background(), p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := report.Load(out)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var medians []time.Duration
-		for _, iv := range rep.Intervals {
-			medians = append(medians, iv.P50)
-		}
-		t.Logf("%d/s: p90 %s, interval medians %v", tc.rate, run.Summary.Latency.P90, medians)
-		if run.Summary.SLO.Pass != tc.pass {
-			t.Errorf("%d/s: SLO pass = %v, want %v", tc.rate, run.Summary.SLO.Pass, tc.pass)
-		}
-		if !tc.pass {
-			// 25% over capacity: the queue, and the wait, grow by a quarter
-			// of the elapsed time, about 250ms over the step.
-			first, last := medians[0], medians[len(medians)-1]
-			if last < first+100*time.Millisecond {
-				t.Errorf("%d/s: median went from %s to %s; want it to grow with the queue", tc.rate, first, last)
+		retries int
+		want    []string
+		found   float64
+	}{
+		{1, []string{"grow 100 pass", "grow 200 FAIL", "retry 200 pass", "grow 400 pass"}, 400},
+		{-1, []string{"grow 100 pass", "grow 200 FAIL", "bisect 150 pass"}, 150},
+	} {
+		t.Run(fmt.Sprint("retries=", tc.retries), func(t *testing.T) {
+			cfg := Config{Plan: modelPlan(t, "p99<50ms"), MinRate: 100, MaxRate: 400, Precision: 0.5, Retries: tc.retries,
+				StepDuration: time.Second, Warmup: -1, Cooldown: -1}
+			c := searchModel(t, context.Background(), cfg, newFakeTarget(stallOnce))
+			if got := stepLines(c); !reflect.DeepEqual(got, tc.want) || c.SustainableRate != tc.found {
+				t.Errorf("steps %q, found %g/s; want %q, %g/s", got, c.SustainableRate, tc.want, tc.found)
 			}
+		})
+	}
+}
+
+// A step whose errors already exceed what success>=X allows in the whole
+// step stops at once: its verdict is known.
+func TestSearchStopsStepOnErrorBudget(t *testing.T) {
+	failing := func(rate, attempt int) ramp {
+		r := ramp{Start: 5 * time.Millisecond, Success: 1}
+		if rate > 100 {
+			r.Success = 0.5 // past 100/s half the requests fail at once
 		}
+		return r
+	}
+	cfg := Config{Plan: modelPlan(t, "success>=99%"), MinRate: 100, MaxRate: 200, StepDuration: 2 * time.Second, Retries: -1, Warmup: -1, Cooldown: -1}
+	c := searchModel(t, context.Background(), cfg, newFakeTarget(failing))
+	last := c.Steps[len(c.Steps)-1]
+	if stepLines(c)[1] != "grow 200 FAIL" || !strings.Contains(last.EarlyStop, "requests failed, more than success>=99% allows in the whole step") {
+		t.Fatalf("steps %q, last early stop %q", stepLines(c), last.EarlyStop)
+	}
+	// 200/s for 2 s with success>=99% allows 4 errors; the first 200ms
+	// interval has 20.
+	if last.Duration != StepInterval(cfg.StepDuration) {
+		t.Errorf("stopped after %s, want after the first interval", last.Duration)
+	}
+	rec, err := runrecord.Read(filepath.Join(cfg.Plan.Out, last.Dir))
+	if err != nil || !rec.Interrupted || !strings.Contains(strings.Join(rec.Warnings, "\n"), "the capacity search stopped this step early") {
+		t.Errorf("the step's own record does not say who stopped it: %v %+v", err, rec)
+	}
+}
+
+// Cancelling the search (Ctrl-C) in the middle of a step keeps the steps
+// measured so far, does not count the cut step either way, and reports the
+// best passing rate as a lower bound. Cancelled during a warm-up or a
+// cool-down, the search measures nothing more.
+func TestSearchInterrupted(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		cancelAt func(step, interval int) bool // from the fake's hook; interval -1: warm-up, -2: after the step
+		cooldown time.Duration
+		steps    int // steps in the record
+		found    float64
+	}{
+		{"in step 3", func(step, iv int) bool { return step == 3 && iv == 1 }, -1, 3, 40},
+		{"in the warm-up of step 3", func(step, iv int) bool { return step == 3 && iv == -1 }, -1, 2, 40},
+		// Cancelled as step 1 ends, with a cool-down of an hour to come:
+		// the search must not wait it out.
+		{"in a cool-down", func(step, iv int) bool { return step == 1 && iv == -2 }, time.Hour, 1, 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg := Config{Plan: modelPlan(t, "p99<200ms"), MinRate: 20, MaxRate: 10000, StepDuration: time.Second, Warmup: time.Second, Cooldown: tc.cooldown}
+			f := newFakeTarget(queue(1e6, time.Millisecond))
+			f.hook = func(step, iv int) {
+				if tc.cancelAt(step, iv) {
+					cancel()
+				}
+			}
+			cfg.OnStep = func(runrecord.CapacityStep) {
+				if tc.cancelAt(len(f.plans), -2) {
+					cancel()
+				}
+			}
+			c := searchModel(t, ctx, cfg, f)
+			if len(c.Steps) != tc.steps {
+				t.Fatalf("%d steps, want %d: %q", len(c.Steps), tc.steps, stepLines(c))
+			}
+			for _, s := range c.Steps[:min(2, tc.steps)] {
+				if !s.Pass || s.Interrupted {
+					t.Errorf("step %s before the cancel: %+v", s.Dir, s)
+				}
+			}
+			if tc.steps == 3 {
+				if s := c.Steps[2]; !s.Interrupted || s.Pass || s.Duration != 100*time.Millisecond {
+					t.Errorf("the cut step: %+v", s)
+				}
+			}
+			if c.SustainableRate != tc.found || !c.LowerBound || c.Knee != 0 || c.StopReason != fmt.Sprintf("interrupted: %g/s met the SLO, the capacity is at least that", tc.found) {
+				t.Errorf("got %+v", c)
+			}
+			if back, _ := runrecord.Read(cfg.Plan.Out); !back.Interrupted {
+				t.Error("the record on disk does not say the search was interrupted")
+			}
+			if _, err := os.Stat(filepath.Join(cfg.Plan.Out, stepDir(tc.steps+1))); err == nil {
+				t.Errorf("step %d was started after the cancel", tc.steps+1)
+			}
+		})
+	}
+	t.Run("before the first step", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		cfg := Config{Plan: modelPlan(t, "p99<200ms"), MinRate: 20, MaxRate: 100}
+		run, err := searchWith(ctx, cfg, newFakeTarget(queue(1e6, time.Millisecond)))
+		if run != nil || err == nil || !strings.Contains(err.Error(), "interrupted before the first step") {
+			t.Errorf("got %v, %v", run, err)
+		}
+	})
+}
+
+// Each step's plan is the search's plan at the step's rate, for the step's
+// duration, in its own directory, with the SLO; with a collector, a step
+// waits for no idle baseline (it follows its warm-up at once).
+func TestStepPlans(t *testing.T) {
+	p := modelPlan(t, "p99<200ms")
+	p.Name = "checkout"
+	p.Collect = &collect.Config{PID: os.Getpid(), Interval: 100 * time.Millisecond, Baseline: time.Second}
+	var progress int
+	p.Progress = func(recording.IntervalStats) { progress++ }
+	cfg := Config{Plan: p, MinRate: 50, MaxRate: 100, StepDuration: time.Second, Warmup: -1, Cooldown: -1}
+	f := newFakeTarget(queue(1e6, time.Millisecond))
+	searchModel(t, context.Background(), cfg, f)
+	if len(f.plans) != 2 {
+		t.Fatalf("%d steps", len(f.plans))
+	}
+	for i, sp := range f.plans {
+		n := i + 1
+		want := map[string]any{
+			"name":     fmt.Sprintf("checkout step %02d", n),
+			"out":      filepath.Join(p.Out, stepDir(n)),
+			"schedule": attack.Constant{Freq: 50 * n, Per: time.Second},
+			"duration": time.Second,
+			"interval": StepInterval(time.Second),
+			"slo":      p.SLO,
+			"baseline": time.Duration(-1),
+		}
+		got := map[string]any{
+			"name": sp.Name, "out": sp.Out, "schedule": sp.Schedule, "duration": sp.Options.Duration,
+			"interval": sp.Interval, "slo": sp.SLO, "baseline": sp.Collect.Baseline,
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("step %d plan\n got %v\nwant %v", n, got, want)
+		}
+	}
+	if p.Collect.Baseline != time.Second {
+		t.Error("the search changed the caller's collector config")
+	}
+	// The caller's progress callback still sees every interval.
+	if progress != 20 {
+		t.Errorf("progress called %d times, want 20 (2 steps of 10 intervals)", progress)
 	}
 }
 
@@ -280,43 +439,5 @@ func TestConfigBounds(t *testing.T) {
 		if err := bad.Validate(); err == nil {
 			t.Errorf("Validate(%+v) passed", bad)
 		}
-	}
-}
-
-// With a collector, each step samples the target but waits for no "idle"
-// baseline: it follows its warm-up at once, so the target is not idle.
-func TestStepsTakeNoBaseline(t *testing.T) {
-	srv := knownServer(t)
-	out := filepath.Join(t.TempDir(), "cap")
-	p := plan(t, srv.URL+"/work?c=64&ms=1", "p99<200ms", out)
-	p.Collect = &collect.Config{PID: os.Getpid(), Interval: 100 * time.Millisecond, Baseline: time.Second}
-	run, err := Search(context.Background(), Config{
-		Plan: p, MinRate: 50, MaxRate: 50,
-		StepDuration: 500 * time.Millisecond, Warmup: -1, Cooldown: -1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	step := run.Summary.Capacity.Steps[0]
-	if step.TargetCPU == nil {
-		t.Fatal("the collector ran, but the step has no target CPU")
-	}
-	rows, err := runrecord.ReadTargetSamples(filepath.Join(out, step.Dir))
-	if err != nil || len(rows) == 0 {
-		t.Fatalf("step timeline: %d rows, %v", len(rows), err)
-	}
-	// The collector still reads the target once as the attack begins (the
-	// reference for its counters); it must not wait the configured 1 s.
-	var first, last int64
-	for _, r := range rows {
-		if r.Baseline {
-			if first == 0 {
-				first = r.TimeMs
-			}
-			last = r.TimeMs
-		}
-	}
-	if span := last - first; span > 300 {
-		t.Errorf("step %s sampled an idle baseline for %d ms after its warm-up", step.Dir, span)
 	}
 }

@@ -13,11 +13,11 @@ import (
 
 // search is the state of one Search.
 type search struct {
-	cfg   Config
-	pool  *attack.Pool
-	begin time.Time
-	steps []runrecord.CapacityStep
-	runs  []*runrecord.Run // runs[i] is steps[i]'s record
+	cfg      Config
+	measurer stepRunner // runs steps: the target, or a model of one in tests
+	begin    time.Time
+	steps    []runrecord.CapacityStep
+	runs     []*runrecord.Run // runs[i] is steps[i]'s record
 	// best passing and lowest failing rates so far (0: none)
 	pass, fail int
 }
@@ -28,13 +28,18 @@ type search struct {
 // search after the step in progress stops; the best passing rate is then
 // reported as a lower bound. The returned run is non-nil once any step ran.
 func Search(ctx context.Context, cfg Config) (*runrecord.Run, error) {
+	pool := attack.NewPool()
+	defer pool.CloseIdle()
+	return searchWith(ctx, cfg, liveSteps{plan: cfg.Plan, pool: pool})
+}
+
+// searchWith is Search measuring its steps with steps.
+func searchWith(ctx context.Context, cfg Config, steps stepRunner) (*runrecord.Run, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, &runner.PlanError{Err: err}
 	}
 	cfg = cfg.withDefaults()
-	s := &search{cfg: cfg, pool: attack.NewPool(), begin: time.Now()}
-	defer s.pool.CloseIdle()
-
+	s := &search{cfg: cfg, measurer: steps, begin: time.Now()}
 	reason, err := s.run(ctx)
 	if len(s.runs) == 0 {
 		if err == nil {

@@ -18,18 +18,37 @@ func stepSchedule(r int) attack.Schedule { return attack.Constant{Freq: r, Per: 
 // stepDir is step n's run directory relative to the capacity run.
 func stepDir(n int) string { return filepath.Join("steps", fmt.Sprintf("%02d", n)) }
 
+// stepRunner is the seam between the search's logic and the load it sends:
+// it warms a rate up and executes one step's plan into a run record. The
+// live one attacks the target; the tests replace it with a model of a
+// target (a table of rate -> latency, throughput, success), so the search
+// (grow, bisect, retries, early stop, interruption) runs in milliseconds
+// with no traffic and the same outcome every time.
+type stepRunner interface {
+	// warmup loads the target at rate for d without recording it.
+	warmup(ctx context.Context, rate int, d time.Duration) error
+	// execute runs p (a step at a constant rate) and writes its run
+	// record to p.Out, calling p.Progress as each interval closes, as
+	// runner.Execute does. Cancelling ctx stops it early.
+	execute(ctx context.Context, p runner.Plan) (*runrecord.Run, error)
+}
+
+// liveSteps attacks the target, every step and warm-up on one pool of
+// connections kept open across steps.
+type liveSteps struct {
+	plan runner.Plan
+	pool *attack.Pool
+}
+
 // warmup sends load at the step's rate on the shared pool without
 // recording it: the connections the step needs are open, and the target's
 // caches, JIT or autoscaling see the rate before it is measured. It returns
 // once every response is in, so the target has drained its queue.
-func (s *search) warmup(ctx context.Context, rate int) error {
-	if s.cfg.Warmup <= 0 {
-		return nil
-	}
-	o := s.cfg.Plan.Options
-	o.Duration = s.cfg.Warmup
-	o.Pool = s.pool
-	a, err := attack.New(s.cfg.Plan.Targets, stepSchedule(rate), o)
+func (l liveSteps) warmup(ctx context.Context, rate int, d time.Duration) error {
+	o := l.plan.Options
+	o.Duration = d
+	o.Pool = l.pool
+	a, err := attack.New(l.plan.Targets, stepSchedule(rate), o)
 	if err != nil {
 		return fmt.Errorf("warm-up: %w", err)
 	}
@@ -37,13 +56,26 @@ func (s *search) warmup(ctx context.Context, rate int) error {
 	defer close(done)
 	go func() {
 		select {
-		case <-s.cfg.Plan.Abort:
+		case <-l.plan.Abort:
 			a.Abort()
 		case <-done:
 		}
 	}()
 	a.Run(ctx, func(*attack.Result) {})
 	return nil
+}
+
+func (l liveSteps) execute(ctx context.Context, p runner.Plan) (*runrecord.Run, error) {
+	p.Options.Pool = l.pool
+	return runner.Execute(ctx, p)
+}
+
+// warmup warms the step's rate up, unless there is no warm-up.
+func (s *search) warmup(ctx context.Context, rate int) error {
+	if s.cfg.Warmup <= 0 {
+		return nil
+	}
+	return s.measurer.warmup(ctx, rate, s.cfg.Warmup)
 }
 
 // measure runs step n at rate: a complete run record in steps/NN, judged
@@ -56,7 +88,6 @@ func (s *search) measure(ctx context.Context, n, rate int, phase string) (runrec
 	p.Name = fmt.Sprintf("%s step %02d", nameOr(p.Name), n)
 	p.Schedule = stepSchedule(rate)
 	p.Options.Duration = s.cfg.StepDuration
-	p.Options.Pool = s.pool
 	p.Out = filepath.Join(s.cfg.Plan.Out, step.Dir)
 	if p.Collect != nil {
 		// A step follows its warm-up at once: the target is not idle, and an
@@ -74,7 +105,7 @@ func (s *search) measure(ctx context.Context, n, rate int, phase string) (runrec
 			progress(is)
 		}
 	}
-	run, err := runner.Execute(stepCtx, p)
+	run, err := s.measurer.execute(stepCtx, p)
 	if run == nil {
 		return step, nil, fmt.Errorf("step %02d at %d/s: %w", n, rate, err)
 	}
