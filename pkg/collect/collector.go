@@ -140,11 +140,18 @@ type Collector struct {
 	mu      sync.Mutex
 	started time.Time
 	dir     string
-	attack  bool
-	ticks   []chan tick
-	wg      sync.WaitGroup
-	cancel  context.CancelFunc
-	done    chan struct{}
+	begun   time.Time // when the attack began (zero: baseline)
+	// boundary is the time of the latest boundary reading (attack start
+	// or end): a clock tick due no later than it is stale.
+	boundary time.Time
+	ticks    []chan tick
+	wg       sync.WaitGroup
+	cancel   context.CancelFunc
+	done     chan struct{}
+
+	// late, if set, runs when a clock tick is due, before it is labelled:
+	// tests make the clock goroutine late with it, as a busy machine does.
+	late func(due time.Time)
 }
 
 // tick asks every source for a reading stamped T.
@@ -166,7 +173,8 @@ func New(cfg Config) (*Collector, error) {
 	if cfg.Interval < 100*time.Millisecond {
 		return nil, fmt.Errorf("collect: interval %s is below 100ms", cfg.Interval)
 	}
-	c := &Collector{cfg: cfg, notes: &warnings{}}
+	notes := &warnings{}
+	var sources []Source
 	f := newFetcher(cfg)
 	// Order matters: for each figure, the first source that has it wins
 	// (/proc is the most direct, then metrics, expvar, pprof).
@@ -175,7 +183,7 @@ func New(cfg Config) (*Collector, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.sources = append(c.sources, s)
+		sources = append(sources, s)
 	}
 	for _, u := range []struct {
 		url  string
@@ -183,7 +191,7 @@ func New(cfg Config) (*Collector, error) {
 	}{
 		{cfg.MetricsURL, func(u string) Source { return newPromSource(u, f) }},
 		{cfg.ExpvarURL, func(u string) Source { return newExpvarSource(u, f) }},
-		{cfg.PprofURL, func(u string) Source { return newPprofSource(u, f, cfg, c.notes) }},
+		{cfg.PprofURL, func(u string) Source { return newPprofSource(u, f, cfg, notes) }},
 	} {
 		if u.url == "" {
 			continue
@@ -191,10 +199,14 @@ func New(cfg Config) (*Collector, error) {
 		if err := checkURL(u.url); err != nil {
 			return nil, err
 		}
-		c.sources = append(c.sources, u.make(u.url))
+		sources = append(sources, u.make(u.url))
 	}
-	c.tl = newTimeline(c.sources, cfg.Interval)
-	return c, nil
+	return assemble(cfg, notes, sources), nil
+}
+
+// assemble wires sources into a collector (tests plug in their own).
+func assemble(cfg Config, notes *warnings, sources []Source) *Collector {
+	return &Collector{cfg: cfg, notes: notes, sources: sources, tl: newTimeline(sources, cfg.Interval)}
 }
 
 func checkURL(s string) error {
@@ -251,12 +263,12 @@ func (c *Collector) WaitBaseline(ctx context.Context) {
 // Begin marks the start of the attack; planned is its intended length
 // (0: until stopped). The reading taken now closes the baseline.
 func (c *Collector) Begin(planned time.Duration) {
-	now := time.Now()
 	c.mu.Lock()
-	c.attack = true
-	c.mu.Unlock()
+	now := time.Now() // under mu: a clock tick labelled before this is due before it
+	c.begun, c.boundary = now, now
 	c.tl.setAttackStart(now)
-	c.broadcast(tick{T: now, Baseline: true, Boundary: true})
+	c.broadcastLocked(tick{T: now, Baseline: true, Boundary: true})
+	c.mu.Unlock()
 	for _, s := range c.sources {
 		if w, ok := s.(WindowSource); ok {
 			w.Begin(planned, c.dir)
@@ -281,12 +293,29 @@ func (c *Collector) clock(ctx context.Context) {
 			t.Stop()
 			return
 		case <-t.C:
-			c.mu.Lock()
-			baseline := !c.attack
-			c.mu.Unlock()
-			c.broadcast(tick{T: next, Baseline: baseline})
+			if c.late != nil {
+				c.late(next)
+			}
+			c.due(next)
 		}
 	}
+}
+
+// due issues the clock tick due at next. The tick is labelled by when it
+// was due, under the lock Begin and Stop take their time in, never by
+// whether Begin has run by the time this goroutine gets here: on a busy
+// machine the goroutine can wake long after the timer fired. A tick due no
+// later than the latest boundary reading (Begin's, Stop's) is stale: that
+// reading was taken after it was due and stands for it. (Labelled by
+// "has Begin run", such a tick made a baseline reading into an attack row
+// stamped before the attack began.)
+func (c *Collector) due(next time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.boundary.IsZero() && !next.After(c.boundary) {
+		return
+	}
+	c.broadcastLocked(tick{T: next, Baseline: c.begun.IsZero()})
 }
 
 // broadcast hands a tick to every source that is free; a source still busy
@@ -294,12 +323,28 @@ func (c *Collector) clock(ctx context.Context) {
 func (c *Collector) broadcast(tk tick) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.broadcastLocked(tk)
+}
+
+func (c *Collector) broadcastLocked(tk tick) {
 	for i, ch := range c.ticks {
 		select {
 		case ch <- tk:
 		default:
 			if !tk.Boundary {
 				c.tl.skipped(c.sources[i])
+				continue
+			}
+			// The attack's start and end readings matter more than a
+			// clock tick still waiting for a busy source: take its place.
+			select {
+			case <-ch:
+				c.tl.skipped(c.sources[i])
+			default:
+			}
+			select {
+			case ch <- tk: // room now: only broadcastLocked sends, under mu
+			default:
 			}
 		}
 	}
@@ -343,10 +388,11 @@ func (c *Collector) Stop(ctx context.Context) (*runrecord.TargetSummary, error) 
 	if !started {
 		return nil, errors.New("collect: Stop before Start")
 	}
-	end := time.Now()
-	c.tl.setAttackEnd(end)
-	c.broadcast(tick{T: end, Boundary: true})
 	c.mu.Lock()
+	end := time.Now()
+	c.boundary = end
+	c.tl.setAttackEnd(end)
+	c.broadcastLocked(tick{T: end, Boundary: true})
 	close(c.done) // no more ticks: what follows is not the attack
 	c.mu.Unlock()
 	var errs []error

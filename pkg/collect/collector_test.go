@@ -87,11 +87,11 @@ func TestGoTargetSeparateAdmin(t *testing.T) {
 		MetricsURL: srv.AdminURL + "/metrics",
 		ExpvarURL:  srv.AdminURL + "/debug/vars",
 		Interval:   500 * time.Millisecond,
-		Baseline:   time.Second,
+		Baseline:   500 * time.Millisecond,
 		Header:     http.Header{"X-Collector-Token": {"s3cret"}},
 	}
-	sum, dir := collectDuring(t, cfg, 3*time.Second, func() {
-		if n := load(t, srv.URL+"/fib?n=27", 60, 3*time.Second); n == 0 {
+	sum, dir := collectDuring(t, cfg, 2*time.Second, func() {
+		if n := load(t, srv.URL+"/fib?n=27", 60, 2*time.Second); n == 0 {
 			t.Error("load: no request succeeded")
 		}
 	})
@@ -118,12 +118,16 @@ func TestGoTargetSeparateAdmin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// How many clock readings a source manages depends on how busy the
+	// machine is (a busy source skips ticks); the readings at Start, Begin
+	// and Stop are always taken, and the rows' order and labels never
+	// depend on load (clock_test.go checks them exactly on a fake clock).
 	var base, attack, aligned int
 	for i, r := range rows {
 		if r.TimeMs%500 == 0 { // on the latency intervals' grid
 			aligned++
 		}
-		if i > 0 && r.TimeMs < rows[i-1].TimeMs {
+		if i > 0 && r.TimeMs <= rows[i-1].TimeMs {
 			t.Errorf("rows out of order at %d", i)
 		}
 		if r.Baseline {
@@ -135,13 +139,13 @@ func TestGoTargetSeparateAdmin(t *testing.T) {
 			attack++
 		}
 	}
-	if base < 2 || attack < 4 || aligned < len(rows)-4 {
+	if base < 2 || attack < 1 || aligned < len(rows)-3 {
 		t.Errorf("%d baseline rows, %d attack rows, %d of %d on the 500ms grid", base, attack, aligned, len(rows))
 	}
 
 	// The merged CPU profile covers the attack and finds Fib.
 	cpu := readProfile(t, filepath.Join(dir, "profiles", runrecord.ProfileCPU))
-	if d := time.Duration(cpu.DurationNanos); d < 2500*time.Millisecond {
+	if d := time.Duration(cpu.DurationNanos); d < 1500*time.Millisecond {
 		t.Errorf("cpu profile covers %s", d)
 	}
 	// Fib is the hot path, though this process also generates the load.
@@ -226,18 +230,23 @@ func TestFailingEndpoints(t *testing.T) {
 		want string
 	}{
 		{"down", Config{MetricsURL: down.URL + "/metrics"}, "all "},
-		{"slow", Config{ExpvarURL: srv.URL + "/slow"}, "no answer within 300ms"},
+		// Only the slow case waits for its timeout; the others get a
+		// generous one, so that a busy machine cannot turn their failure
+		// into a timeout.
+		{"slow", Config{ExpvarURL: srv.URL + "/slow", Timeout: 300 * time.Millisecond}, "no answer within 300ms"},
 		{"garbage", Config{MetricsURL: srv.URL + "/garbage/metrics"}, "parse metrics"},
 		{"garbage pprof", Config{PprofURL: srv.URL + "/garbage"}, "not a pprof profile"},
-		{"enormous", Config{MetricsURL: srv.URL + "/enormous/metrics", MaxBytes: 1 << 20}, "more than 1048576 bytes"},
+		{"enormous", Config{MetricsURL: srv.URL + "/enormous/metrics", MaxBytes: 64 << 10}, "more than 65536 bytes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.cfg.Interval = 200 * time.Millisecond
-			tc.cfg.Timeout = 300 * time.Millisecond
 			tc.cfg.Baseline = -1
+			// A slow or dead endpoint must not hold Stop up: every wait
+			// is bounded by the timeout. (The bound is loose: a busy
+			// machine must not fail it.)
 			t0 := time.Now()
-			sum, _ := collectDuring(t, tc.cfg, time.Second, func() { time.Sleep(time.Second) })
+			sum, _ := collectDuring(t, tc.cfg, 500*time.Millisecond, func() { time.Sleep(500 * time.Millisecond) })
 			if took := time.Since(t0); took > 8*time.Second {
 				t.Errorf("collection took %s", took)
 			}

@@ -20,6 +20,13 @@ type fetcher struct {
 	client   *http.Client
 	header   http.Header
 	maxBytes int64
+	// long is for CPU profile windows, on a connection of their own each
+	// time. net/http silently re-sends a GET that got EOF on a reused
+	// connection; a window cut by the target's write timeout would then be
+	// asked for again, each attempt costing a whole window, until the
+	// deadline, and the cut that the collector adapts to would never show.
+	// One connection per window (seconds long) costs nothing.
+	long *http.Client
 }
 
 func newFetcher(cfg Config) *fetcher {
@@ -35,11 +42,14 @@ func newFetcher(cfg Config) *fetcher {
 		// bandwidth is cheaper than that disturbance.
 		DisableCompression: true,
 	}
+	longTr := tr.Clone()
+	longTr.DisableKeepAlives = true
 	return &fetcher{
 		timeout: cfg.Timeout,
 		// No client timeout: each request's context carries its own
 		// deadline (a CPU profile window is much longer than a scrape).
 		client:   &http.Client{Transport: tr},
+		long:     &http.Client{Transport: longTr},
 		header:   cfg.Header,
 		maxBytes: cfg.MaxBytes,
 	}
@@ -51,6 +61,16 @@ var errTooLarge = errors.New("response too large")
 // get fetches url and returns its body (at most maxBytes, decompressed) and
 // headers. A non-2xx status is an error quoting the start of the body.
 func (f *fetcher) get(ctx context.Context, url, accept string) ([]byte, http.Header, error) {
+	return f.do(ctx, f.client, url, accept)
+}
+
+// getLong is get for a request that lasts (a CPU profile window): on a
+// fresh connection, never re-sent (see fetcher.long).
+func (f *fetcher) getLong(ctx context.Context, url string) ([]byte, http.Header, error) {
+	return f.do(ctx, f.long, url, "")
+}
+
+func (f *fetcher) do(ctx context.Context, client *http.Client, url, accept string) ([]byte, http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, nil, err
@@ -63,7 +83,7 @@ func (f *fetcher) get(ctx context.Context, url, accept string) ([]byte, http.Hea
 	if accept != "" {
 		req.Header.Set("Accept", accept)
 	}
-	resp, err := f.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, nil, f.explain(ctx, err)
 	}

@@ -151,7 +151,7 @@ func (s *pprofSource) cpuLoop(ctx context.Context, planned time.Duration) {
 		}
 		t0 := time.Now()
 		wctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second+s.cfg.Timeout)
-		body, _, err := s.f.get(wctx, fmt.Sprintf("%s/profile?seconds=%d", s.base, secs), "")
+		body, _, err := s.f.getLong(wctx, fmt.Sprintf("%s/profile?seconds=%d", s.base, secs))
 		cancel()
 		took := time.Since(t0)
 		var se *statusError

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,8 +160,8 @@ func TestCPUWindowAdaptsToWriteTimeout(t *testing.T) {
 			srv := newTestServerTimeout(mux, 1500*time.Millisecond)
 			defer srv.Close()
 			cfg := Config{PprofURL: srv.URL + "/debug/pprof", Interval: 500 * time.Millisecond, Baseline: -1, CPUWindow: 2 * time.Second}
-			sum, dir := collectDuring(t, cfg, 4*time.Second, func() {
-				end := time.Now().Add(4 * time.Second)
+			sum, dir := collectDuring(t, cfg, 3*time.Second, func() {
+				end := time.Now().Add(3 * time.Second)
 				for time.Now().Before(end) { // something for the profile to see
 					_ = bytes.Repeat([]byte("x"), 1<<16)
 				}
@@ -168,8 +169,43 @@ func TestCPUWindowAdaptsToWriteTimeout(t *testing.T) {
 			if all := strings.Join(sum.Warnings, "\n"); !strings.Contains(all, tc.want) {
 				t.Errorf("warnings %q do not say %q", sum.Warnings, tc.want)
 			}
-			readProfile(t, dir+"/profiles/cpu-002.pb.gz")
+			// The windows after the adaptation (1 s) completed.
+			readProfile(t, dir+"/profiles/cpu-001.pb.gz")
 			readProfile(t, dir+"/profiles/cpu.pb.gz")
 		})
+	}
+}
+
+// A CPU window cut by the target (a write timeout) is not asked for again:
+// net/http re-sends a GET that meets EOF on a reused keep-alive
+// connection, which would cost another whole window each time and hide
+// the cut the collector adapts to (TestCPUWindowAdaptsToWriteTimeout
+// failed that way whenever the window went out on a warm connection).
+func TestLongRequestIsNotResent(t *testing.T) {
+	var cuts atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	mux.HandleFunc("/cut", func(w http.ResponseWriter, r *http.Request) {
+		cuts.Add(1)
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close() // no response at all: the client reads EOF
+		}
+	})
+	srv := startServer(t, mux)
+	f := newFetcher(Config{Timeout: 5 * time.Second, MaxBytes: 1 << 20})
+	for range 2 { // warm connections, were any kept
+		if _, _, err := f.getLong(t.Context(), srv.URL+"/ok"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.get(t.Context(), srv.URL+"/ok", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := f.getLong(t.Context(), srv.URL+"/cut"); err == nil {
+		t.Fatal("a cut response read as a success")
+	}
+	if n := cuts.Load(); n != 1 {
+		t.Errorf("the cut window was asked for %d times, want once", n)
 	}
 }

@@ -46,9 +46,9 @@ func TestPIDOfPythonServer(t *testing.T) {
 		t.Fatal("python http.server did not start")
 	}
 
-	cfg := Config{PID: cmd.Process.Pid, Interval: 500 * time.Millisecond, Baseline: time.Second}
-	sum, dir := collectDuring(t, cfg, 2*time.Second, func() {
-		if n := load(t, url, 100, 2*time.Second); n == 0 {
+	cfg := Config{PID: cmd.Process.Pid, Interval: 500 * time.Millisecond, Baseline: 500 * time.Millisecond}
+	sum, dir := collectDuring(t, cfg, time.Second, func() {
+		if n := load(t, url, 100, time.Second); n == 0 {
 			t.Error("no request to python succeeded")
 		}
 	})
