@@ -2,12 +2,14 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/loadgen/loadgen/internal/demotarget"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 // TestMain lets testscript run this binary as the `loadgen` command.
@@ -42,6 +44,27 @@ func TestScripts(t *testing.T) {
 				d, err := time.ParseDuration(args[0])
 				ts.Check(err)
 				time.Sleep(d)
+			},
+			// slots DIR... N: the runs in DIR... sent or counted missed N
+			// slots in all. How many of them went out depends on how busy
+			// the machine is (slots that could not leave by the end count
+			// as missed); that every slot is accounted for does not.
+			"slots": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) < 2 || neg {
+					ts.Fatalf("usage: slots DIR... N")
+				}
+				want, err := strconv.ParseUint(args[len(args)-1], 10, 64)
+				ts.Check(err)
+				var got, sent uint64
+				for _, d := range args[:len(args)-1] {
+					run, err := runrecord.Read(ts.MkAbs(d))
+					ts.Check(err)
+					got += run.Summary.Requests + run.Summary.Missed
+					sent += run.Summary.Requests
+				}
+				if got != want || sent == 0 {
+					ts.Fatalf("%d slots sent or missed (%d sent), want %d", got, sent, want)
+				}
 			},
 			// expand FILE...: replace $VAR and ${VAR} in files with the
 			// script's environment (targets files need $TARGET).
