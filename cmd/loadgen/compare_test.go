@@ -2,39 +2,35 @@ package main
 
 import (
 	"bytes"
+	"flag"
+	"os"
 	"path/filepath"
 	"regexp"
 	"testing"
 
-	"github.com/loadgen/loadgen/internal/demotarget"
+	"github.com/loadgen/loadgen/internal/goldenrecords"
 )
 
-// `loadgen compare` on two profiled attacks of the demo target at the same
-// rate, cheap Fibonacci numbers then expensive ones: the table shows the
-// latency and CPU regression and the profile diff is Fib's. Not a script:
-// scripts run in parallel in this process, which is also the target, and
-// their load would mix into these profiles.
+var update = flag.Bool("update", false, "rewrite golden outputs under testdata/")
+
+// `loadgen compare` on two golden records of profiled attacks of the demo
+// target at the same rate, cheap Fibonacci numbers then expensive ones:
+// the table shows the latency and CPU regression and the profile diff is
+// Fib's, byte for byte the golden output.
 func TestCompareWithCollector(t *testing.T) {
 	isolateHistory(t)
-	srv, err := demotarget.Start("127.0.0.1:0", "")
+	td, err := filepath.Abs("testdata")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
-	tmp := t.TempDir()
-	for _, r := range []struct{ n, out string }{{"12", "base"}, {"28", "new"}} {
-		var out, errb bytes.Buffer
-		if code := run([]string{"attack", "-rate", "30", "-duration", "3s", "-url", srv.URL + "/fib?n=" + r.n,
-			"-pprof", srv.AdminURL + "/debug/pprof", "-metrics", srv.AdminURL + "/metrics",
-			"-collect-baseline", "0", "-out", filepath.Join(tmp, r.out)}, &out, &errb); code != 0 {
-			t.Fatalf("attack: exit %d: %s", code, errb.String())
-		}
+	t.Chdir(filepath.Dir(goldenrecords.Copy(t, "collect-base")))
+	if err := os.Rename(goldenrecords.Copy(t, "collect-new"), "collect-new"); err != nil {
+		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	if code := run([]string{"compare", filepath.Join(tmp, "base"), filepath.Join(tmp, "new")}, &out, &errb); code != 0 {
+	if code := run([]string{"compare", "collect-base", "collect-new"}, &out, &errb); code != 0 {
 		t.Fatalf("compare: exit %d: %s", code, errb.String())
 	}
-	t.Logf("\n%s", out.String())
 	for _, re := range []string{
 		`(?m)^latency p99 +\S+ +\S+ +[-+]\S+ +\d+\.\d\dx `,
 		`(?m)^target CPU \(mean\) +\S+% +\S+% +\+\S+ pp +\d+\.\d\dx .* worse$`,
@@ -46,5 +42,23 @@ func TestCompareWithCollector(t *testing.T) {
 		if !regexp.MustCompile(re).MatchString(out.String()) {
 			t.Errorf("comparison lacks %s", re)
 		}
+	}
+	golden(t, filepath.Join(td, "compare_collect.golden"), out.Bytes())
+}
+
+// golden compares got with the file at path (rewritten with -update).
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (check, then run with -update):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }

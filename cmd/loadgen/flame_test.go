@@ -5,14 +5,13 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/loadgen/loadgen/internal/demotarget"
+	"github.com/loadgen/loadgen/internal/goldenrecords"
 )
 
 // flameOutput is a bytes.Buffer safe to read while the command writes.
@@ -34,21 +33,10 @@ func (l *flameOutput) String() string {
 }
 
 // `loadgen flame RUN` serves pprof's web UI on loopback: the flame graph
-// page of the run's CPU profile names the target's hot function.
+// page of a golden record's CPU profile names the target's hot function.
 func TestFlameServesPprofUI(t *testing.T) {
 	isolateHistory(t)
-	srv, err := demotarget.Start("127.0.0.1:0", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	dir := filepath.Join(t.TempDir(), "run")
-	var out, errb bytes.Buffer
-	if code := run([]string{"attack", "-rate", "30", "-duration", "2s", "-url", srv.URL + "/fib?n=28",
-		"-pprof", srv.AdminURL + "/debug/pprof", "-collect-baseline", "0", "-out", dir}, &out, &errb); code != 0 {
-		t.Fatalf("attack: exit %d: %s", code, errb.String())
-	}
-
+	dir := goldenrecords.Dir("collect-new") // profiled while serving /fib?n=30
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr flameOutput

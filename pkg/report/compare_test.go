@@ -3,25 +3,20 @@ package report_test
 import (
 	"bytes"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/loadgen/loadgen/internal/testrecords"
+	"github.com/loadgen/loadgen/internal/goldenrecords"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/html"
 	"github.com/loadgen/loadgen/pkg/report/text"
 )
 
 // Two real attacks of the demo target at the same rate, cheap and
-// expensive: the comparison must see the latency and CPU regression and
-// find Fib's share of the CPU grow.
+// expensive (golden records): the comparison must see the latency and CPU
+// regression and find Fib's share of the CPU grow.
 func TestCompareFibRuns(t *testing.T) {
-	tmp := t.TempDir()
-	base, next := filepath.Join(tmp, "fib12"), filepath.Join(tmp, "fib28")
-	testrecords.RecordRun(t, base, "/fib?n=12", 30, 4*time.Second)
-	testrecords.RecordRun(t, next, "/fib?n=28", 30, 4*time.Second)
+	base, next := goldenrecords.Dir("collect-base"), goldenrecords.Dir("collect-new")
 	c, err := report.Compare([]string{base}, []string{next})
 	if err != nil {
 		t.Fatal(err)

@@ -5,12 +5,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/loadgen/loadgen/internal/testrecords"
+	"github.com/loadgen/loadgen/internal/goldenrecords"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/flame"
 )
@@ -18,8 +17,7 @@ import (
 // The run's CPU profile is served as pprof's web UI on loopback; its flame
 // graph and top pages show the demo target's hot function.
 func TestServeFlame(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "run")
-	testrecords.RecordRun(t, dir, "/fib?n=28", 30, 2*time.Second)
+	dir := goldenrecords.Dir("collect-new") // profiled while serving /fib?n=30
 	p, err := report.LoadProfile("cpu", dir)
 	if err != nil || p == nil {
 		t.Fatalf("load CPU profile: %v", err)

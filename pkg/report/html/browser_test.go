@@ -15,7 +15,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/loadgen/loadgen/internal/testrecords"
+	"github.com/loadgen/loadgen/internal/goldenrecords"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/html"
 )
@@ -163,9 +163,7 @@ func TestCompareHTMLInBrowser(t *testing.T) {
 		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
 	}
 	tmp := t.TempDir()
-	base, next := filepath.Join(tmp, "base"), filepath.Join(tmp, "new")
-	testrecords.RecordRun(t, base, "/fib?n=12", 30, 2*time.Second)
-	testrecords.RecordRun(t, next, "/fib?n=28", 30, 2*time.Second)
+	base, next := goldenrecords.Dir("collect-base"), goldenrecords.Dir("collect-new")
 	c, err := report.Compare([]string{base}, []string{next})
 	if err != nil {
 		t.Fatal(err)

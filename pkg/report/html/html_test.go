@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/goldenrecords"
 	"github.com/loadgen/loadgen/internal/testrecords"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/html"
@@ -17,13 +18,11 @@ import (
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
-// htmlFixture is one real run with a CPU profile and a target timeline,
-// made once per test binary run that needs it.
+// htmlFixture is a copy of a golden record of one real run with the
+// target's CPU profile and timeline.
 func htmlFixture(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "run")
-	testrecords.RecordRun(t, dir, "/fib?n=28", 30, 2*time.Second)
-	return dir
+	return goldenrecords.Copy(t, "collect-new")
 }
 
 func TestHTMLReportStructure(t *testing.T) {
@@ -42,7 +41,7 @@ func TestHTMLReportStructure(t *testing.T) {
 		`id="chart-spectrum"`, `id="flamegraph"`, `id="top-cpu"`,
 		"Latency (intended time)", "Service (actual send)", "Target", "GC pauses",
 		"demotarget.Fib", // the CPU profile's hot function, in pprof's top table
-		"/fib?n=28",
+		"/fib?n=30",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("report lacks %q", want)
