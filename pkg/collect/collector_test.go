@@ -202,6 +202,7 @@ func cumShare(p *profile.Profile, fn string) float64 {
 // Endpoints that are down, slow, return garbage or something enormous each
 // become a clear warning, and collection still finishes promptly.
 func TestFailingEndpoints(t *testing.T) {
+	t.Parallel() // no CPU profile of this process: may overlap the others
 	mux := http.NewServeMux()
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -270,6 +271,7 @@ func startServer(t *testing.T, h http.Handler) *testServer {
 
 // Collector headers reach the target; the recorded config has no values.
 func TestHeadersSentNotRecorded(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var got []string
 	mux := http.NewServeMux()

@@ -11,6 +11,7 @@ import (
 // The PID side: a non-Go process (Python's http.server) started by the
 // test, loaded, and sampled from /proc.
 func TestPIDOfPythonServer(t *testing.T) {
+	t.Parallel() // no CPU profile of this process: may overlap the others
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("python3 not installed")

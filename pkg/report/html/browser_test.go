@@ -30,17 +30,16 @@ func findChromium() string {
 	return ""
 }
 
-// browserPage opens a page file from disk in a fresh headless Chromium and
-// runs check on it. It returns every console error and uncaught exception
-// the page produced, and saves a full-page screenshot as shot.
-func browserPage(t *testing.T, page, shot string, check func(ctx context.Context) error) []string {
+// startBrowser starts one headless Chromium for a test's pages (its start
+// is most of the cost on a busy machine); it ends with the test.
+func startBrowser(t *testing.T) context.Context {
 	t.Helper()
 	bin := findChromium()
 	if bin == "" {
 		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(bin),
 		chromedp.NoSandbox,
@@ -52,14 +51,27 @@ func browserPage(t *testing.T, page, shot string, check func(ctx context.Context
 		chromedp.WindowSize(1280, 900),
 	)
 	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	defer acancel()
+	t.Cleanup(acancel)
 	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-
-	// Start the browser and subscribe to the console before the page loads,
-	// so that no message is lost.
+	t.Cleanup(bcancel)
 	if err := chromedp.Do(bctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
+	}
+	return bctx
+}
+
+// browserPage opens a page file from disk in a new tab of the browser and
+// runs check on it. It returns every console error and uncaught exception
+// the page produced, and saves a full-page screenshot as shot.
+func browserPage(t *testing.T, browser context.Context, page, shot string, check func(ctx context.Context) error) []string {
+	t.Helper()
+	bctx, bcancel := chromedp.NewContext(browser)
+	defer bcancel()
+
+	// Open the tab and subscribe to the console before the page loads, so
+	// that no message is lost.
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("open a tab: %v", err)
 	}
 	lctx, lcancel := context.WithCancel(bctx)
 	var (
@@ -120,12 +132,16 @@ func waitEval(ctx context.Context, what, expr string) error {
 	return errors.Join(fmt.Errorf("%s: not true in the page: %s", what, expr), last)
 }
 
-// The report opened from disk in a real browser: no console errors, every
-// chart drawn by uPlot, pprof's flame graph drawn inside its frame.
-func TestHTMLReportInBrowser(t *testing.T) {
-	if findChromium() == "" {
-		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
-	}
+// The report and the comparison page opened from disk in one real browser.
+func TestHTMLInBrowser(t *testing.T) {
+	browser := startBrowser(t)
+	t.Run("report", func(t *testing.T) { reportInBrowser(t, browser) })
+	t.Run("compare", func(t *testing.T) { compareInBrowser(t, browser) })
+}
+
+// The report: no console errors, every chart drawn by uPlot, pprof's
+// flame graph drawn inside its frame.
+func reportInBrowser(t *testing.T, browser context.Context) {
 	dir := htmlFixture(t)
 	page, err := html.WriteRecord(dir)
 	if err != nil {
@@ -135,7 +151,7 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	if d := os.Getenv("LOADGEN_SCREENSHOT_DIR"); d != "" {
 		shot = filepath.Join(d, "report.png")
 	}
-	errs := browserPage(t, page, shot, func(ctx context.Context) error {
+	errs := browserPage(t, browser, page, shot, func(ctx context.Context) error {
 		var all []error
 		all = append(all, waitEval(ctx, "charts built", `document.body.getAttribute("data-charts") === "5"`))
 		for _, id := range []string{"chart-latency", "chart-rate", "chart-cpu", "chart-gc", "chart-spectrum"} {
@@ -156,12 +172,9 @@ func TestHTMLReportInBrowser(t *testing.T) {
 	}
 }
 
-// The comparison page in a real browser: the spectrum chart and pprof's
-// diff flame graph are drawn, with no console errors.
-func TestCompareHTMLInBrowser(t *testing.T) {
-	if findChromium() == "" {
-		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
-	}
+// The comparison page: the spectrum chart and pprof's diff flame graph
+// are drawn, with no console errors.
+func compareInBrowser(t *testing.T, browser context.Context) {
 	tmp := t.TempDir()
 	base, next := goldenrecords.Dir("collect-base"), goldenrecords.Dir("collect-new")
 	c, err := report.Compare([]string{base}, []string{next})
@@ -183,7 +196,7 @@ func TestCompareHTMLInBrowser(t *testing.T) {
 	if d := os.Getenv("LOADGEN_SCREENSHOT_DIR"); d != "" {
 		shot = filepath.Join(d, "compare.png")
 	}
-	errs := browserPage(t, page, shot, func(ctx context.Context) error {
+	errs := browserPage(t, browser, page, shot, func(ctx context.Context) error {
 		return errors.Join(
 			waitEval(ctx, "spectrum drawn", `(() => { const c = document.querySelector("#chart-compare-spectrum .uplot canvas"); return !!c && c.width > 300; })()`),
 			waitEval(ctx, "diff flame graph drawn", `(() => { const d = document.getElementById("flamegraph").contentDocument;
