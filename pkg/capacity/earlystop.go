@@ -29,11 +29,13 @@ type stopper struct {
 	latency   []latencyBound
 	errBudget float64 // -1: no success check
 	successEx string
-	// stall: an interval with no response at all counts as failing (only
-	// when several responses per interval are expected).
-	stall bool
+	// stall: intervals with no response at all while several are due
+	// count; interval is their length.
+	stall    bool
+	interval time.Duration
 
 	mu     sync.Mutex
+	empty  int // consecutive intervals with no response
 	streak int
 	worst  time.Duration
 	reason string
@@ -55,7 +57,7 @@ func atOrAboveMedian(key string) bool {
 }
 
 func newStopper(set *slo.Set, need, rate int, step, interval time.Duration, cancel func()) *stopper {
-	s := &stopper{need: need, errBudget: -1, cancel: cancel, stall: float64(rate)*interval.Seconds() >= 5}
+	s := &stopper{need: need, errBudget: -1, cancel: cancel, stall: float64(rate)*interval.Seconds() >= 5, interval: interval}
 	for _, c := range set.Checks() {
 		base, service := strings.CutPrefix(c.Key, "service_")
 		switch {
@@ -82,16 +84,28 @@ func (s *stopper) observe(st recording.IntervalStats) {
 		s.stop(fmt.Sprintf("%d requests failed, more than %s allows in the whole step", st.ErrorsSoFar, s.successEx))
 		return
 	}
+	if st.Completed == 0 && s.stall {
+		s.empty++
+	} else {
+		s.empty = 0
+	}
+	// No response at all for longer than a bound while requests were due:
+	// every request due when the silence began is already slower than
+	// the bound (a stalled target). A shorter silence proves nothing
+	// under a generous bound: a busy machine can go a few intervals
+	// without a response.
+	silent := time.Duration(s.empty) * s.interval
 	var broken *latencyBound
 	for i, b := range s.latency {
 		med := st.P50
 		if b.service {
 			med = st.ServiceP50
 		}
-		// An interval with no response at all while requests are due is
-		// a stalled target: as bad as a median beyond any bound.
-		if (st.Completed == 0 && s.stall) || (st.Completed > 0 && !b.check.Holds(float64(med))) {
+		if stalled := s.empty > 0 && float64(silent) > b.check.Limit; stalled || (st.Completed > 0 && !b.check.Holds(float64(med))) {
 			broken = &s.latency[i]
+			if stalled {
+				med = silent
+			}
 			s.worst = max(s.worst, med)
 			break
 		}

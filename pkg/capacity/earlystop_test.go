@@ -44,8 +44,27 @@ func TestStopper(t *testing.T) {
 			}
 		})
 	}
+	// A silence shorter than the bound proves nothing: a busy machine can
+	// go a few intervals without a response.
+	generous, err := slo.Parse("p90<5s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStopper(generous, 3, 100, 10*time.Second, time.Second, func() {})
+	for range 4 {
+		s.observe(iv(0, 0, 0))
+	}
+	if got := s.stopped(); got != "" {
+		t.Errorf("stopped after 4s of silence under p90<5s: %q", got)
+	}
+	for range 4 { // silent for 6, 7 and 8 s: three intervals beyond 5 s
+		s.observe(iv(0, 0, 0))
+	}
+	if got := s.stopped(); !strings.HasPrefix(got, "median latency beyond p90<5s for 3 intervals in a row (up to 8s)") {
+		t.Errorf("after 8s of silence under p90<5s: stopped = %q", got)
+	}
 	// Empty intervals are normal at low rates (2/s with 1s intervals).
-	s := newStopper(set, 3, 2, 10*time.Second, time.Second, func() {})
+	s = newStopper(set, 3, 2, 10*time.Second, time.Second, func() {})
 	for range 5 {
 		s.observe(iv(0, 0, 0))
 	}
