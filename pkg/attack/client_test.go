@@ -8,7 +8,9 @@ import (
 	"time"
 )
 
-// hitOnce sends one hit with the given client and returns its result.
+// hitOnce sends one hit with the given client and returns its result. The
+// attack's only slot is due 10ms in; a machine too busy to send it by the
+// end of the run counts it missed, and then it is tried again.
 func hitOnce(t *testing.T, client, url string, edit func(*Options)) Result {
 	t.Helper()
 	o := DefaultOptions()
@@ -18,16 +20,22 @@ func hitOnce(t *testing.T, client, url string, edit func(*Options)) Result {
 	if edit != nil {
 		edit(&o)
 	}
-	a, err := New(targetsFor(t, url), Constant{Freq: 1, Per: 10 * time.Millisecond}, o)
-	if err != nil {
-		t.Fatal(err)
+	for range 20 {
+		a, err := New(targetsFor(t, url), Constant{Freq: 1, Per: 10 * time.Millisecond}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var res []Result
+		out := a.Run(context.Background(), func(r *Result) { res = append(res, *r) })
+		switch {
+		case len(res) == 1:
+			return res[0]
+		case len(res) != 0 || out.Missed != 1:
+			t.Fatalf("%d results, %d missed; want 1 result", len(res), out.Missed)
+		}
 	}
-	var res []Result
-	a.Run(context.Background(), func(r *Result) { res = append(res, *r) })
-	if len(res) != 1 {
-		t.Fatalf("%d results, want 1", len(res))
-	}
-	return res[0]
+	t.Fatal("the one slot was missed 20 times")
+	return Result{}
 }
 
 // TestClientsAgree: fast and net report statuses, errors, redirects and
@@ -43,7 +51,12 @@ func TestClientsAgree(t *testing.T) {
 		}
 		w.Write([]byte("hello"))
 	})
-	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) { time.Sleep(300 * time.Millisecond) })
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		select { // far beyond the timeout, however late its timer fires on a busy machine
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
 	url := loopback(t, mux.ServeHTTP)
 
 	for _, c := range []string{ClientNet, ClientFast} {
@@ -64,7 +77,7 @@ func TestClientsAgree(t *testing.T) {
 				t.Errorf("body: code %d bytes in %d error %q", r.Code, r.BytesIn, r.Error)
 			}
 			r := hitOnce(t, c, url+"/slow", func(o *Options) { o.Timeout = 50 * time.Millisecond })
-			if r.Error == "" || r.Code != 0 || r.Service > 250*time.Millisecond {
+			if r.Error == "" || r.Code != 0 || r.Service >= 10*time.Second {
 				t.Errorf("timeout: code %d error %q after %s", r.Code, r.Error, r.Service)
 			}
 		})

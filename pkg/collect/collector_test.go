@@ -109,7 +109,9 @@ func TestGoTargetSeparateAdmin(t *testing.T) {
 		t.Errorf("sources %q", sum.Sources)
 	}
 	for _, w := range sum.Warnings {
-		if !strings.Contains(w, "mutex profile is empty") && !strings.Contains(w, "block profile is empty") {
+		// A busy machine makes sources slower than the interval: said,
+		// and not a failure.
+		if !strings.Contains(w, "mutex profile is empty") && !strings.Contains(w, "block profile is empty") && !strings.Contains(w, "slower than the 500ms interval") {
 			t.Errorf("unexpected warning %q", w)
 		}
 	}
