@@ -111,7 +111,7 @@ func TestAbortFailsInFlight(t *testing.T) {
 					errs++
 				}
 			})
-			if took := time.Since(start); took > 5*time.Second || !out.Aborted || errs == 0 {
+			if took := time.Since(start); took > 30*time.Second || !out.Aborted || errs == 0 { // far below the 1 min timeout it proves cut short
 				t.Fatalf("abort: took %s, aborted %v, %d errors", took, out.Aborted, errs)
 			}
 		})
