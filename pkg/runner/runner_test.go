@@ -296,7 +296,7 @@ func TestUnreachableTargetCountsErrors(t *testing.T) {
 	if s.Requests+s.Missed != 200 || s.Requests == 0 || s.SuccessRatio != 0 || s.StatusCodes["0"] != s.Requests {
 		t.Fatalf("requests %d success %v codes %v", s.Requests, s.SuccessRatio, s.StatusCodes)
 	}
-	if len(s.Errors) != 1 || s.Errors[0].Count != 200 || !strings.Contains(s.Errors[0].Message, "connection refused") {
+	if len(s.Errors) != 1 || s.Errors[0].Count != s.Requests || !strings.Contains(s.Errors[0].Message, "connection refused") {
 		t.Errorf("errors %+v, want one grouped 'connection refused' line", s.Errors)
 	}
 }
