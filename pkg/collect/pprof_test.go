@@ -43,6 +43,11 @@ func totals(p *profile.Profile) map[string]int64 {
 // The allocs delta subtracts allocations but keeps in-use memory as it is
 // at the end (a plain Scale(-1) of the start would subtract that too).
 func TestDeltaAllocsKeepsInUse(t *testing.T) {
+	// Record every allocation: at the default rate (one sample per 512 KiB)
+	// the profile's estimate of 24 MiB in 1 MiB blocks is random, and fell
+	// under 20 MiB now and then.
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+	runtime.MemProfileRate = 1
 	runtime.GC()
 	start := snapshot(t, "allocs")
 	kept := make([][]byte, 8)
