@@ -85,10 +85,17 @@ func TestClientsAgree(t *testing.T) {
 }
 
 // TestAbortFailsInFlight: Abort closes the connections, so a request
-// stuck on a stalled target fails at once instead of at the timeout.
+// stuck on a stalled target fails at once instead of at the timeout. The
+// abort comes once a request has reached the target: on a busy machine the
+// first one may leave late.
 func TestAbortFailsInFlight(t *testing.T) {
 	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
 	url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -97,13 +104,23 @@ func TestAbortFailsInFlight(t *testing.T) {
 	defer close(release)
 	for _, c := range []string{ClientNet, ClientFast} {
 		t.Run(c, func(t *testing.T) {
+			select { // a request of the previous subtest
+			case <-arrived:
+			default:
+			}
 			o := DefaultOptions()
-			o.Client, o.Timeout, o.Duration = c, time.Minute, 20*time.Millisecond
+			o.Client, o.Timeout, o.Duration = c, time.Minute, time.Second
 			a, err := New(targetsFor(t, url), Constant{Freq: 100, Per: time.Second}, o)
 			if err != nil {
 				t.Fatal(err)
 			}
-			time.AfterFunc(100*time.Millisecond, a.Abort)
+			go func() {
+				select {
+				case <-arrived:
+				case <-time.After(30 * time.Second):
+				}
+				a.Abort()
+			}()
 			start := time.Now()
 			errs := 0
 			out := a.Run(context.Background(), func(r *Result) {
