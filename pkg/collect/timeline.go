@@ -339,6 +339,9 @@ func (tl *timeline) summary(cfg Config) (sum *runrecord.TargetSummary, gcFrom ma
 	if sum.CPUPercent.Max == 0 && anyCPU {
 		sum.CPUPercent.Max = cpu.max
 	}
+	// The mean counts the short intervals the max leaves out; one of them
+	// busier than the rest must not put the max below the mean.
+	sum.CPUPercent.Max = max(sum.CPUPercent.Max, sum.CPUPercent.Mean)
 	sum.RSSBytes = runrecord.MeanMax{Mean: rss.mean(), Max: rss.max}
 	sum.Goroutines.Max = gor
 	sum.GCPause.Count = uint64(gcs)
