@@ -15,19 +15,20 @@ import (
 )
 
 func runAttack(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("attack", "[flags] (-url URL ... | -targets FILE)", stderr)
+	fs := newFlagSet("attack", "[flags] (-url URL ... | -targets FILE)", stdout)
 	var af attackFlags
 	af.register(fs)
 	var sf shardFlags
 	sf.register(fs)
-	out := fs.String("out", "", "run record directory (default runs/<name>-<UTC time>)")
+	af.outFlags.register(fs, "run record directory (default runs/<name>-<UTC time>)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	af.parsed(fs, stderr)
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q (targets go in -url or -targets)", fs.Args())
 	}
-	plan, err := af.plan(*out, args)
+	plan, err := af.plan(args)
 	if err != nil {
 		return err
 	}
@@ -46,7 +47,7 @@ func runAttack(args []string, stdout, stderr io.Writer) error {
 }
 
 // plan turns the attack flags into a validated runner.Plan.
-func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
+func (f *attackFlags) plan(args []string) (runner.Plan, error) {
 	sched, err := f.schedule()
 	if err != nil {
 		return runner.Plan{}, err
@@ -55,7 +56,7 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 	if err != nil {
 		return runner.Plan{}, err
 	}
-	opts, err := f.options()
+	opts, err := f.options(sched)
 	if err != nil {
 		return runner.Plan{}, err
 	}
@@ -63,6 +64,7 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 	if err != nil {
 		return runner.Plan{}, err
 	}
+	out := f.out
 	if out == "" {
 		out = defaultOut(f.name, time.Now())
 	}
@@ -74,6 +76,7 @@ func (f *attackFlags) plan(out string, args []string) (runner.Plan, error) {
 		Options:  opts,
 		Interval: f.interval,
 		Out:      out,
+		Replace:  f.overwrite,
 		Args:     redactArgs(append([]string{"attack"}, args...)),
 		Collect:  col,
 		SLO:      f.slo.set,
@@ -122,6 +125,11 @@ func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer, h
 	du := plan.Options.Duration
 	if end := plan.Schedule.End(); end > 0 && (du == 0 || end < du) {
 		du = end
+	}
+	// Everything that can be checked is checked before the banner: bad
+	// input never looks like an attack that started.
+	if err := plan.Validate(); err != nil {
+		return nil, usageError{inFlagWords(err)}
 	}
 	prog := newProgress(stderr, du)
 	var show func(recording.IntervalStats)

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -35,18 +37,30 @@ type attackFlags struct {
 	gen      genFlags
 	hist     historyFlags
 	junit    string
+	outFlags
+
+	set  map[string]bool // flags the command line gave
+	warn io.Writer       // where plan warnings go
+}
+
+// parsed notes which flags were given: some defaults depend on it (the
+// default -duration does not cut -stages).
+func (f *attackFlags) parsed(fs *flag.FlagSet, warn io.Writer) {
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	f.warn = warn
 }
 
 func (f *attackFlags) register(fs *flag.FlagSet) {
 	d := attack.DefaultOptions()
 	f.opts = d
 	fs.StringVar(&f.name, "name", "", "attack name, recorded in the run and sent as X-Vegeta-Attack")
-	fs.StringVar(&f.rate, "rate", "50/1s", "constant request rate: N per second, or N/unit like 50/100ms (0 = as fast as -max-workers allow)")
+	fs.StringVar(&f.rate, "rate", "50/1s", "constant request rate: N per second, or N/unit like 50/100ms (0 = as fast as possible: -max-workers requests at once, by default -workers; dispatch lag does not apply)")
 	fs.StringVar(&f.stages, "stages", "", "piecewise-linear rate ramps DURATION:RATE,... from 0, like 30s:1000,60s:5000,30s:0 (overrides -rate)")
 	fs.StringVar(&f.sine, "sine", "", "sine-shaped rate mean=N,amp=N,period=DUR[,phase=RAD], like mean=1000,amp=500,period=1m (overrides -rate)")
-	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long to attack (0 = until the stages end or Ctrl-C)")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long to attack (0 = until Ctrl-C); -stages run to their end unless -duration is given")
 	fs.Var(&f.urls, "url", "target URL (repeatable; round-robin)")
-	fs.StringVar(&f.targets, "targets", "", "targets file in vegeta's -format (instead of -url)")
+	fs.StringVar(&f.targets, "targets", "", "targets file in vegeta's -format (instead of -url); - reads stdin, which is also the default when no -url is given and stdin is a pipe or file")
 	fs.StringVar(&f.format, "format", attack.FormatHTTP, "targets file format: http or json (vegeta's formats)")
 	fs.StringVar(&f.method, "method", http.MethodGet, "HTTP method for -url targets")
 	fs.Var(&f.headers, "header", "request header \"Name: value\" (repeatable)")
@@ -118,6 +132,13 @@ func (f *attackFlags) loadTargets() ([]vegeta.Target, error) {
 	switch {
 	case f.targets != "" && len(f.urls) > 0:
 		return nil, usagef("give -url or -targets, not both")
+	case f.targets == "-" || (f.targets == "" && len(f.urls) == 0 && stdinPiped()):
+		// vegeta's habit: `echo "GET http://..." | loadgen attack`.
+		t, err := attack.ReadTargets(os.Stdin, "stdin", f.format, hdr, body)
+		if err != nil {
+			return nil, usagef("-targets: %w", err)
+		}
+		return t, nil
 	case f.targets != "":
 		t, err := attack.ReadTargetsFile(f.targets, f.format, hdr, body)
 		if err != nil {
@@ -132,14 +153,26 @@ func (f *attackFlags) loadTargets() ([]vegeta.Target, error) {
 	return t, nil
 }
 
-// options returns the attack options after validation.
-func (f *attackFlags) options() (attack.Options, error) {
+// options returns the attack options for schedule s after validation.
+func (f *attackFlags) options(s attack.Schedule) (attack.Options, error) {
 	o := f.opts
 	o.Name = f.name
 	o.Duration = f.duration
+	if end := s.End(); end > 0 {
+		switch {
+		case !f.set["duration"]:
+			// The default -duration is for -rate; a ramp plan says how
+			// long it lasts itself.
+			o.Duration = 0
+		case f.duration > 0 && f.duration < end && f.warn != nil:
+			fmt.Fprintf(f.warn, "warning: -duration %s cuts the %s -stages plan short (leave -duration out to run all of it)\n", f.duration, end)
+		}
+	}
 	o.MaxWorkers = f.maxWork.n
-	if r, err := attack.ParseRate(f.rate); err == nil && !r.Open() && f.stages == "" && f.sine == "" && !f.maxWork.set {
-		return o, usagef("-max-workers: an unbounded rate (0) needs a cap on workers to bound concurrency (give -max-workers)")
+	if !s.Open() && !f.maxWork.set {
+		// -rate 0 sends as fast as the workers allow: without a cap that
+		// is one more goroutine and connection per slot, without bound.
+		o.MaxWorkers = o.Workers
 	}
 	switch {
 	case f.maxWork.n == 0:
@@ -177,4 +210,11 @@ func (c *countFlag) Set(s string) error {
 	}
 	c.n, c.set = n, true
 	return nil
+}
+
+// stdinPiped reports whether stdin is a pipe or a file rather than a
+// terminal (or nothing): only then is it read for targets by default.
+func stdinPiped() bool {
+	st, err := os.Stdin.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice == 0
 }

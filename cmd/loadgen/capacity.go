@@ -28,10 +28,10 @@ func capacityOwns(name string) bool {
 }
 
 func runCapacity(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("capacity", "-slo CHECKS [-min-rate N] [-max-rate N] [flags] (-url URL ... | -targets FILE)", stderr)
+	fs := newFlagSet("capacity", "-slo CHECKS [-min-rate N] [-max-rate N] [flags] (-url URL ... | -targets FILE)", stdout)
 	var af attackFlags
 	af.register(fs)
-	out := fs.String("out", "", "run record directory (default runs/<name>-<UTC time>); steps go in steps/NN under it")
+	af.outFlags.register(fs, "run record directory (default runs/<name>-<UTC time>); steps go in steps/NN under it")
 	minRate := fs.Int("min-rate", 10, "first rate tried, requests/s")
 	maxRate := fs.Int("max-rate", 1000, "highest rate ever sent, requests/s")
 	growth := fs.Float64("growth", capacity.DefaultGrowth, "rate multiplier between steps until one fails")
@@ -40,10 +40,11 @@ func runCapacity(args []string, stdout, stderr io.Writer) error {
 	warmup := fs.Duration("warmup", capacity.DefaultWarmup, "unrecorded load at each step's rate before it is measured (0: none)")
 	cooldown := fs.Duration("cooldown", capacity.DefaultCooldown, "idle time between steps, so a saturated target drains (0: none)")
 	retries := fs.Int("retries", capacity.DefaultRetries, "times a failing step is measured again before it counts as failed (noise guard)")
-	fs.Usage = capacityUsage(fs, stderr)
+	fs.Usage = capacityUsage(fs, stdout)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	af.parsed(fs, stderr)
 	if fs.NArg() > 0 {
 		return usagef("unexpected arguments %q (targets go in -url or -targets)", fs.Args())
 	}
@@ -65,14 +66,14 @@ func runCapacity(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if *out == "" {
+	if af.out == "" {
 		name := af.name
 		if name == "" {
 			name = "capacity"
 		}
-		*out = defaultOut(name, time.Now())
+		af.out = defaultOut(name, time.Now())
 	}
-	plan, err := af.plan(*out, args)
+	plan, err := af.plan(args)
 	if err != nil {
 		return err
 	}

@@ -24,13 +24,14 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		"BASE and NEW are run record directories; the shards of one attack are given\n"+
 		"comma-separated (runs/a-0,runs/a-1) and merged. With -baseline, BASE comes from the run\n"+
 		"history: the newest matching run that started before NEW.\n\n"+
-		"Exit status: 0 ok, 1 failure, 2 usage, 4 -fail-on worse and a metric got worse beyond the noise", stderr)
+		"Exit status: 0 ok, 1 failure, 2 usage, 4 -fail-on worse and a metric got worse beyond the noise", stdout)
 	typ := fs.String("type", "text", "output: text (a table), json, html, or markdown (a table for a pull-request comment or $GITHUB_STEP_SUMMARY)")
 	baseline := fs.String("baseline", "", "take BASE from the run history: last:NAME (the newest run of NAME), last-pass:NAME (the newest whose SLO passed), or label:KEY=VALUE (the newest with that label and NEW's name)")
 	failOn := fs.String("fail-on", "", "worse: exit 4 when any metric's verdict is worse; worse:METRIC,... only for these metrics (latency.p99, throughput, ...)")
 	junitOut := fs.String("junit", "", "also write the comparison as JUnit XML to FILE (each metric a test case; worse ones fail)")
 	dbFlag := fs.String("history", "", historyHelp+"; read by -baseline")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
 	switch *typ {
@@ -44,8 +45,8 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	var base, next []string
 	switch {
-	case *baseline != "" && fs.NArg() == 1:
-		next = splitDirs(fs.Arg(0))
+	case *baseline != "" && len(pos) == 1:
+		next = splitDirs(pos[0])
 		if len(next) == 0 {
 			return usagef("empty run record list")
 		}
@@ -54,10 +55,10 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		}
 	case *baseline != "":
 		return usagef("with -baseline give only NEW, the run record to compare with it")
-	case fs.NArg() != 2:
+	case len(pos) != 2:
 		return usagef("give exactly two run records: BASE NEW (shards comma-separated), or -baseline SPEC NEW")
 	default:
-		base, next = splitDirs(fs.Arg(0)), splitDirs(fs.Arg(1))
+		base, next = splitDirs(pos[0]), splitDirs(pos[1])
 	}
 	if len(base) == 0 || len(next) == 0 {
 		return usagef("empty run record list")

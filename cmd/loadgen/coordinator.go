@@ -50,14 +50,15 @@ func runCoordinator(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_ = fs
+	af.parsed(fs, stderr)
 	if cf.shards < 1 {
 		return usagef("-shards N is required: how many shards make the run")
 	}
 	if cf.shardTimeout < 2*time.Second {
 		return usagef("-shard-timeout %s: must be at least 2s (shards report every second)", cf.shardTimeout)
 	}
-	plan, err := af.plan(*out, args)
+	af.out = *out
+	plan, err := af.plan(args)
 	if err != nil {
 		return err
 	}

@@ -17,10 +17,12 @@ import (
 )
 
 func runDemo(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("demo", "[-rate N] [-duration D] [-out DIR]", stderr)
+	fs := newFlagSet("demo", "[-rate N] [-duration D] [-out DIR]", stdout)
 	rate := fs.String("rate", "200", "request rate")
 	duration := fs.Duration("duration", 5*time.Second, "attack duration")
-	out := fs.String("out", "", "run record directory (default runs/demo-<UTC time>)")
+	var of outFlags
+	of.register(fs, "run record directory (default runs/demo-<UTC time>)")
+	out := &of.out
 	var hist historyFlags
 	hist.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -29,6 +31,13 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	sched, err := attack.ParseRate(*rate)
 	if err != nil {
 		return usageError{err}
+	}
+	if *out == "" {
+		*out = defaultOut("demo", time.Now())
+	}
+	// Refuse a used -out before starting anything.
+	if err := runrecord.CheckDir(*out, of.overwrite); err != nil {
+		return usageError{inFlagWords(err)}
 	}
 	// The target runs as a child process: in-process, its CPU %, RSS, GC
 	// pauses and CPU profile would be the generator's as much as its own.
@@ -52,9 +61,6 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	opts.Name = "demo"
 	opts.Duration = *duration
 	opts.Timeout = 10 * time.Second
-	if *out == "" {
-		*out = defaultOut("demo", time.Now())
-	}
 	plan := runner.Plan{
 		Name:     "demo",
 		Labels:   hist.labels,
@@ -63,6 +69,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		Options:  opts,
 		Interval: time.Second,
 		Out:      *out,
+		Replace:  of.overwrite,
 		Args:     redactArgs(append([]string{"demo"}, args...)),
 		Collect: &collect.Config{
 			PprofURL:   srv.AdminURL + "/debug/pprof",

@@ -25,17 +25,18 @@ func runFlame(args []string, stdout, stderr io.Writer) error {
 
 // serveFlame is `loadgen flame` until ctx ends.
 func serveFlame(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("flame", "[-type cpu|heap|allocs|goroutine|mutex|block] [-http 127.0.0.1:0] [-base BASE[,SHARD...]] RUN...", stderr)
+	fs := newFlagSet("flame", "[-type cpu|heap|allocs|goroutine|mutex|block] [-http 127.0.0.1:0] [-base BASE[,SHARD...]] RUN...", stdout)
 	typ := fs.String("type", "cpu", "profile: cpu, heap, allocs, goroutine, mutex or block")
 	addr := fs.String("http", "127.0.0.1:0", "address to serve pprof's web UI on (port 0 picks a free one)")
 	base := fs.String("base", "", "run record(s), comma-separated, to diff against (pprof -diff_base)")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(pos) == 0 {
 		return usagef("give at least one run record directory (several are merged)")
 	}
-	p, err := report.LoadProfile(*typ, fs.Args()...)
+	p, err := report.LoadProfile(*typ, pos...)
 	if errors.Is(err, report.ErrUnknownProfileType) {
 		return usageError{err}
 	}
@@ -43,7 +44,7 @@ func serveFlame(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err // an unreadable or corrupt profile is not bad usage
 	}
 	if p == nil {
-		return fmt.Errorf("no %s profile in %s (was the attack run with a collector?)", *typ, strings.Join(fs.Args(), ", "))
+		return fmt.Errorf("no %s profile in %s (was the attack run with a collector?)", *typ, strings.Join(pos, ", "))
 	}
 	var bp *profile.Profile
 	if *base != "" {
@@ -59,7 +60,7 @@ func serveFlame(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return usagef("-http: %w", err)
 	}
-	fmt.Fprintf(stdout, "pprof web UI for the %s profile of %s: http://%s/flamegraph\n", *typ, strings.Join(fs.Args(), ", "), ln.Addr())
+	fmt.Fprintf(stdout, "pprof web UI for the %s profile of %s: http://%s/flamegraph\n", *typ, strings.Join(pos, ", "), ln.Addr())
 	fmt.Fprintln(stderr, "serving until Ctrl-C")
 	return flame.Serve(ctx, ln, p, bp)
 }

@@ -78,7 +78,9 @@ func runKubernetes(args []string, stdout, stderr io.Writer) error {
 	case len(af.collect.headers) > 0:
 		return usagef("-collect-header: loadgen kubernetes does not print credentials into manifests; give the collector an endpoint that needs none")
 	}
-	plan, err := af.plan(manifests.RecordsDir+"/plan", args)
+	af.parsed(fs, stderr)
+	af.out = manifests.RecordsDir + "/plan"
+	plan, err := af.plan(args)
 	if err != nil {
 		return err
 	}

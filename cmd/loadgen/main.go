@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 )
 
 // Exit codes. Usage errors (bad flags or input, nothing was sent) are
@@ -119,26 +121,130 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-// newFlagSet makes a flag set that reports errors instead of exiting.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+// newFlagSet makes a flag set that reports errors instead of exiting. Its
+// usage (for -h) goes to stdout, like the top-level help: it is what was
+// asked for, and `loadgen attack -h | less` should work.
+func newFlagSet(name, synopsis string, stdout io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("loadgen "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(stdout)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: loadgen %s %s\n\nFlags:\n", name, synopsis)
+		fmt.Fprintf(fs.Output(), "Usage: loadgen %s %s\n\nFlags:\n", name, synopsis)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
-// parseFlags parses args; flag errors become usage errors (already printed).
+// parseFlags parses args. -h prints the usage (to the flag set's output,
+// stdout) and returns flag.ErrHelp; a bad flag is a usage error that says
+// what was wrong, suggests the flag that was probably meant, and points to
+// -h, rather than printing every flag.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	_, err := parseInterspersed(fs, args)
+	return err
+}
+
+// parseInterspersed parses flags wherever they appear among the
+// positional arguments (`loadgen report runs/x -type json`), as most
+// CLIs do; "--" ends the flags. It returns the positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	pos, _, err := splitArgs(fs, args)
+	return pos, err
+}
+
+// splitArgs parses like parseInterspersed and also returns the arguments
+// that were flags, in order.
+func splitArgs(fs *flag.FlagSet, args []string) (pos, flags []string, err error) {
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	defer func() { fs.Usage = usage; fs.SetOutput(out) }()
+	for {
+		err := fs.Parse(args)
 		if errors.Is(err, flag.ErrHelp) {
-			return err
+			fs.SetOutput(out)
+			usage()
+			return nil, nil, err
 		}
-		return usageError{err}
+		if err != nil {
+			return nil, nil, usageError{explainFlagError(fs, err)}
+		}
+		consumed := args[:len(args)-fs.NArg()]
+		if len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
+			return append(pos, fs.Args()...), append(flags, consumed[:len(consumed)-1]...), nil
+		}
+		flags = append(flags, consumed...)
+		if fs.NArg() == 0 {
+			return pos, flags, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	return nil
+}
+
+// explainFlagError rewrites the flag package's errors for a person: a
+// misspelled flag gets a suggestion, a duration without a unit says so.
+func explainFlagError(fs *flag.FlagSet, err error) error {
+	cmd := fs.Name()
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		if s := closestFlag(fs, name); s != "" {
+			return fmt.Errorf("unknown flag -%s: did you mean -%s? ('%s -h' lists every flag)", name, s, cmd)
+		}
+		return fmt.Errorf("unknown flag -%s ('%s -h' lists every flag)", name, cmd)
+	}
+	var val, name string
+	if n, _ := fmt.Sscanf(msg, "invalid value %q for flag -%s", &val, &name); n == 2 {
+		name = strings.TrimSuffix(name, ":")
+		if f := fs.Lookup(name); f != nil {
+			if g, ok := f.Value.(flag.Getter); ok {
+				if _, isDur := g.Get().(time.Duration); isDur {
+					return fmt.Errorf("invalid value %q for -%s: a duration needs a unit, like 10s, 500ms or 2m", val, name)
+				}
+			}
+		}
+	}
+	return fmt.Errorf("%w ('%s -h' explains every flag)", err, cmd)
+}
+
+// closestFlag is the defined flag nearest to a misspelled name: within
+// two edits, or the only flag that starts with it.
+func closestFlag(fs *flag.FlagSet, name string) string {
+	best, bestD := "", 3
+	var prefixed []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if d := editDistance(name, f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+		if strings.HasPrefix(f.Name, name) {
+			prefixed = append(prefixed, f.Name)
+		}
+	})
+	if best == "" && len(prefixed) == 1 {
+		best = prefixed[0]
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of two short flag names (the
+// standard library has none; a dependency for ten lines is not worth it).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // stringList is a repeatable string flag.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/loadgen/loadgen/pkg/loadprofile"
@@ -16,17 +17,14 @@ import (
 func isPathSetting(key string) bool { return key == "targets" || key == "body" }
 
 func runProfile(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("run", "[-out DIR] [-junit FILE] [-history PATH] [-label k=v] [-shard I/N -coordinator URL] PROFILE.yaml", stderr)
-	out := fs.String("out", "", "run record directory (overrides the profile's out)")
-	junitOut := fs.String("junit", "", "also write the verdict as JUnit XML to FILE (overrides the profile's junit)")
-	dbFlag := fs.String("history", "", historyHelp+" (overrides the profile's history)")
-	var labels labelSet
-	fs.Var(&labels, "label", "key=value tag of the run, added to the profile's labels (repeatable)")
+	fs := newFlagSet("run", "[attack flags] PROFILE.yaml", stdout)
+	var af attackFlags
+	af.register(fs)
+	af.outFlags.register(fs, "run record directory (overrides the profile's out)")
 	var sf shardFlags
 	sf.register(fs)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: loadgen run [-out DIR] [-junit FILE] [-history PATH] [-label k=v]
-                   [-shard I/N -coordinator URL] PROFILE.yaml
+		fmt.Fprint(fs.Output(), `Usage: loadgen run [attack flags] PROFILE.yaml
 
 Runs a load profile: a YAML mapping whose keys are 'loadgen attack' flag
 names and whose values are the flag values (a list for repeatable flags):
@@ -37,22 +35,30 @@ names and whose values are the flag values (a list for repeatable flags):
   stages: 10s:100,20s:500,10s:0
   timeout: 5s
 
-Relative 'targets' and 'body' paths are read from the profile's directory.
-Ready profiles ship in profiles/. Settings of 'loadgen coordinator' and
+Any attack flag on the command line overrides the profile's setting, so a
+profile runs against another service or for less time without editing it:
+
+  loadgen run -url http://127.0.0.1:9090/api -duration 5s profiles/smoke.yaml
+
+-url replaces the profile's url and targets; -rate, -stages and -sine
+replace its rate shape; -label adds to its labels. Relative 'targets' and
+'body' paths in the profile are read from the profile's directory. Ready
+profiles ship in profiles/. Settings of 'loadgen coordinator' and
 'loadgen kubernetes' (shards, image, ...) may be in the same profile; run
 skips them, so one profile serves a whole distributed run.
 
-Flags:
+Flags (those of 'loadgen attack'):
 `)
 		fs.PrintDefaults()
 	}
-	if err := parseFlags(fs, args); err != nil {
+	pos, cmdFlags, err := splitArgs(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return usagef("give exactly one profile file")
+	if len(pos) != 1 {
+		return usagef("give exactly one profile file (flags may come before or after it)")
 	}
-	path := fs.Arg(0)
+	path := pos[0]
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return usagef("profile: %w", err)
@@ -62,31 +68,36 @@ Flags:
 		return usageError{err}
 	}
 	attackSet := newFlagSet("attack", "", io.Discard)
-	var af attackFlags
-	af.register(attackSet)
-	var asf shardFlags
-	asf.register(attackSet)
-	attackSet.String("out", "", "")
-	pargs = ownSettings(pargs, attackSet, nil)
-	if *out != "" {
-		pargs = append(pargs, "-out", *out)
-	}
-	if *junitOut != "" {
-		pargs = append(pargs, "-junit", *junitOut)
-	}
-	if *dbFlag != "" {
-		pargs = append(pargs, "-history", *dbFlag)
-	}
-	for k, v := range labels {
-		pargs = append(pargs, "-label", k+"="+v)
-	}
-	// The shard flags given here override the profile's.
-	fs.Visit(func(f *flag.Flag) {
-		if attackSet.Lookup(f.Name) != nil && (f.Name == "shard" || f.Name == "coordinator" || f.Name == "join-timeout") {
-			pargs = append(pargs, "-"+f.Name+"="+f.Value.String())
+	var kf attackFlags
+	kf.register(attackSet)
+	kf.outFlags.register(attackSet, "")
+	var ksf shardFlags
+	ksf.register(attackSet)
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	return runAttack(append(ownSettings(pargs, attackSet, overridden(given)), cmdFlags...), stdout, stderr)
+}
+
+// overrideGroups are settings that replace each other: a command-line
+// -url replaces a profile's targets file, a -rate its stages.
+var overrideGroups = [][]string{{"url", "targets"}, {"rate", "stages", "sine"}}
+
+// overridden is the profile settings that the flags given on the command
+// line replace. Repeatable flags (-url, -header) are replaced as a whole,
+// not appended to; -label adds to the profile's labels.
+func overridden(given map[string]bool) map[string]bool {
+	over := map[string]bool{}
+	for k := range given {
+		over[k] = k != "label"
+		for _, g := range overrideGroups {
+			if slices.Contains(g, k) {
+				for _, o := range g {
+					over[o] = true
+				}
+			}
 		}
-	})
-	return runAttack(pargs, stdout, stderr)
+	}
+	return over
 }
 
 // profileArgs turns a YAML profile into attack flags, checking every key
@@ -133,7 +144,8 @@ func profileKeys() *flag.FlagSet {
 	sf.register(fs)
 	cf.register(fs)
 	kf.register(fs)
-	fs.String("out", "", "")
+	var of outFlags
+	of.register(fs, "")
 	return fs
 }
 

@@ -96,6 +96,9 @@ func optionFlag(option string) string {
 // inFlagWords says a library's error about a setting in terms of the flag
 // that sets it.
 func inFlagWords(err error) error {
+	if e, ok := dirInFlagWords(err); ok {
+		return e
+	}
 	var oe *attack.OptionError
 	switch {
 	case errors.As(err, &oe):
@@ -103,7 +106,7 @@ func inFlagWords(err error) error {
 			return fmt.Errorf("%s: %w", f, err)
 		}
 	case errors.Is(err, attack.ErrNoTargets):
-		return fmt.Errorf("no target: give -url URL (repeatable) or -targets FILE (%w)", err)
+		return fmt.Errorf("no target: give -url URL (repeatable) or -targets FILE, or pipe targets in vegeta's format on stdin (%w)", err)
 	}
 	return err
 }

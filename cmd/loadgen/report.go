@@ -12,22 +12,23 @@ import (
 )
 
 func runReport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report", "[-type text|json|html|hlog|markdown] RUN...", stderr)
+	fs := newFlagSet("report", "[-type text|json|html|hlog|markdown] RUN...", stdout)
 	typ := fs.String("type", "text", "report type: text, json, html, hlog, or markdown (a table for a pull-request comment or $GITHUB_STEP_SUMMARY); several runs are merged into one")
-	if err := parseFlags(fs, args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(pos) == 0 {
 		return usagef("give at least one run record directory")
 	}
 	switch *typ {
 	case "text", "json", "html", "markdown":
 	case "hlog":
-		return runrecord.WriteMergedHlog(stdout, fs.Args()...)
+		return runrecord.WriteMergedHlog(stdout, pos...)
 	default:
 		return usagef("unknown -type %q: want text, json, html, hlog or markdown", *typ)
 	}
-	rep, err := report.Load(fs.Args()...)
+	rep, err := report.Load(pos...)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func runTarget(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("target", "[-addr HOST:PORT] [-admin-addr HOST:PORT]", stderr)
+	fs := newFlagSet("target", "[-addr HOST:PORT] [-admin-addr HOST:PORT]", stdout)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to serve the demo target on")
 	admin := fs.String("admin-addr", "", "serve pprof, expvar and /metrics on this separate address instead")
 	mutex := fs.Int("mutex-fraction", 0, "report 1/N of mutex contention events in the mutex profile (0 = off, as Go's default)")

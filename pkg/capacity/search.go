@@ -38,6 +38,11 @@ func searchWith(ctx context.Context, cfg Config, steps stepRunner) (*runrecord.R
 	if err := cfg.Validate(); err != nil {
 		return nil, &runner.PlanError{Err: err}
 	}
+	// The steps of an earlier search in the same directory must not
+	// survive into this one (Plan.Replace), nor be written over silently.
+	if err := runrecord.PrepareDir(cfg.Plan.Out, cfg.Plan.Replace); err != nil {
+		return nil, &runner.PlanError{Err: err}
+	}
 	cfg = cfg.withDefaults()
 	s := &search{cfg: cfg, measurer: steps, begin: time.Now()}
 	reason, err := s.run(ctx)

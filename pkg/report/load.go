@@ -130,6 +130,13 @@ func mergeSummaries(rep *Report) runrecord.Summary {
 	}
 	sum := runrecord.Summarize(s, c, began, sendEnd.Sub(began), missed)
 	sum.Target = mergeTargets(rep.Runs)
+	na := true
+	for _, r := range rep.Runs {
+		na = na && r.Summary.DispatchLag.NotApplicable
+	}
+	if na {
+		sum.DispatchLag = runrecord.Lag{NotApplicable: true}
+	}
 	return sum
 }
 

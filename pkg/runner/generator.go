@@ -85,7 +85,7 @@ func (m *selfMeter) stop(client, pacing string, maxWorkers uint64, out attack.Ou
 	if pacing != attack.PacingPrecise {
 		late = lateLagCoarse
 	}
-	if sum.DispatchLag.P99 > late {
+	if sum.DispatchLag.P99 > late && !sum.DispatchLag.NotApplicable {
 		g.Warnings = append(g.Warnings, fmt.Sprintf("dispatch lag p99 %s is above %s: requests left late (loadgen or its box overloaded, or every worker busy at the worker cap); intended-time latency includes the wait", sum.DispatchLag.P99.Round(time.Microsecond), late))
 	}
 	if sum.Missed > 0 {

@@ -41,6 +41,10 @@ type Plan struct {
 	Options  attack.Options
 	Interval time.Duration // latency interval (default 1 s)
 	Out      string        // run directory; created if missing
+	// Replace lets the run replace an earlier run record in Out (every
+	// file of it is removed first). Without it, a directory holding a
+	// record is refused (runrecord.ErrRecordExists): two runs never mix.
+	Replace bool
 	Args     []string      // command line, for the record (header values redacted by the caller; URL secrets are masked here)
 	Shard    *runrecord.Shard
 	// Collect, if set, samples the target (pprof, metrics, expvar, /proc)
@@ -62,10 +66,24 @@ type Plan struct {
 	SelfProfile bool
 }
 
-// Validate checks a plan before anything is sent.
+// Validate checks a plan before anything is sent, changing nothing but
+// creating Out: the targets, schedule and options as the attack will take
+// them, the collector's configuration, and whether Out can receive the
+// record. A caller that prints a banner calls it first, so bad input never
+// follows an "attacking ..." line.
 func (p *Plan) Validate() error {
 	if len(p.Targets) == 0 {
-		return errors.New("no targets")
+		return attack.ErrNoTargets
+	}
+	if p.Schedule != nil {
+		if _, err := attack.New(p.Targets, p.Schedule, p.Options); err != nil {
+			return err
+		}
+	}
+	if p.Collect != nil {
+		if _, err := collect.New(*p.Collect); err != nil {
+			return err
+		}
 	}
 	if p.Schedule == nil {
 		return errors.New("no schedule")
@@ -75,6 +93,9 @@ func (p *Plan) Validate() error {
 	}
 	if p.Interval != 0 && (p.Interval < 100*time.Millisecond || p.Interval%(10*time.Millisecond) != 0) {
 		return fmt.Errorf("interval %s: must be at least 100ms and a multiple of 10ms", p.Interval)
+	}
+	if err := runrecord.CheckDir(p.Out, p.Replace); err != nil {
+		return err
 	}
 	return runrecord.CheckWritable(p.Out)
 }
@@ -99,6 +120,10 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		}
 	}
 	if err := p.Validate(); err != nil {
+		return nil, &PlanError{err}
+	}
+	// Nothing of an earlier run may survive into this record.
+	if err := runrecord.PrepareDir(p.Out, p.Replace); err != nil {
 		return nil, &PlanError{err}
 	}
 	if p.Interval == 0 {
@@ -149,6 +174,11 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	}
 	out := a.Run(ctx, rec.Record)
 	sum, recErr := rec.Close(out)
+	if !p.Schedule.Open() {
+		// Rate 0: a request leaves when a worker is free; there is no
+		// intended time, so no lag (latency is service latency).
+		sum.DispatchLag = runrecord.Lag{NotApplicable: true}
+	}
 	sum.Generator = self.stop(a.Client(), p.Options.Pacing, a.MaxWorkers(), out, sum)
 	if err := self.saveProfile(p.Out); err != nil && recErr == nil {
 		recErr = err

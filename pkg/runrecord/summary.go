@@ -43,6 +43,9 @@ type Lag struct {
 	P50 time.Duration `json:"p50"`
 	P99 time.Duration `json:"p99"`
 	Max time.Duration `json:"max"`
+	// NotApplicable: the attack had no schedule (rate 0, as fast as
+	// possible), so no request had an intended send time to lag behind.
+	NotApplicable bool `json:"not_applicable,omitempty"`
 }
 
 // ErrorCount is one normalised error message and how often it happened.

@@ -248,3 +248,14 @@ func parseBytes(val string) (float64, error) {
 	}
 	return number(val)
 }
+
+// ParseBytes reads a byte size the way -slo's target_rss does: a number
+// with an optional SI (KB = 1000) or IEC (KiB = 1024) unit, like 64MiB,
+// 512MB or 1048576.
+func ParseBytes(s string) (int64, error) {
+	v, err := parseBytes(strings.TrimSpace(s))
+	if err != nil || v < 0 || v > math.MaxInt64 {
+		return 0, fmt.Errorf("invalid size %q: want bytes with an optional unit, like 64MiB, 512MB or 1048576", s)
+	}
+	return int64(v), nil
+}

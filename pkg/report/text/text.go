@@ -23,7 +23,11 @@ func Write(w io.Writer, s runrecord.Summary) error {
 	p("Latency\t[min, mean, 50, 90, 95, 99, 99.9, max]\t%s\n", durs(l.Min, l.Mean, l.P50, l.P90, l.P95, l.P99, l.P999, l.Max))
 	v := s.ServiceLatency
 	p("Service\t[min, mean, 50, 90, 95, 99, 99.9, max]\t%s\n", durs(v.Min, v.Mean, v.P50, v.P90, v.P95, v.P99, v.P999, v.Max))
-	p("Dispatch lag\t[50, 99, max]\t%s\n", durs(s.DispatchLag.P50, s.DispatchLag.P99, s.DispatchLag.Max))
+	if s.DispatchLag.NotApplicable {
+		p("Dispatch lag\t[50, 99, max]\tn/a (rate 0: no schedule, each request leaves when a worker is free)\n")
+	} else {
+		p("Dispatch lag\t[50, 99, max]\t%s\n", durs(s.DispatchLag.P50, s.DispatchLag.P99, s.DispatchLag.Max))
+	}
 	p("Missed\t[slots due, never sent]\t%d\n", s.Missed)
 	p("Bytes In\t[total, mean]\t%d, %.2f\n", s.BytesIn, mean(s.BytesIn, s.Requests))
 	p("Bytes Out\t[total, mean]\t%d, %.2f\n", s.BytesOut, mean(s.BytesOut, s.Requests))
