@@ -135,6 +135,9 @@ func (f *attackFlags) loadTargets() ([]vegeta.Target, error) {
 	case f.targets == "-" || (f.targets == "" && len(f.urls) == 0 && stdinPiped()):
 		// vegeta's habit: `echo "GET http://..." | loadgen attack`.
 		t, err := attack.ReadTargets(os.Stdin, "stdin", f.format, hdr, body)
+		if errors.Is(err, attack.ErrNoTargets) && f.targets == "" {
+			return nil, usageError{inFlagWords(err)}
+		}
 		if err != nil {
 			return nil, usagef("-targets: %w", err)
 		}

@@ -35,10 +35,13 @@ func TestExitCodes(t *testing.T) {
 func TestAttackHelpListsFlags(t *testing.T) {
 	var out, errb bytes.Buffer
 	run([]string{"attack", "-h"}, &out, &errb)
-	help := errb.String()
+	help := out.String() // -h is asked for: stdout, like the top-level help
+	if errb.Len() > 0 {
+		t.Errorf("attack -h wrote to stderr: %q", errb.String())
+	}
 	for _, f := range []string{"-rate", "-stages", "-sine", "-duration", "-url", "-targets", "-format", "-header", "-body", "-method",
 		"-timeout", "-workers", "-max-workers", "-connections", "-max-connections", "-keepalive", "-http2", "-h2c",
-		"-insecure", "-redirects", "-max-body", "-name", "-out", "-interval", "-pacing", "-max-waiting"} {
+		"-insecure", "-redirects", "-max-body", "-name", "-out", "-overwrite", "-interval", "-pacing", "-max-waiting"} {
 		if !strings.Contains(help, "  "+f+" ") && !strings.Contains(help, "  "+f+"\n") {
 			t.Errorf("attack -h does not explain %s", f)
 		}

@@ -106,7 +106,7 @@ func ReadTargets(src io.Reader, name, format string, hdr http.Header, body []byt
 		tgts = append(tgts, t)
 	}
 	if len(tgts) == 0 {
-		return nil, fmt.Errorf("%s: no targets found", name)
+		return nil, fmt.Errorf("%s: %w found", name, ErrNoTargets)
 	}
 	return tgts, nil
 }
