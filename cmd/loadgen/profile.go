@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/loadprofile"
 )
 
@@ -123,6 +124,11 @@ func profileArgs(data []byte, path string, known *flag.FlagSet) ([]string, error
 			if err := probe.Set(st.Key, v); err != nil {
 				return nil, p.Errorf(st, i, "%s: invalid value %q: %w", st.Key, v, err)
 			}
+			if check := settingCheck(st.Key); check != nil {
+				if err := check(v); err != nil {
+					return nil, p.Errorf(st, i, "%s: %w", st.Key, err)
+				}
+			}
 			args = append(args, "-"+st.Key+"="+v)
 		}
 	}
@@ -197,4 +203,19 @@ func parseWithProfile(name, synopsis string, args []string, stderr io.Writer, re
 		return nil, "", err
 	}
 	return fs, path, nil
+}
+
+// settingCheck returns the parser of a setting whose flag takes any string
+// and is parsed later (the rate shapes), so that a profile's bad value is
+// reported at its line and column.
+func settingCheck(key string) func(string) error {
+	switch key {
+	case "rate":
+		return func(v string) error { _, err := attack.ParseRate(v); return err }
+	case "stages":
+		return func(v string) error { _, err := attack.ParseStages(v); return err }
+	case "sine":
+		return func(v string) error { _, err := attack.ParseSine(v); return err }
+	}
+	return nil
 }

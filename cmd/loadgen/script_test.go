@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -33,6 +34,12 @@ func TestScripts(t *testing.T) {
 			env.Defer(srv.Close)
 			env.Setenv("TARGET", srv.URL)
 			env.Setenv("ADMIN", srv.AdminURL)
+			// The profiles that ship with loadgen, to run as a user would.
+			profiles, err := filepath.Abs("../../profiles")
+			if err != nil {
+				return err
+			}
+			env.Setenv("PROFILES", profiles)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
