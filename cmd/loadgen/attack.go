@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/recording"
@@ -63,6 +64,14 @@ func (f *attackFlags) plan(args []string) (runner.Plan, error) {
 	col, err := f.collect.config()
 	if err != nil {
 		return runner.Plan{}, err
+	}
+	if col == nil {
+		// Rejected now, not after the whole attack ran for nothing.
+		for _, c := range f.slo.set.Checks() {
+			if strings.HasPrefix(c.Key, "target_") {
+				return runner.Plan{}, usagef("-slo %s checks the target itself, which needs the collector: give -metrics URL (Prometheus process_* metrics) or -pid PID (a local process) to measure its CPU and RSS", c.Expr)
+			}
+		}
 	}
 	out := f.out
 	if out == "" {

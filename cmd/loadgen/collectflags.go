@@ -3,10 +3,12 @@ package main
 import (
 	"flag"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/collect"
+	"github.com/loadgen/loadgen/pkg/slo"
 )
 
 // collectFlags are the collector's flags, shared by every command that
@@ -20,7 +22,21 @@ type collectFlags struct {
 	interval time.Duration
 	timeout  time.Duration
 	baseline time.Duration
-	maxBytes int64
+	maxBytes byteSize
+}
+
+// byteSize is a flag of bytes with an optional unit: 64MiB, 512MB, 1048576.
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Set(s string) error {
+	n, err := slo.ParseBytes(s)
+	if err != nil {
+		return err
+	}
+	*b = byteSize(n)
+	return nil
 }
 
 func (f *collectFlags) register(fs *flag.FlagSet) {
@@ -32,7 +48,8 @@ func (f *collectFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.interval, "collect-interval", collect.DefaultInterval, "how often the collector samples the target")
 	fs.DurationVar(&f.timeout, "collect-timeout", collect.DefaultTimeout, "timeout of one collector request")
 	fs.DurationVar(&f.baseline, "collect-baseline", collect.DefaultBaseline, "idle sampling before the attack (0 = none)")
-	fs.Int64Var(&f.maxBytes, "collect-max-bytes", collect.DefaultMaxBytes, "largest collector response accepted")
+	f.maxBytes = collect.DefaultMaxBytes
+	fs.Var(&f.maxBytes, "collect-max-bytes", "largest collector response accepted, in bytes with an optional unit like 64MiB or 500MB (default 64MiB)")
 }
 
 // config builds the collector configuration; nil when nothing is collected.
@@ -56,7 +73,7 @@ func (f *collectFlags) config() (*collect.Config, error) {
 	case f.pid < 0:
 		return nil, usagef("-pid must be positive")
 	}
-	c.Interval, c.Timeout, c.MaxBytes = f.interval, f.timeout, f.maxBytes
+	c.Interval, c.Timeout, c.MaxBytes = f.interval, f.timeout, int64(f.maxBytes)
 	c.Baseline = f.baseline
 	if f.baseline == 0 {
 		c.Baseline = -1 // collect.Config: negative means none, zero the default

@@ -63,6 +63,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if len(base) == 0 || len(next) == 0 {
 		return usagef("empty run record list")
 	}
+	if err := checkRecords(append(append([]string(nil), base...), next...)); err != nil {
+		return err
+	}
 	c, err := report.Compare(base, next)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -15,6 +16,8 @@ import (
 
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/flame"
+	"github.com/loadgen/loadgen/pkg/report/text"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 func runFlame(args []string, stdout, stderr io.Writer) error {
@@ -36,6 +39,9 @@ func serveFlame(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if len(pos) == 0 {
 		return usagef("give at least one run record directory (several are merged)")
 	}
+	if err := checkRecords(append(pos, splitDirs(*base)...)); err != nil {
+		return err
+	}
 	p, err := report.LoadProfile(*typ, pos...)
 	if errors.Is(err, report.ErrUnknownProfileType) {
 		return usageError{err}
@@ -44,7 +50,7 @@ func serveFlame(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err // an unreadable or corrupt profile is not bad usage
 	}
 	if p == nil {
-		return fmt.Errorf("no %s profile in %s (was the attack run with a collector?)", *typ, strings.Join(pos, ", "))
+		return fmt.Errorf("no %s profile in %s (%s)", *typ, strings.Join(pos, ", "), whyNoProfile(*typ, pos))
 	}
 	var bp *profile.Profile
 	if *base != "" {
@@ -75,4 +81,26 @@ func splitDirs(s string) []string {
 		}
 	}
 	return out
+}
+
+// whyNoProfile explains a missing profile from what the run records say:
+// the target had that profiling off, or nothing was collected with -pprof.
+func whyNoProfile(typ string, dirs []string) string {
+	collected := false
+	for _, d := range dirs {
+		r, err := runrecord.Read(d)
+		if err != nil || r.Summary.Target == nil {
+			continue
+		}
+		if slices.Contains(r.Summary.Target.ProfilingOff, typ) {
+			return text.ProfilingOffNote([]string{typ}) + " (loadgen target: -mutex-fraction, -block-rate)"
+		}
+		for _, s := range r.Summary.Target.Sources {
+			collected = collected || strings.HasPrefix(s, "pprof")
+		}
+	}
+	if collected {
+		return "the collector could not take it; see the run's warnings in 'loadgen report'"
+	}
+	return "the target's profiles are collected with -pprof URL during the attack"
 }

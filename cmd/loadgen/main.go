@@ -16,8 +16,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"time"
+
+	"github.com/loadgen/loadgen/pkg/runner"
 )
 
 // Exit codes. Usage errors (bad flags or input, nothing was sent) are
@@ -67,6 +70,7 @@ func commands() []command {
 		{"demo", "start the demo target (a child process), attack it with collection on and report", runDemo},
 		{"coordinator", "start barrier, live merge and one merged record for shards (attack -shard I/N -coordinator URL)", runCoordinator},
 		{"kubernetes", "print the Kubernetes manifests (Indexed Job of shards, coordinator Job and Service, plan ConfigMap) for a plan", runKubernetes},
+		{"version", "print the versions of loadgen, Go and vegeta", runVersion},
 	}
 }
 
@@ -93,6 +97,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return exitOK
+	case "-version", "--version":
+		args[0] = "version"
 	}
 	for _, c := range commands() {
 		if c.name != args[0] {
@@ -252,3 +258,13 @@ type stringList []string
 
 func (l *stringList) String() string     { return fmt.Sprint([]string(*l)) }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("version", "", stdout)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	v := runner.Versions()
+	fmt.Fprintf(stdout, "loadgen %s (%s, vegeta %s, %s/%s)\n", v.Loadgen, v.Go, v.Vegeta, runtime.GOOS, runtime.GOARCH)
+	return nil
+}

@@ -10,6 +10,7 @@ import (
 
 func TestExitCodes(t *testing.T) {
 	isolateHistory(t)
+	notRecord := t.TempDir()
 	cases := []struct {
 		args []string
 		code int
@@ -22,6 +23,12 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"attack", "-no-such-flag"}, exitUsage},
 		{[]string{"report"}, exitUsage},
 		{[]string{"report", "-type", "pdf", "x"}, exitUsage},
+		// A directory that is not a run record is bad input, not a failure.
+		{[]string{"report", notRecord}, exitUsage},
+		{[]string{"report", "-type", "hlog", notRecord}, exitUsage},
+		{[]string{"compare", notRecord, notRecord}, exitUsage},
+		{[]string{"flame", notRecord}, exitUsage},
+		{[]string{"version"}, exitOK},
 	}
 	for _, c := range cases {
 		var out, errb bytes.Buffer

@@ -3,6 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/html"
@@ -12,8 +15,8 @@ import (
 )
 
 func runReport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report", "[-type text|json|html|hlog|markdown] RUN...", stdout)
-	typ := fs.String("type", "text", "report type: text, json, html, hlog, or markdown (a table for a pull-request comment or $GITHUB_STEP_SUMMARY); several runs are merged into one")
+	fs := newFlagSet("report", "[-type text|json|html|hlog|markdown|hist[BOUNDS]] RUN...", stdout)
+	typ := fs.String("type", "text", "report type: text, json, html, hlog, markdown (a table for a pull-request comment or $GITHUB_STEP_SUMMARY), or hist[BOUNDS] like 'hist[0,2ms,4ms,8ms]' (vegeta's latency histogram, of intended-time latency); several runs are merged into one")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -21,16 +24,31 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if len(pos) == 0 {
 		return usagef("give at least one run record directory")
 	}
-	switch *typ {
-	case "text", "json", "html", "markdown":
-	case "hlog":
+	if err := checkRecords(pos); err != nil {
+		return err
+	}
+	var buckets vegeta.Buckets
+	switch {
+	case strings.HasPrefix(*typ, "hist"):
+		// vegeta's own parser, so the bounds mean what they mean there.
+		if err := buckets.UnmarshalText([]byte(strings.TrimPrefix(*typ, "hist"))); err != nil {
+			return usagef("-type %s: %v (want hist[BOUNDS] like 'hist[0,2ms,4ms,8ms]')", *typ, err)
+		}
+	case *typ == "text", *typ == "json", *typ == "html", *typ == "markdown":
+	case *typ == "hlog":
 		return runrecord.WriteMergedHlog(stdout, pos...)
 	default:
-		return usagef("unknown -type %q: want text, json, html, hlog or markdown", *typ)
+		return usagef("unknown -type %q: want text, json, html, hlog, markdown or hist[BOUNDS]", *typ)
 	}
 	rep, err := report.Load(pos...)
 	if err != nil {
 		return err
+	}
+	for _, w := range rep.MergeWarnings() {
+		fmt.Fprintf(stderr, "warning: %s\n", w)
+	}
+	if buckets != nil {
+		return text.WriteHistogram(stdout, buckets, report.Buckets(rep.Latency, buckets))
 	}
 	switch *typ {
 	case "html":

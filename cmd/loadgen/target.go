@@ -19,6 +19,26 @@ func runTarget(args []string, stdout, stderr io.Writer) error {
 	admin := fs.String("admin-addr", "", "serve pprof, expvar and /metrics on this separate address instead")
 	mutex := fs.Int("mutex-fraction", 0, "report 1/N of mutex contention events in the mutex profile (0 = off, as Go's default)")
 	block := fs.Int("block-rate", 0, "sample one blocking event per N ns blocked in the block profile (0 = off, as Go's default)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: loadgen target [-addr HOST:PORT] [-admin-addr HOST:PORT]
+
+Serves the built-in demo target, a Go service to try loadgen on:
+
+  /fib?n=N          CPU-bound: the N-th Fibonacci number, computed naively (0..%d, default 20)
+  /hello            a constant few bytes, as cheap as a handler gets
+  /work?c=C&ms=S    at most C requests at once, each taking S ms: capacity C*1000/S req/s
+                    (try 'loadgen capacity' on it)
+  /debug/pprof/     Go's net/http/pprof (for -pprof)
+  /debug/vars       Go's expvar (for -expvar)
+  /metrics          Prometheus metrics, with process_* and go_* (for -metrics)
+
+The admin endpoints (/debug/..., /metrics) are on -addr too, unless
+-admin-addr puts them on a port of their own.
+
+Flags:
+`, demotarget.MaxFib)
+		fs.PrintDefaults()
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

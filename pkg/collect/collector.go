@@ -125,9 +125,11 @@ type WindowSource interface {
 }
 
 // Notes is how a source says something worth a warning in the summary
-// (a disabled profile, an adapted window) outside of a failed Sample.
+// (an adapted window) outside of a failed Sample, or notes a profile the
+// target has switched off (information, not a warning).
 type Notes interface {
 	Warn(format string, a ...any)
+	ProfileOff(name string)
 }
 
 // Collector runs the configured sources alongside an attack.
@@ -425,6 +427,7 @@ func (c *Collector) Stop(ctx context.Context) (*runrecord.TargetSummary, error) 
 	}
 	sum, gcFrom := c.tl.summary(c.cfg)
 	sum.Warnings = append(c.tl.warnings(c.cfg), append(c.notes.list(), sum.Warnings...)...)
+	sum.ProfilingOff = c.notes.offList()
 	for _, s := range c.sources {
 		sum.Sources = append(sum.Sources, describe(s, gcFrom[s]))
 	}
@@ -449,6 +452,21 @@ type warnings struct {
 	mu    sync.Mutex
 	order []string
 	n     map[string]int
+	off   []string // profiles the target has switched off (mutex, block)
+}
+
+// profileOff notes a profile the target does not take: information (Go
+// ships with mutex and block profiling off), not a warning.
+func (w *warnings) ProfileOff(name string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.off = append(w.off, name)
+}
+
+func (w *warnings) offList() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.off...)
 }
 
 func (w *warnings) Warn(format string, a ...any) {

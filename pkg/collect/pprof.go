@@ -300,7 +300,7 @@ func (s *pprofSource) End(ctx context.Context) error {
 			continue
 		}
 		if name != "allocs" && len(end.Sample) == 0 {
-			s.notes.Warn("pprof: the %s profile is empty: the target has %s profiling off (runtime.%s); no %s.pb.gz", name, name, enableFunc[name], name)
+			s.notes.ProfileOff(name)
 			continue
 		}
 		s.mu.Lock()
@@ -331,10 +331,6 @@ func (s *pprofSource) End(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-var enableFunc = map[string]string{
-	"mutex": "SetMutexProfileFraction",
-	"block": "SetBlockProfileRate",
-}
 
 // Delta is end minus start for cumulative profiles. Sample types that are
 // cumulative (alloc_*, contentions, delay) are subtracted; in-use types

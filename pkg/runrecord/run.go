@@ -187,12 +187,15 @@ func Write(dir string, r *Run) error {
 	return WriteJSON(filepath.Join(dir, MetaFile), r)
 }
 
+// ErrNotRecord: a directory given as a run record holds no run.json.
+var ErrNotRecord = errors.New("is not a run record")
+
 // Read loads run.json from a run directory.
 func Read(dir string) (*Run, error) {
 	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s is not a run record (no %s): %w", dir, MetaFile, err)
+			return nil, fmt.Errorf("%s %w (no %s)", dir, ErrNotRecord, MetaFile)
 		}
 		return nil, fmt.Errorf("read run record: %w", err)
 	}

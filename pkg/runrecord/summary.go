@@ -64,6 +64,9 @@ type TargetSummary struct {
 	Baseline   *Baseline  `json:"baseline,omitempty"`
 	Sources    []string   `json:"sources,omitempty"`
 	Extra      *ExtraInfo `json:"extra,omitempty"`
+	// ProfilingOff names the profiles (mutex, block) the target returned
+	// empty because it has them switched off, as Go does by default.
+	ProfilingOff []string `json:"profiling_off,omitempty"`
 }
 
 // MeanMax is a gauge's mean and maximum over the attack.

@@ -44,7 +44,7 @@ var latencyFields = map[string]func(l runrecord.Latency) time.Duration{
 	"max":   func(l runrecord.Latency) time.Duration { return l.Max },
 }
 
-const noCollector = "no target data in this run: target_* checks need the collector (see the -collect flags)"
+const noCollector = "no target data in this run: target_* checks need the target's CPU and RSS collected during the attack"
 
 // keys builds the table of every key. It is a function, not a package
 // variable, so that nothing at package level is mutable.

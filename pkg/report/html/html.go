@@ -52,6 +52,8 @@ func htmlTemplates() (*template.Template, error) {
 		"int":    func(f float64) string { return fmt.Sprintf("%.0f", f) },
 		"utc":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") },
 		"slo":    text.SLOMeasured,
+
+		"profilingOff": text.ProfilingOffNote,
 	}).Funcs(compareFuncs())
 	t, err := t.ParseFS(templateFS, "assets/*.tmpl")
 	if err != nil {

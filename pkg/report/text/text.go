@@ -63,6 +63,9 @@ func Write(w io.Writer, s runrecord.Summary) error {
 		for _, warn := range t.Warnings {
 			fmt.Fprintf(w, "Warning: %s\n", warn)
 		}
+		if n := ProfilingOffNote(t.ProfilingOff); n != "" {
+			fmt.Fprintf(w, "Note: %s\n", n)
+		}
 	}
 	if slo := s.SLO; slo != nil {
 		verdict := "PASS"
@@ -153,4 +156,53 @@ func SLOMeasured(c runrecord.SLOCheck) string {
 		return "not measured: " + c.Note
 	}
 	return "measured " + strconv.FormatFloat(c.Value, 'g', 6, 64) + c.Unit
+}
+
+// enableCall is the Go call that switches a profile on in the target.
+var enableCall = map[string]string{
+	"mutex": "runtime.SetMutexProfileFraction(5)",
+	"block": "runtime.SetBlockProfileRate(10000)",
+}
+
+// ProfilingOffNote says, in one line, which profiles the target had
+// switched off (Go's default for mutex and block) and how to turn them on;
+// "" when none.
+func ProfilingOffNote(off []string) string {
+	if len(off) == 0 {
+		return ""
+	}
+	var calls []string
+	for _, p := range off {
+		if c := enableCall[p]; c != "" {
+			calls = append(calls, c)
+		}
+	}
+	s := fmt.Sprintf("the target has %s profiling off (Go's default), so the run has no %s profile", strings.Join(off, " and "), strings.Join(off, " or "))
+	if len(calls) > 0 {
+		s += "; to collect it, call " + strings.Join(calls, " and ") + " in the target"
+	}
+	return s
+}
+
+// WriteHistogram writes bucket counts in `vegeta report -type hist[...]`'s
+// layout, so scripts that read vegeta's histogram read this one.
+func WriteHistogram(w io.Writer, bounds []time.Duration, counts []uint64) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.StripEscape)
+	fmt.Fprintf(tw, "Bucket\t\t#\t%%\tHistogram\n")
+	var total uint64
+	for _, c := range counts {
+		total += c
+	}
+	for i, c := range counts {
+		ratio := 0.0
+		if total > 0 {
+			ratio = float64(c) / float64(total)
+		}
+		hi := "+Inf"
+		if i+1 < len(bounds) {
+			hi = bounds[i+1].String()
+		}
+		fmt.Fprintf(tw, "[%s,\t%s]\t%d\t%.2f%%\t%s\n", bounds[i], hi, c, ratio*100, strings.Repeat("#", int(ratio*75)))
+	}
+	return tw.Flush()
 }
