@@ -331,7 +331,6 @@ func (s *pprofSource) End(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-
 // Delta is end minus start for cumulative profiles. Sample types that are
 // cumulative (alloc_*, contentions, delay) are subtracted; in-use types
 // (inuse_*) are a state, not a count, and come from end alone: scaling the

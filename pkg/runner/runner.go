@@ -45,8 +45,8 @@ type Plan struct {
 	// file of it is removed first). Without it, a directory holding a
 	// record is refused (runrecord.ErrRecordExists): two runs never mix.
 	Replace bool
-	Args     []string      // command line, for the record (header values redacted by the caller; URL secrets are masked here)
-	Shard    *runrecord.Shard
+	Args    []string // command line, for the record (header values redacted by the caller; URL secrets are masked here)
+	Shard   *runrecord.Shard
 	// Collect, if set, samples the target (pprof, metrics, expvar, /proc)
 	// alongside the attack, after an idle baseline.
 	Collect *collect.Config
