@@ -96,6 +96,9 @@ func (s *fastSender) newConn() senderConn {
 func (c *fastConn) reset(i int) {
 	tg, req := &c.s.targets[i], c.reqs[i]
 	req.Reset()
+	// fasthttp sends "Content-Type: application/octet-stream" with a body
+	// that has none; net/http and vegeta send only what the target says.
+	req.Header.SetNoDefaultContentType(true)
 	req.SetRequestURI(tg.URL)
 	req.Header.SetMethod(tg.Method)
 	for k, vs := range tg.Header {
