@@ -29,17 +29,20 @@ type seenRequest struct {
 func TestClientsSendTheSameRequest(t *testing.T) {
 	var (
 		mu   sync.Mutex
-		seen = map[string][]seenRequest{}
-		raw  = map[string][]string{}
+		seen = map[string]map[string]seenRequest{} // client -> seq -> request
+		raw  = map[string]map[string]string{}
 	)
 	url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
 		dump, _ := httputil.DumpRequest(r, false)
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		defer mu.Unlock()
-		c := r.Header.Get("X-Client")
-		seen[c] = append(seen[c], seenRequest{r.Method, r.RequestURI, r.Host, r.Proto, r.Header.Clone(), r.ContentLength, r.TransferEncoding, string(b)})
-		raw[c] = append(raw[c], string(dump))
+		c, seq := r.Header.Get("X-Client"), r.Header.Get("X-Vegeta-Seq")
+		if seen[c] == nil {
+			seen[c], raw[c] = map[string]seenRequest{}, map[string]string{}
+		}
+		seen[c][seq] = seenRequest{r.Method, r.RequestURI, r.Host, r.Proto, r.Header.Clone(), r.ContentLength, r.TransferEncoding, string(b)}
+		raw[c][seq] = string(dump)
 	})
 	body := []byte(`{"item": 1}`)
 	targets := func(client string) []vegeta.Target {
@@ -74,15 +77,15 @@ func TestClientsSendTheSameRequest(t *testing.T) {
 	if len(net) < 3 || len(fast) < 3 {
 		t.Fatalf("got %d net and %d fast requests, want at least 3 each", len(net), len(fast))
 	}
-	for i := 0; i < 3; i++ {
+	for _, i := range []string{"0", "1", "2"} {
 		n, f := net[i], fast[i]
 		n.Header.Del("X-Client")
 		f.Header.Del("X-Client")
 		if !reflect.DeepEqual(n, f) {
-			t.Errorf("request %d differs by client:\nnet:  %+v\nfast: %+v\nraw net:\n%s\nraw fast:\n%s", i, n, f, raw[ClientNet][i], raw[ClientFast][i])
+			t.Errorf("request %s differs by client:\nnet:  %+v\nfast: %+v\nraw net:\n%s\nraw fast:\n%s", i, n, f, raw[ClientNet][i], raw[ClientFast][i])
 		}
 	}
-	if ct := fast[0].Header.Get("Content-Type"); ct != "" {
+	if ct := fast["0"].Header.Get("Content-Type"); ct != "" {
 		t.Errorf("fast client added Content-Type %q to a body sent without one", ct)
 	}
 }
