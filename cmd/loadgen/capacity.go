@@ -122,6 +122,8 @@ func executeCapacity(cfg capacity.Config, after afterRun, stdout, stderr io.Writ
 			verdict = "cut short (interrupted)"
 		case s.EarlyStop != "":
 			verdict = "FAIL, stopped early: " + s.EarlyStop
+		case s.Shortfall != "":
+			verdict = "FAIL: " + strings.Join(append(s.Failed, s.Shortfall), ", ")
 		case !s.Pass:
 			verdict = "FAIL: " + strings.Join(s.Failed, ", ")
 		}

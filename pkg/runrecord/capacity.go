@@ -46,6 +46,10 @@ type CapacityStep struct {
 	Failed []string `json:"failed,omitempty"`
 	// EarlyStop says why the step was cut short (it then fails).
 	EarlyStop string `json:"early_stop,omitempty"`
+	// Shortfall says why the step did not sustain its rate: its steady
+	// throughput fell short of the offered rate beyond noise (it then
+	// fails, whatever the SLO).
+	Shortfall string `json:"shortfall,omitempty"`
 	// Interrupted: Ctrl-C cut the step; it counts neither way.
 	Interrupted bool `json:"interrupted,omitempty"`
 }

@@ -44,6 +44,9 @@ func WriteCapacity(w io.Writer, c *runrecord.Capacity) error {
 		if len(s.Failed) > 0 {
 			note = append(note, "failed "+strings.Join(s.Failed, ","))
 		}
+		if s.Shortfall != "" {
+			note = append(note, s.Shortfall)
+		}
 		if s.EarlyStop != "" {
 			note = append(note, fmt.Sprintf("stopped early at %s: %s", Round(s.Duration), s.EarlyStop))
 		}
