@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -36,15 +37,54 @@ func runAttack(args []string, stdout, stderr io.Writer) error {
 	if err := sf.apply(&plan); err != nil {
 		return err
 	}
+	closeOutput := func() error { return nil }
+	if af.output != "" {
+		if err := plan.Validate(); err != nil {
+			return usageError{inFlagWords(err)}
+		}
+		w, c, err := openOutput(af.output, stdout)
+		if err != nil {
+			return err
+		}
+		closeOutput = c
+		plan.Results, plan.ResultsFormat = w, af.outputFormat
+		if af.output == "-" {
+			stdout = stderr // stdout carries the results; the summary moves
+		}
+	}
 	if sf.coordinator != "" {
 		_, err := executeShard(plan, sf, af.after(), stdout, stderr)
+		if cerr := closeOutput(); cerr != nil && err == nil {
+			err = cerr
+		}
 		return err
 	}
 	run, err := executeAttack(plan, af.after(), stdout, stderr, attackHooks{})
+	if cerr := closeOutput(); cerr != nil && err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return err
 	}
 	return sloFailure(run.Summary.SLO)
+}
+
+// openOutput opens -output: a file (created or truncated, written as the
+// attack goes, like vegeta's) or stdout for "-".
+func openOutput(path string, stdout io.Writer) (io.Writer, func() error, error) {
+	if path == "-" {
+		return stdout, func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, usagef("-output: %w", err)
+	}
+	return f, func() error {
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("-output: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // plan turns the attack flags into a validated runner.Plan.

@@ -38,6 +38,8 @@ type attackFlags struct {
 	hist     historyFlags
 	junit    string
 	outFlags
+	output       string
+	outputFormat string
 
 	set  map[string]bool // flags the command line gave
 	warn io.Writer       // where plan warnings go
@@ -79,6 +81,9 @@ func (f *attackFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.opts.Insecure, "insecure", false, "ignore invalid server TLS certificates")
 	fs.IntVar(&f.opts.Redirects, "redirects", d.Redirects, "number of redirects to follow (-1 = do not follow, report them as responses)")
 	fs.Int64Var(&f.opts.MaxBody, "max-body", d.MaxBody, "bytes of each response body to read into memory (-1 = all); the rest is read and discarded")
+	fs.StringVar(&f.output, "output", "", "also write every result to this file (- = stdout, the summary then goes to stderr) in vegeta's format, for vegeta report, plot and encode; "+
+		"Timestamp is each request's intended send time and Latency runs from it")
+	fs.StringVar(&f.outputFormat, "output-format", "gob", "format of -output: gob (what vegeta attack writes), json or csv (vegeta encode's)")
 	f.collect.register(fs)
 	fs.Var(&f.slo, "slo", sloHelp)
 	f.gen.register(fs, &f.opts)

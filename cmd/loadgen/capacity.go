@@ -56,6 +56,9 @@ func runCapacity(args []string, stdout, stderr io.Writer) error {
 		}
 		intervalSet = intervalSet || f.Name == "interval"
 	})
+	if af.output != "" {
+		return usagef("-output: a capacity search writes no result stream (each step's record is in steps/NN)")
+	}
 	if len(owned) > 0 {
 		return usagef("%s: capacity chooses each step's rate and length itself; use -min-rate, -max-rate and -step-duration", strings.Join(owned, ", "))
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/attack"
@@ -84,7 +86,8 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	if _, err := executeAttack(plan, afterRun{history: dbPath}, stdout, stderr, attackHooks{}); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "\nNext: loadgen report -type json %s\n", *out)
+	fmt.Fprintf(stdout, "\nNext: %s report -type json %s\n", selfCommand(), *out)
+	fmt.Fprintf(stdout, "      %s flame %s\n", selfCommand(), *out)
 	fmt.Fprintf(stdout, "      go tool pprof -top %s/profiles/cpu.pb.gz\n", *out)
 	fmt.Fprintf(stdout, "HTML report: %s\n", filepath.Join(*out, runrecord.ReportFile))
 	showDemoHistory(dbPath, stdout, stderr)
@@ -113,5 +116,16 @@ func showDemoHistory(dbPath string, stdout, stderr io.Writer) {
 	if err := historytext.Write(stdout, runs, history.Trends(runs, history.TrendOptions{})); err != nil {
 		fmt.Fprintf(stderr, "warning: history: %v\n", err)
 	}
-	fmt.Fprintf(stdout, "Trends: loadgen history -name demo -type html > history.html\n")
+	fmt.Fprintf(stdout, "Trends: %s history -name demo -type html > history.html\n", selfCommand())
+}
+
+// selfCommand is how the user can run this program again: "loadgen" once
+// installed, or "go run ./cmd/loadgen" when it was started that way (its
+// binary then lives in a temporary build directory, not on PATH).
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err == nil && strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return "go run ./cmd/loadgen"
+	}
+	return "loadgen"
 }

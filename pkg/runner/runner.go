@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -50,6 +51,11 @@ type Plan struct {
 	// Collect, if set, samples the target (pprof, metrics, expvar, /proc)
 	// alongside the attack, after an idle baseline.
 	Collect *collect.Config
+
+	// Results, if set, receives every result in vegeta's ResultsFormat
+	// encoding (recording.StreamGob by default), for vegeta's tools.
+	Results       io.Writer
+	ResultsFormat string
 
 	// SLO, if set, is evaluated into the summary before run.json is written.
 	SLO *slo.Set
@@ -93,6 +99,11 @@ func (p *Plan) Validate() error {
 	}
 	if p.Interval != 0 && (p.Interval < 100*time.Millisecond || p.Interval%(10*time.Millisecond) != 0) {
 		return fmt.Errorf("interval %s: must be at least 100ms and a multiple of 10ms", p.Interval)
+	}
+	switch p.ResultsFormat {
+	case "", recording.StreamGob, recording.StreamJSON, recording.StreamCSV:
+	default:
+		return fmt.Errorf("unknown result stream format %q: want gob, json or csv", p.ResultsFormat)
 	}
 	if err := runrecord.CheckDir(p.Out, p.Replace); err != nil {
 		return err
@@ -164,6 +175,17 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	}
 	// The generator's own CPU is measured over the attack alone: the
 	// collector's final CPU window may keep going after it.
+	record := rec.Record
+	var stream *recording.Stream
+	if p.Results != nil {
+		if stream, err = recording.NewStream(p.Results, p.ResultsFormat, p.Targets, p.Name); err != nil {
+			return nil, &PlanError{err}
+		}
+		record = func(r *attack.Result) {
+			rec.Record(r)
+			stream.Add(r)
+		}
+	}
 	self := startSelfMeter(p.SelfProfile)
 	var lag time.Duration
 	if start := p.Options.Start; !start.IsZero() {
@@ -172,8 +194,11 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if p.Started != nil {
 		p.Started(lag)
 	}
-	out := a.Run(ctx, rec.Record)
+	out := a.Run(ctx, record)
 	sum, recErr := rec.Close(out)
+	if stream != nil {
+		recErr = errors.Join(recErr, stream.Close())
+	}
 	if !p.Schedule.Open() {
 		// Rate 0: a request leaves when a worker is free; there is no
 		// intended time, so no lag (latency is service latency).
