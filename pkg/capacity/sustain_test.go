@@ -29,7 +29,7 @@ func TestStepShortfall(t *testing.T) {
 		for i := range per {
 			per[i] = n
 		}
-		per[0] = n / 2 // ramp-in; not in a steady interval below anyway
+		per[0] = n / 2          // ramp-in; not in a steady interval below anyway
 		return append(per, 3*n) // the queue draining after sending stopped
 	}
 	cases := []struct {
