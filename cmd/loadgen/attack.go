@@ -34,6 +34,18 @@ func runAttack(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if af.every < 0 {
+		return usagef("-every must not be negative")
+	}
+	if af.every > 0 {
+		plan.Every = af.every
+		plan.OnReport = func(s runrecord.Summary) {
+			var b strings.Builder
+			fmt.Fprintf(&b, "--- after %s ---\n", s.Duration.Round(time.Second))
+			text.Write(&b, s)
+			io.WriteString(stdout, b.String())
+		}
+	}
 	if err := sf.apply(&plan); err != nil {
 		return err
 	}

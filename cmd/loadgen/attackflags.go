@@ -40,6 +40,7 @@ type attackFlags struct {
 	outFlags
 	output       string
 	outputFormat string
+	every        time.Duration
 
 	set  map[string]bool // flags the command line gave
 	warn io.Writer       // where plan warnings go
@@ -84,6 +85,7 @@ func (f *attackFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.output, "output", "", "also write every result to this file (- = stdout, the summary then goes to stderr) in vegeta's format, for vegeta report, plot and encode; "+
 		"Timestamp is each request's intended send time and Latency runs from it")
 	fs.StringVar(&f.outputFormat, "output-format", "gob", "format of -output: gob (what vegeta attack writes), json or csv (vegeta encode's)")
+	fs.DurationVar(&f.every, "every", 0, "print the summary of the attack so far every this often, like vegeta report -every (0 = only at the end)")
 	f.collect.register(fs)
 	fs.Var(&f.slo, "slo", sloHelp)
 	f.gen.register(fs, &f.opts)

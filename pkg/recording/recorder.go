@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
@@ -231,4 +232,28 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 		sum.BytesIn, sum.BytesOut = out.WireIn, out.WireOut
 	}
 	return sum, r.err
+}
+
+// Snapshot summarises everything recorded so far, as if the attack that
+// began at began had sent until now: vegeta's `report -every`. It copies
+// what it reports, so the summary stays valid while recording goes on.
+func (r *Recorder) Snapshot(began, now time.Time) runrecord.Summary {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := runrecord.NewCounts()
+	c.Requests, c.Success, c.BytesIn, c.BytesOut, c.LastEnd = r.c.Requests, r.c.Success, r.c.BytesIn, r.c.BytesOut, r.c.LastEnd
+	for k, v := range r.c.Codes {
+		c.Codes[k] += v
+	}
+	for k, v := range r.c.Errors {
+		c.Errors.Add(k, v)
+	}
+	for code, n := range r.hot.codes {
+		c.Codes[strconv.Itoa(int(code))] += n
+	}
+	for msg, n := range r.hot.errs {
+		c.Errors.Add(msg, n)
+	}
+	total := runrecord.Series{Latency: r.total.Latency.Clone(), Service: r.total.Service.Clone(), Lag: r.total.Lag.Clone()}
+	return runrecord.Summarize(total, c, began, max(now.Sub(began), 0), 0)
 }

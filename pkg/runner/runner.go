@@ -60,6 +60,11 @@ type Plan struct {
 	// SLO, if set, is evaluated into the summary before run.json is written.
 	SLO *slo.Set
 
+	// Every, with OnReport, calls OnReport with the summary of the attack
+	// so far once per Every while it runs (vegeta's report -every).
+	Every    time.Duration
+	OnReport func(runrecord.Summary)
+
 	// Progress, if set, is called as each latency interval closes. It runs
 	// on the attack's hot path: it must not block.
 	Progress func(recording.IntervalStats)
@@ -194,7 +199,9 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if p.Started != nil {
 		p.Started(lag)
 	}
+	stopEvery := reportEvery(p, rec)
 	out := a.Run(ctx, record)
+	stopEvery()
 	sum, recErr := rec.Close(out)
 	if stream != nil {
 		recErr = errors.Join(recErr, stream.Close())
@@ -378,4 +385,28 @@ func Versions() runrecord.Tool {
 func ThisHost() runrecord.Host {
 	h, _ := os.Hostname()
 	return runrecord.Host{Hostname: h, OS: runtime.GOOS, Arch: runtime.GOARCH, CPUs: runtime.NumCPU()}
+}
+
+// reportEvery calls p.OnReport with the summary so far every p.Every from
+// now (the attack's start) until the returned stop is called.
+func reportEvery(p Plan, rec *recording.Recorder) (stop func()) {
+	if p.Every <= 0 || p.OnReport == nil {
+		return func() {}
+	}
+	began := time.Now()
+	done, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		t := time.NewTicker(p.Every)
+		defer t.Stop()
+		for {
+			select {
+			case now := <-t.C:
+				p.OnReport(rec.Snapshot(began, now))
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-exited }
 }
