@@ -2,8 +2,10 @@ package attack
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -30,6 +32,19 @@ type Options struct {
 	Insecure       bool
 	Redirects      int   // -1: do not follow
 	MaxBody        int64 // bytes of each response body to keep; -1: all
+
+	// How connections are made (vegeta's -laddr, -resolvers,
+	// -unix-socket, -connect-to); both clients honour them.
+	LocalAddr  net.IP              // source address (nil: any)
+	Resolvers  []string            // DNS servers (IP[:port]) instead of the system's
+	UnixSocket string              // connect to this Unix socket, whatever the URL's host
+	ConnectTo  map[string][]string // a URL's "host:port" -> addresses to connect to instead, round-robin
+
+	// HTTP details only net/http carries (ClientAuto then picks it):
+	// vegeta's -chunked, -proxy-header and -cert/-key/-root-certs.
+	Chunked     bool        // send bodies with chunked transfer encoding
+	ProxyHeader http.Header // sent with CONNECT to a proxy
+	TLS         *tls.Config // client certificates, root CAs; Insecure is applied on top
 
 	// Transport replaces the HTTP transport (connection limits, HTTP/2 and
 	// TLS options are then the transport's business). It implies ClientNet.
@@ -224,6 +239,10 @@ func NewScenarios(scs []Scenario, o Options) (*Attacker, error) {
 	if err != nil {
 		return nil, err
 	}
+	rt, err := newRoute(o)
+	if err != nil {
+		return nil, err
+	}
 	scs = append([]Scenario(nil), scs...)
 	t := newConnTracker()
 	if o.Pool != nil {
@@ -240,17 +259,17 @@ func NewScenarios(scs []Scenario, o Options) (*Attacker, error) {
 	}
 	targets := all
 	if kind == ClientFast {
-		fs := newFastSender(o, targets, t)
+		fs := newFastSender(o, targets, t, rt)
 		if o.Pool != nil {
 			fs.client = o.Pool.share(ClientFast, fs.client).(*fasthttp.Client)
 		}
 		a.sender = fs
 	} else {
-		c := newClient(o, t)
+		c := newClient(o, t, rt)
 		if o.Pool != nil {
 			c = o.Pool.share(ClientNet, c).(*http.Client)
 		}
-		a.sender = &netSender{client: c, targets: targets, name: o.Name, maxBody: o.MaxBody}
+		a.sender = &netSender{client: c, targets: targets, name: o.Name, maxBody: o.MaxBody, chunked: o.Chunked}
 	}
 	return a, nil
 }

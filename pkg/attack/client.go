@@ -65,6 +65,8 @@ func fastUnsupported(o Options, targets []vegeta.Target) string {
 		return "a custom transport is set"
 	case o.H2C:
 		return "h2c needs net/http"
+	case o.Chunked:
+		return "chunked bodies need net/http"
 	}
 	for _, t := range targets {
 		u, err := url.Parse(t.URL)
@@ -87,6 +89,7 @@ type netSender struct {
 	targets []vegeta.Target
 	name    string
 	maxBody int64
+	chunked bool
 }
 
 func (s *netSender) newConn() senderConn { return s }
@@ -104,6 +107,9 @@ func (s *netSender) send(t int, seq uint64, r *Result) {
 		req.Header.Set("X-Vegeta-Attack", s.name)
 	}
 	req.Header.Set("X-Vegeta-Seq", strconv.FormatUint(seq, 10))
+	if s.chunked {
+		req.TransferEncoding = append(req.TransferEncoding, "chunked") // as vegeta
+	}
 	r.Sent = time.Now()
 	resp, err := s.client.Do(req)
 	if err != nil {

@@ -36,7 +36,7 @@ type fastSender struct {
 	close    bool
 }
 
-func newFastSender(o Options, targets []vegeta.Target, t *connTracker) *fastSender {
+func newFastSender(o Options, targets []vegeta.Target, t *connTracker, rt *route) *fastSender {
 	maxConns := o.MaxConnections
 	if maxConns <= 0 {
 		maxConns = math.MaxInt32
@@ -46,7 +46,7 @@ func newFastSender(o Options, targets []vegeta.Target, t *connTracker) *fastSend
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			return t.dial(ctx, "tcp", addr)
+			return t.dialVia(ctx, rt.dial, "tcp", addr)
 		},
 		MaxConnsPerHost:        maxConns,
 		MaxConnWaitTimeout:     o.Timeout, // wait for a free connection like net/http, not fail

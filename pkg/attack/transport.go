@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"golang.org/x/net/http2"
@@ -25,20 +24,19 @@ type connTracker struct {
 	conns   map[net.Conn]struct{}
 	peak    int // most connections open at once
 	aborted bool
-	dialer  net.Dialer
 	// bytes on the wire, all connections, headers included
 	in, out atomic.Uint64
 }
 
 func newConnTracker() *connTracker {
 	return &connTracker{
-		conns:  make(map[net.Conn]struct{}),
-		dialer: net.Dialer{KeepAlive: 30 * time.Second},
+		conns: make(map[net.Conn]struct{}),
 	}
 }
 
-func (t *connTracker) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	c, err := t.dialer.DialContext(ctx, network, addr)
+// dialVia dials with dial (an attack's route) and tracks the connection.
+func (t *connTracker) dialVia(ctx context.Context, dial func(context.Context, string, string) (net.Conn, error), network, addr string) (net.Conn, error) {
+	c, err := dial(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}
@@ -111,11 +109,20 @@ func (c *trackedConn) Close() error {
 
 // newClient builds the HTTP client the way vegeta's options configure its
 // own, so flags keep vegeta's meaning, but with our dialer.
-func newClient(o Options, t *connTracker) *http.Client {
+func newClient(o Options, t *connTracker, rt *route) *http.Client {
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return t.dialVia(ctx, rt.dial, network, addr)
+	}
+	tlsc := &tls.Config{}
+	if o.TLS != nil {
+		tlsc = o.TLS.Clone()
+	}
+	tlsc.InsecureSkipVerify = o.Insecure //nolint:gosec // -insecure is the user's explicit choice
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
-		DialContext:         t.dial,
-		TLSClientConfig:     &tls.Config{InsecureSkipVerify: o.Insecure}, //nolint:gosec // -insecure is the user's explicit choice
+		ProxyConnectHeader:  o.ProxyHeader,
+		DialContext:         dial,
+		TLSClientConfig:     tlsc,
 		MaxIdleConnsPerHost: o.Connections,
 		MaxConnsPerHost:     o.MaxConnections,
 		DisableKeepAlives:   !o.KeepAlive,
@@ -131,7 +138,7 @@ func newClient(o Options, t *connTracker) *http.Client {
 		c.Transport = &http2.Transport{
 			AllowHTTP: true,
 			DialTLSContext: func(ctx context.Context, network, addr string, _ *tls.Config) (net.Conn, error) {
-				return t.dial(ctx, network, addr)
+				return dial(ctx, network, addr)
 			},
 		}
 	}
