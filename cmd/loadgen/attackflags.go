@@ -41,6 +41,7 @@ type attackFlags struct {
 	output       string
 	outputFormat string
 	every        time.Duration
+	conn         connFlags
 
 	set  map[string]bool // flags the command line gave
 	warn io.Writer       // where plan warnings go
@@ -86,6 +87,7 @@ func (f *attackFlags) register(fs *flag.FlagSet) {
 		"Timestamp is each request's intended send time and Latency runs from it")
 	fs.StringVar(&f.outputFormat, "output-format", "gob", "format of -output: gob (what vegeta attack writes), json or csv (vegeta encode's)")
 	fs.DurationVar(&f.every, "every", 0, "print the summary of the attack so far every this often, like vegeta report -every (0 = only at the end)")
+	f.conn.register(fs)
 	f.collect.register(fs)
 	fs.Var(&f.slo, "slo", sloHelp)
 	f.gen.register(fs, &f.opts)
@@ -166,6 +168,9 @@ func (f *attackFlags) loadTargets() ([]vegeta.Target, error) {
 // options returns the attack options for schedule s after validation.
 func (f *attackFlags) options(s attack.Schedule) (attack.Options, error) {
 	o := f.opts
+	if err := f.conn.apply(&o); err != nil {
+		return o, err
+	}
 	o.Name = f.name
 	o.Duration = f.duration
 	if end := s.End(); end > 0 {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,7 @@ func TestScripts(t *testing.T) {
 			}
 			env.Defer(srv.Close)
 			env.Setenv("TARGET", srv.URL)
+			env.Setenv("TARGET_ADDR", strings.TrimPrefix(srv.URL, "http://"))
 			env.Setenv("ADMIN", srv.AdminURL)
 			// The profiles that ship with loadgen, to run as a user would.
 			profiles, err := filepath.Abs("../../profiles")
