@@ -2,10 +2,12 @@ package capacity
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
+	"github.com/loadgen/loadgen/pkg/slo"
 )
 
 // record builds the capacity run's run.json. Its summary is that of the
@@ -37,6 +39,11 @@ func (s *search) record(reason string, interrupted bool) *runrecord.Run {
 		Precision:       c.Precision,
 		SummaryStep:     s.steps[best].Dir,
 		Steps:           append([]runrecord.CapacityStep(nil), s.steps...),
+	}
+	for _, ch := range c.Plan.SLO.Checks() {
+		if ch.Kind == slo.Latency && (ch.Op == "<" || ch.Op == "<=") && !strings.Contains(ch.Key, "_") {
+			capy.LatencyLimits = append(capy.LatencyLimits, runrecord.LatencyLimit{Expr: ch.Expr, Key: ch.Key, Limit: time.Duration(ch.Limit)})
+		}
 	}
 	sum.Capacity = capy
 	base := c.Plan

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"github.com/google/pprof/profile"
 
@@ -75,4 +76,43 @@ func LoadProfile(kind string, dirs ...string) (*profile.Profile, error) {
 		return nil, fmt.Errorf("merge %s profiles: %w", kind, err)
 	}
 	return p, nil
+}
+
+// collectorFrames match the functions that serve a collector's own
+// requests in a Go target: pprof's handlers and encoder (the gzip of every
+// profile fetched), Prometheus's gather and exposition, and expvar. Their
+// allocations are loadgen's doing, not the target's work under load.
+var collectorFrames = regexp.MustCompile(`^(net/http/pprof\.|runtime/pprof\.|expvar\.|github\.com/prometheus/client_golang/prometheus/promhttp\.|github\.com/prometheus/client_golang/prometheus\.\(\*Registry\)\.Gather|github\.com/prometheus/common/expfmt\.)`)
+
+// WithoutCollector returns a copy of p without the samples whose stack
+// passes through a function that serves the collector (see
+// collectorFrames), and the share of p's sampleIndex value (the last
+// sample type when "") that those samples held, 0..1.
+func WithoutCollector(p *profile.Profile, sampleIndex string) (*profile.Profile, float64, error) {
+	idx := len(p.SampleType) - 1
+	if sampleIndex != "" {
+		i, err := p.SampleIndexByName(sampleIndex)
+		if err != nil {
+			return nil, 0, err
+		}
+		idx = i
+	}
+	total := sampleTotal(p, idx)
+	own := p.Copy()
+	own.FilterSamplesByName(nil, collectorFrames, nil, nil)
+	share := 0.0
+	if total > 0 {
+		share = 1 - float64(sampleTotal(own, idx))/float64(total)
+	}
+	return own, share, nil
+}
+
+func sampleTotal(p *profile.Profile, idx int) int64 {
+	var t int64
+	for _, s := range p.Sample {
+		if idx < len(s.Value) {
+			t += s.Value[idx]
+		}
+	}
+	return t
 }

@@ -22,6 +22,16 @@ type Capacity struct {
 	// repeats: the one at the sustainable rate (or the lowest, if none).
 	SummaryStep string         `json:"summary_step"`
 	Steps       []CapacityStep `json:"steps"`
+	// LatencyLimits are the SLO's upper bounds on intended-time latency
+	// percentiles (p99<100ms), for drawing the threshold the steps met.
+	LatencyLimits []LatencyLimit `json:"latency_limits,omitempty"`
+}
+
+// LatencyLimit is one SLO bound on a latency percentile.
+type LatencyLimit struct {
+	Expr  string        `json:"expr"`
+	Key   string        `json:"key"` // p50, p90, p95, p99, p999, max, mean
+	Limit time.Duration `json:"limit"`
 }
 
 // CapacityStep is one measured step of a capacity search. Its own run

@@ -61,12 +61,20 @@ func newChartData(rep *report.Report, timeline []runrecord.TargetSample) chartDa
 		c.Errors = append(c.Errors, float64(p.Errors)/secs)
 	}
 	if len(rep.Intervals) > 0 {
-		c.XMin = float64(rep.Intervals[0].StartMs) / 1000
+		// The axis starts at the first point, not at the start of the
+		// interval it covers: an empty first second helps nobody.
+		c.XMin = c.Time[0]
 		c.XMax = c.Time[len(c.Time)-1]
 	}
 	if len(timeline) > 0 {
 		t := &targetSeries{}
 		for _, s := range timeline {
+			// The idle baseline before the attack is in the summary's
+			// table; on the shared axis it would only push the attack
+			// to the right.
+			if c.XMin > 0 && float64(s.TimeMs)/1000 < c.XMin {
+				continue
+			}
 			t.Time = append(t.Time, float64(s.TimeMs)/1000)
 			t.CPU = append(t.CPU, s.CPUPercent)
 			t.RSS = append(t.RSS, s.RSSBytes)
@@ -78,14 +86,16 @@ func newChartData(rep *report.Report, timeline []runrecord.TargetSample) chartDa
 			}
 			t.GCPause = append(t.GCPause, pause)
 		}
-		c.Target = t
-		// The collector may start before and end after the attack; the
-		// shared axis spans both so nothing is cut off.
-		if first := t.Time[0]; c.XMin == 0 || first < c.XMin {
-			c.XMin = first
-		}
-		if last := t.Time[len(t.Time)-1]; last > c.XMax {
-			c.XMax = last
+		if len(t.Time) > 0 {
+			c.Target = t
+			// The collector may end after the attack (its last CPU
+			// window); the shared axis spans it so nothing is cut off.
+			if c.XMin == 0 {
+				c.XMin = t.Time[0]
+			}
+			if last := t.Time[len(t.Time)-1]; last > c.XMax {
+				c.XMax = last
+			}
 		}
 	}
 	c.Spectrum = newSpectrum(rep.Latency, rep.Service)
@@ -110,6 +120,15 @@ type capacityCurve struct {
 	P999        []*float64 `json:"p999"`
 	Pass        []bool     `json:"pass"`
 	Sustainable float64    `json:"sustainable"`
+	// Limits are the SLO's latency bounds, drawn as lines on the
+	// latency-vs-rate chart.
+	Limits []latencyLimit `json:"limits,omitempty"`
+}
+
+type latencyLimit struct {
+	Key   string  `json:"key"` // p50, p99, p999, max ...
+	Label string  `json:"label"`
+	Ms    float64 `json:"ms"`
 }
 
 func newCapacityCurve(c *runrecord.Capacity) *capacityCurve {
@@ -132,6 +151,9 @@ func newCapacityCurve(c *runrecord.Capacity) *capacityCurve {
 	}
 	sort.Float64s(rates)
 	k := &capacityCurve{Sustainable: c.SustainableRate}
+	for _, l := range c.LatencyLimits {
+		k.Limits = append(k.Limits, latencyLimit{Key: l.Key, Label: l.Expr, Ms: ms(l.Limit)})
+	}
 	for _, r := range rates {
 		s := best[r]
 		k.Rate = append(k.Rate, r)

@@ -50,6 +50,7 @@ func htmlTemplates() (*template.Template, error) {
 		"ubytes": func(n uint64) string { return text.Bytes(float64(n)) },
 		"num":    func(f float64) string { return fmt.Sprintf("%.2f", f) },
 		"int":    func(f float64) string { return fmt.Sprintf("%.0f", f) },
+		"i2f":    func(n uint64) float64 { return float64(n) },
 		"utc":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") },
 		"slo":    text.SLOMeasured,
 
@@ -119,6 +120,9 @@ type codeCount struct {
 type profileSection struct {
 	Flame string // complete HTML page; escaped into the srcdoc attribute
 	Top   string
+	// CollectorShare is the share of the profile (0..1) that served the
+	// collector's own requests, left out of Top.
+	CollectorShare float64
 }
 
 // Write writes the self-contained HTML report of rep: summary, latency
@@ -148,11 +152,11 @@ func Write(w io.Writer, rep *report.Report) error {
 		page.Notes = append(page.Notes, "No target timeline in the run record (attack without a collector): target CPU, RSS and GC are not shown.")
 	}
 	// A profile pprof cannot render costs its section, not the report.
-	page.CPU, err = profilePart(rep.Dirs, "cpu", "", true)
+	page.CPU, err = profilePart(rep.Dirs, "cpu", "", true, false)
 	if err != nil {
 		page.Notes = append(page.Notes, "The CPU profile could not be rendered: "+err.Error())
 	}
-	page.Allocs, err = profilePart(rep.Dirs, "allocs", "alloc_space", false)
+	page.Allocs, err = profilePart(rep.Dirs, "allocs", "alloc_space", false, true)
 	if err != nil {
 		page.Notes = append(page.Notes, "The allocation profile could not be rendered: "+err.Error())
 	}
@@ -184,13 +188,24 @@ func WriteRecord(dir string) (string, error) {
 
 // profilePart renders a profile's top table, and its flame graph when
 // withFlame is set; nil when the runs have no such profile.
-func profilePart(dirs []string, kind, sampleIndex string, withFlame bool) (*profileSection, error) {
+func profilePart(dirs []string, kind, sampleIndex string, withFlame, ownOnly bool) (*profileSection, error) {
 	p, err := report.LoadProfile(kind, dirs...)
 	if err != nil || p == nil {
 		return nil, err
 	}
 	sec := &profileSection{}
-	if sec.Top, err = flame.Top(p, 25, sampleIndex); err != nil {
+	top := p
+	if ownOnly {
+		// The collector's requests (pprof's gzip, Prometheus's gather,
+		// expvar) allocate a lot in a quiet target: shown apart, they
+		// are not mistaken for the target's work.
+		if top, sec.CollectorShare, err = report.WithoutCollector(p, sampleIndex); err != nil {
+			return nil, fmt.Errorf("%s profile: %w", kind, err)
+		}
+	}
+	if len(top.Sample) == 0 {
+		sec.Top = "(every sampled " + kind + " served the collector's own requests)"
+	} else if sec.Top, err = flame.Top(top, 25, sampleIndex); err != nil {
 		return nil, fmt.Errorf("%s profile: %w", kind, err)
 	}
 	if withFlame {

@@ -40,12 +40,66 @@
       return D.xmax > D.xmin ? [D.xmin, D.xmax] : [min, max];
     } };
   }
+  // An axis as wide as its longest tick label plus its title: uPlot's own
+  // axis-autosize recipe. A fixed width cut "500.00 ms" to "00.00 ms" and
+  // let the title run over the numbers.
+  function autoSize(u, values, axisIdx, cycleNum) {
+    const axis = u.axes[axisIdx];
+    if (cycleNum > 1) return axis._size;
+    let size = axis.ticks.size + axis.gap;
+    let longest = "";
+    (values || []).forEach(function (v) { if (v != null && String(v).length > longest.length) longest = String(v); });
+    if (longest !== "") {
+      u.ctx.font = axis.font[0];
+      size += u.ctx.measureText(longest).width / uPlot.pxRatio;
+    }
+    return Math.ceil(size);
+  }
+  function sized(axes) {
+    return axes.map(function (a, i) { return i === 0 ? a : Object.assign({ size: autoSize }, a); });
+  }
+  const byId = {};
   function make(id, height, scales, series, axes, data, ownCursor) {
     const el = document.getElementById(id);
     if (!el) return;
     const u = new uPlot({ width: width(el), height: height, cursor: ownCursor ? {} : { sync: sync },
-      scales: scales, series: series, axes: axes, legend: { live: true } }, data, el);
+      scales: scales, series: series, axes: sized(axes), legend: { live: true } }, data, el);
     charts.push([u, el]);
+    byId[id] = u;
+    return u;
+  }
+  // A right-hand axis that draws nothing, so that every stacked timeline
+  // chart has one and their plotting areas can line up.
+  function spacer(scale) {
+    return { scale: scale, side: 1, label: "", grid: { show: false }, ticks: { show: false }, values: function () { return []; } };
+  }
+  // Stacked charts share the time axis: give them all the widest left and
+  // right axis, so one instant sits at one horizontal position in each.
+  // It runs once uPlot has laid the charts out (it does so after the
+  // constructor returns), when each axis knows its own width.
+  function align(ids) {
+    const us = ids.map(function (id) { return byId[id]; }).filter(Boolean);
+    if (us.length < 2) {
+      document.body.setAttribute("data-aligned", "1");
+      return;
+    }
+    if (us.some(function (u) { return u.axes.some(function (a, i) { return i > 0 && a._size == null; }); })) {
+      requestAnimationFrame(function () { align(ids); });
+      return;
+    }
+    const widest = [0, 0];
+    us.forEach(function (u) {
+      u.axes.forEach(function (a, i) { if (i > 0) widest[a.side === 1 ? 1 : 0] = Math.max(widest[a.side === 1 ? 1 : 0], a._size || 0); });
+    });
+    us.forEach(function (u) {
+      u.axes.forEach(function (a, i) {
+        if (i === 0) return;
+        const w = widest[a.side === 1 ? 1 : 0];
+        a.size = function () { return w; };
+      });
+      u.setSize({ width: u.width, height: u.height });
+    });
+    document.body.setAttribute("data-aligned", "1");
   }
 
   if (D.time && D.time.length) {
@@ -53,32 +107,36 @@
       { x: timeScale(), ms: { auto: true } },
       [{}, line("p50", "ms", palette[0], fmtMs), line("p90", "ms", palette[1], fmtMs),
         line("p99", "ms", palette[2], fmtMs), line("max", "ms", palette[3], fmtMs)],
-      [{}, { scale: "ms", label: "latency (intended time)", size: 70, values: function (u, s) { return s.map(fmtMs); } }],
+      [{}, { scale: "ms", label: "latency (intended time)", values: function (u, s) { return s.map(fmtMs); } }, spacer("ms")],
       [D.time, D.p50, D.p90, D.p99, D.max]);
     make("chart-rate", 170,
       { x: timeScale(), rps: { auto: true, range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
       [{}, line("responses/s", "rps", palette[0], function (v) { return fmtNum(v, "/s"); }, { fill: "rgba(31,119,180,0.08)" }),
         line("errors/s", "rps", palette[3], function (v) { return fmtNum(v, "/s"); })],
-      [{}, { scale: "rps", label: "achieved rate", size: 70 }],
+      [{}, { scale: "rps", label: "achieved rate" }, spacer("rps")],
       [D.time, D.rate, D.errors]);
   }
   const T = D.target;
   if (T && T.time && T.time.length) {
     make("chart-cpu", 200,
-      { x: timeScale(), cpu: { auto: true, range: function (u, min, max) { return [0, Math.max(100, max)]; } }, rss: { auto: true } },
+      // RSS from zero: a narrow range makes a change of a few per cent
+      // look like a leak.
+      { x: timeScale(), cpu: { auto: true, range: function (u, min, max) { return [0, Math.max(100, max)]; } },
+        rss: { auto: true, range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } } },
       [{}, line("target CPU", "cpu", palette[4], function (v) { return fmtNum(v, "%"); }),
         line("target RSS", "rss", palette[5], fmtBytes)],
-      [{}, { scale: "cpu", label: "CPU % (100 = 1 core)", size: 70 },
-        { scale: "rss", side: 1, label: "RSS", size: 80, grid: { show: false }, values: function (u, s) { return s.map(fmtBytes); } }],
+      [{}, { scale: "cpu", label: "CPU % (100 = 1 core)" },
+        { scale: "rss", side: 1, label: "RSS", grid: { show: false }, values: function (u, s) { return s.map(fmtBytes); } }],
       [T.time, T.cpu, T.rss]);
     make("chart-gc", 170,
       { x: timeScale(), gc: { auto: true, range: function (u, min, max) { return [0, Math.max(0.1, max)]; } } },
       [{}, dots("longest GC pause", "gc", palette[3], fmtMs),
         line("GCs in interval", "n", "#999", function (v) { return fmtNum(v); }, { width: 1 })],
-      [{}, { scale: "gc", label: "GC pause", size: 70, values: function (u, s) { return s.map(fmtMs); } },
-        { scale: "n", side: 1, label: "GCs", size: 50, grid: { show: false } }],
+      [{}, { scale: "gc", label: "GC pause", values: function (u, s) { return s.map(fmtMs); } },
+        { scale: "n", side: 1, label: "GCs", grid: { show: false } }],
       [T.time, T.gc_pause, T.gc_count]);
   }
+  requestAnimationFrame(function () { align(["chart-latency", "chart-rate", "chart-cpu", "chart-gc"]); });
   const pos = function (a) { return a.map(function (v) { return v > 0 ? v : null; }); };
   function spectrumChart(id, x, named) {
     const series = [{ label: "percentile", value: function (u, v) { return pctLabel(v); } }];
@@ -98,7 +156,7 @@
           for (let v = 1; v <= u.scales.x.max * 1.0001; v *= 10) out.push(v);
           return out;
         } },
-        { scale: "ms", label: "latency", size: 70, values: function (u, s) { return s.map(fmtMs); } }],
+        { scale: "ms", label: "latency", values: function (u, s) { return s.map(fmtMs); } }],
       data);
   }
   // A capacity search: latency and throughput against the offered rate.
@@ -107,18 +165,26 @@
     const rateAxis = { label: "offered rate (requests/s)", values: function (u, s) { return s.map(function (v) { return v + "/s"; }); } };
     const rateSeries = { label: "offered rate", value: function (u, v) { return fmtNum(v, "/s"); } };
     const pts = { show: true, size: 7 };
+    const color = { p50: palette[0], p99: palette[2], p999: palette[3] };
+    const latSeries = [rateSeries, line("p50", "ms", palette[0], fmtMs, { points: pts }), line("p99", "ms", palette[2], fmtMs, { points: pts }),
+      line("p99.9", "ms", palette[3], fmtMs, { points: pts })];
+    const latData = [K.rate, pos(K.p50.map(function (v) { return v == null ? 0 : v; })), pos(K.p99.map(function (v) { return v == null ? 0 : v; })),
+      pos(K.p999.map(function (v) { return v == null ? 0 : v; }))];
+    // The SLO's latency bounds as dashed lines: a step passes below its line.
+    (K.limits || []).forEach(function (l) {
+      latSeries.push(line("SLO " + l.label, "ms", color[l.key] || "#555", fmtMs, { dash: [6, 4], width: 1.5, points: { show: false } }));
+      latData.push(K.rate.map(function () { return l.ms; }));
+    });
     make("chart-capacity-latency", 280,
       { x: { time: false }, ms: { distr: 3, log: 10 } },
-      [rateSeries, line("p50", "ms", palette[0], fmtMs, { points: pts }), line("p99", "ms", palette[2], fmtMs, { points: pts }),
-        line("p99.9", "ms", palette[3], fmtMs, { points: pts })],
-      [rateAxis, { scale: "ms", label: "latency (intended time)", size: 70, values: function (u, s) { return s.map(fmtMs); } }],
-      [K.rate, pos(K.p50.map(function (v) { return v == null ? 0 : v; })), pos(K.p99.map(function (v) { return v == null ? 0 : v; })),
-        pos(K.p999.map(function (v) { return v == null ? 0 : v; }))], true);
+      latSeries,
+      [rateAxis, { scale: "ms", label: "latency (intended time)", values: function (u, s) { return s.map(fmtMs); } }],
+      latData, true);
     make("chart-capacity-throughput", 220,
       { x: { time: false }, rps: { auto: true, range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
       [rateSeries, line("throughput", "rps", palette[1], function (v) { return fmtNum(v, "/s"); }, { points: pts }),
         line("offered", "rps", "#999", function (v) { return fmtNum(v, "/s"); }, { dash: [4, 4], width: 1 })],
-      [rateAxis, { scale: "rps", label: "successful responses/s", size: 70 }],
+      [rateAxis, { scale: "rps", label: "successful responses/s" }],
       [K.rate, K.throughput, K.rate], true);
   }
   const S = D.spectrum;
@@ -143,5 +209,6 @@
   window.addEventListener("resize", function () {
     charts.forEach(function (c) { c[0].setSize({ width: width(c[1]), height: c[0].height }); });
   });
+  window.loadgenCharts = byId; // for the browser test
   document.body.setAttribute("data-charts", String(charts.length));
 })();
