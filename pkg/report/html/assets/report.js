@@ -56,7 +56,7 @@
     return Math.ceil(size);
   }
   function sized(axes) {
-    return axes.map(function (a, i) { return i === 0 ? a : Object.assign({ size: autoSize }, a); });
+    return axes.map(function (a, i) { return i === 0 ? a : Object.assign({ size: autoSize, labelGap: 6 }, a); });
   }
   const byId = {};
   function make(id, height, scales, series, axes, data, ownCursor) {
