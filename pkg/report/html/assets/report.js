@@ -15,6 +15,8 @@
     if (v >= 1) return v.toFixed(2) + " ms";
     return (v * 1000).toFixed(0) + " µs";
   }
+  // uPlot leaves a log axis's minor ticks unlabelled (null): no "-" there.
+  function tickMs(v) { return v == null ? "" : fmtMs(v); }
   function fmtBytes(v) {
     if (v == null) return "-";
     const u = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -107,7 +109,7 @@
       { x: timeScale(), ms: { auto: true } },
       [{}, line("p50", "ms", palette[0], fmtMs), line("p90", "ms", palette[1], fmtMs),
         line("p99", "ms", palette[2], fmtMs), line("max", "ms", palette[3], fmtMs)],
-      [{}, { scale: "ms", label: "latency (intended time)", values: function (u, s) { return s.map(fmtMs); } }, spacer("ms")],
+      [{}, { scale: "ms", label: "latency (intended time)", values: function (u, s) { return s.map(tickMs); } }, spacer("ms")],
       [D.time, D.p50, D.p90, D.p99, D.max]);
     make("chart-rate", 170,
       { x: timeScale(), rps: { auto: true, range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
@@ -132,7 +134,7 @@
       { x: timeScale(), gc: { auto: true, range: function (u, min, max) { return [0, Math.max(0.1, max)]; } } },
       [{}, dots("longest GC pause", "gc", palette[3], fmtMs),
         line("GCs in interval", "n", "#999", function (v) { return fmtNum(v); }, { width: 1 })],
-      [{}, { scale: "gc", label: "GC pause", values: function (u, s) { return s.map(fmtMs); } },
+      [{}, { scale: "gc", label: "GC pause", values: function (u, s) { return s.map(tickMs); } },
         { scale: "n", side: 1, label: "GCs", grid: { show: false } }],
       [T.time, T.gc_pause, T.gc_count]);
   }
@@ -156,7 +158,7 @@
           for (let v = 1; v <= u.scales.x.max * 1.0001; v *= 10) out.push(v);
           return out;
         } },
-        { scale: "ms", label: "latency", values: function (u, s) { return s.map(fmtMs); } }],
+        { scale: "ms", label: "latency", values: function (u, s) { return s.map(tickMs); } }],
       data);
   }
   // A capacity search: latency and throughput against the offered rate.
@@ -178,7 +180,7 @@
     make("chart-capacity-latency", 280,
       { x: { time: false }, ms: { distr: 3, log: 10 } },
       latSeries,
-      [rateAxis, { scale: "ms", label: "latency (intended time)", values: function (u, s) { return s.map(fmtMs); } }],
+      [rateAxis, { scale: "ms", label: "latency (intended time)", values: function (u, s) { return s.map(tickMs); } }],
       latData, true);
     make("chart-capacity-throughput", 220,
       { x: { time: false }, rps: { auto: true, range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
