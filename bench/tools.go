@@ -129,6 +129,9 @@ func runToolOnce(c config, tool, url string, rate int, d time.Duration) (result,
 		return runLoadgen(c, tool, url, rate, d, "-pacing", "coarse")
 	case "loadgen-net":
 		return runLoadgen(c, tool, url, rate, d, "-client", "net")
+	case "loadgen-output":
+		// The cost of -output: every result encoded in vegeta's gob format.
+		return runLoadgen(c, tool, url, rate, d, "-output", filepath.Join(c.work, "results.gob"))
 	case "vegeta":
 		return runVegeta(c, url, rate, d)
 	case "wrk":
