@@ -65,6 +65,9 @@ func TestFlameExitCodes(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "profiles", "cpu.pb.gz"), []byte("not a profile"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "run.json"), []byte(`{"format_version": 1, "kind": "attack"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for args, want := range map[string]int{"-type nope": exitUsage, "-type cpu": exitFailure} {
 		var out, errb bytes.Buffer
 		if got := run(append(append([]string{"flame"}, strings.Fields(args)...), dir), &out, &errb); got != want {
