@@ -8,6 +8,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -25,7 +26,7 @@ import (
 // and the client that sent it.
 func sendOne(t *testing.T, tgt vegeta.Target, o Options) (Result, string) {
 	t.Helper()
-	o.Timeout = 5 * time.Second
+	o.Timeout = 30 * time.Second // a TLS handshake under -race on a busy box is slow
 	a, err := New([]vegeta.Target{tgt}, Constant{Freq: 1, Per: 10 * time.Millisecond}, o)
 	if err != nil {
 		t.Fatal(err)
@@ -126,18 +127,23 @@ func TestParseConnectTo(t *testing.T) {
 
 // -chunked sends the body chunked (net/http, which auto picks for it).
 func TestChunkedBody(t *testing.T) {
-	var te []string
-	var body string
+	var (
+		mu   sync.Mutex
+		te   []string
+		body string
+	)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		te = r.TransferEncoding
-		b := make([]byte, 64)
-		n, _ := r.Body.Read(b)
-		body = string(b[:n])
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		te, body = r.TransferEncoding, string(b)
 	}))
 	defer srv.Close()
 	o := DefaultOptions()
 	o.Chunked = true
 	r, client := sendOne(t, vegeta.Target{Method: "POST", URL: srv.URL, Body: []byte("hello")}, o)
+	mu.Lock()
+	defer mu.Unlock()
 	if r.Code != 200 || client != ClientNet || len(te) != 1 || te[0] != "chunked" || body != "hello" {
 		t.Errorf("code %d client %s transfer-encoding %q body %q", r.Code, client, te, body)
 	}
@@ -155,8 +161,13 @@ func TestTLSConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var gotCN string
+	var (
+		mu    sync.Mutex
+		gotCN string
+	)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
 		if len(r.TLS.PeerCertificates) > 0 {
 			gotCN = r.TLS.PeerCertificates[0].Subject.CommonName
 		}
@@ -173,7 +184,10 @@ func TestTLSConfig(t *testing.T) {
 	roots := x509.NewCertPool()
 	roots.AddCert(srv.Certificate())
 	o.TLS = &tls.Config{RootCAs: roots, Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
-	if r, _ := sendOne(t, tgt, o); r.Code != 200 || gotCN != "loadgen test client" {
+	r, _ := sendOne(t, tgt, o)
+	mu.Lock()
+	defer mu.Unlock()
+	if r.Code != 200 || gotCN != "loadgen test client" {
 		t.Errorf("with root CA and client certificate: code %d error %q, server saw client %q", r.Code, r.Error, gotCN)
 	}
 }
