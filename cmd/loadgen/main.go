@@ -140,13 +140,26 @@ func newFlagSet(name, synopsis string, stdout io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args. -h prints the usage (to the flag set's output,
+// parseFlags parses args up to the first argument that is not a flag (the
+// rest stay in fs.Args()). -h prints the usage (to the flag set's output,
 // stdout) and returns flag.ErrHelp; a bad flag is a usage error that says
 // what was wrong, suggests the flag that was probably meant, and points to
 // -h, rather than printing every flag.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	_, err := parseInterspersed(fs, args)
-	return err
+	usage, out := fs.Usage, fs.Output()
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	defer func() { fs.Usage = usage; fs.SetOutput(out) }()
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(out)
+		usage()
+		return err
+	}
+	if err != nil {
+		return usageError{explainFlagError(fs, err)}
+	}
+	return nil
 }
 
 // parseInterspersed parses flags wherever they appear among the
