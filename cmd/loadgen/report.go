@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -48,7 +49,21 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "warning: %s\n", w)
 	}
 	if buckets != nil {
-		return text.WriteHistogram(stdout, buckets, report.Buckets(rep.Latency, buckets))
+		h := rep.Latency
+		if c := rep.Summary.Capacity; h == nil && c != nil && len(pos) == 1 {
+			// A capacity run's latency is that of its steps; its summary
+			// is the step at the sustainable rate, and so is the histogram.
+			step, err := report.Load(filepath.Join(pos[0], c.SummaryStep))
+			if err != nil {
+				return err
+			}
+			h = step.Latency
+			fmt.Fprintf(stderr, "the latency of %s, the step at the sustainable rate\n", c.SummaryStep)
+		}
+		if h == nil {
+			return fmt.Errorf("no latency histogram in %s (no %s)", strings.Join(pos, ", "), runrecord.LatencyLog)
+		}
+		return text.WriteHistogram(stdout, buckets, report.Buckets(h, buckets))
 	}
 	switch *typ {
 	case "html":
