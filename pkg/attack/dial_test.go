@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -90,8 +91,15 @@ func TestRouteBothClients(t *testing.T) {
 				t.Skipf("source address 127.0.0.2 not usable here: %s", r.Error)
 			}
 			mu.Lock()
-			if len(remote) != 1 || !strings.HasPrefix(remote[0], "127.0.0.2:") {
-				t.Errorf("laddr: the server saw %q, want 127.0.0.2", remote)
+			// A busy box may let a few more slots out before the stop.
+			for _, r := range remote {
+				if !strings.HasPrefix(r, "127.0.0.2:") {
+					t.Errorf("laddr: the server saw %q, want 127.0.0.2", remote)
+					break
+				}
+			}
+			if len(remote) == 0 {
+				t.Error("laddr: the server saw no request")
 			}
 			mu.Unlock()
 			o.LocalAddr = nil
@@ -173,6 +181,7 @@ func TestTLSConfig(t *testing.T) {
 		}
 	}))
 	srv.TLS = &tls.Config{ClientAuth: tls.RequireAnyClientCert}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the first, refused handshakes are expected
 	srv.StartTLS()
 	defer srv.Close()
 
