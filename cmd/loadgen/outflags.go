@@ -27,15 +27,15 @@ func (o *outFlags) register(fs *flag.FlagSet, outHelp string) {
 }
 
 // dirInFlagWords says a runrecord.PrepareDir refusal with the flags that
-// resolve it.
-func dirInFlagWords(err error) (error, bool) {
+// resolve it; nil when err is not one.
+func dirInFlagWords(err error) error {
 	var de *runrecord.DirError
 	if !errors.As(err, &de) {
-		return err, false
+		return nil
 	}
 	files := strings.Join(de.Files, ", ")
 	if errors.Is(err, runrecord.ErrRecordExists) {
-		return fmt.Errorf("-out %s already holds a run record (%s): give -overwrite to replace it, or another -out", de.Dir, files), true
+		return fmt.Errorf("-out %s already holds a run record (%s): give -overwrite to replace it, or another -out", de.Dir, files)
 	}
-	return fmt.Errorf("-out %s holds files that are not part of a run record (%s): choose another -out (loadgen never removes them, even with -overwrite)", de.Dir, files), true
+	return fmt.Errorf("-out %s holds files that are not part of a run record (%s): choose another -out (loadgen never removes them, even with -overwrite)", de.Dir, files)
 }

@@ -96,7 +96,7 @@ func optionFlag(option string) string {
 // inFlagWords says a library's error about a setting in terms of the flag
 // that sets it.
 func inFlagWords(err error) error {
-	if e, ok := dirInFlagWords(err); ok {
+	if e := dirInFlagWords(err); e != nil {
 		return e
 	}
 	var oe *attack.OptionError
