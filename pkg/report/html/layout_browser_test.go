@@ -112,7 +112,7 @@ func TestReportLayoutInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	timeline := `["chart-latency", "chart-rate", "chart-cpu", "chart-gc"]`
-	errs := browserPage(t, page, shotPath(t, "report-layout.png"), func(ctx context.Context) error {
+	errs := browserPage(t, startBrowser(t), page, shotPath(t, "report-layout.png"), func(ctx context.Context) error {
 		return errors.Join(
 			waitEval(ctx, "charts built", `document.body.getAttribute("data-charts") === "5"`),
 			axesCheck(ctx),
@@ -168,7 +168,7 @@ func TestCapacityPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs := browserPage(t, page, shotPath(t, "capacity.png"), func(ctx context.Context) error {
+	errs := browserPage(t, startBrowser(t), page, shotPath(t, "capacity.png"), func(ctx context.Context) error {
 		return errors.Join(
 			waitEval(ctx, "capacity first", `document.querySelector("section").id === "capacity" &&
 			  document.getElementById("capacity-result").textContent.trim() === "200.00/s"`),
