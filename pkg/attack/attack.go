@@ -78,6 +78,15 @@ type Options struct {
 	// Due(n), with targets round-robin over the global slot number, and
 	// counts due and missed slots of its share only (Shards 0 or 1: all).
 	Shard, Shards uint64
+
+	// Trace sends a W3C traceparent header (TraceparentHeader) with a fresh
+	// trace id and span id on every request, replacing any given one, and
+	// reports them in each Result.
+	Trace bool
+	// TraceSample is the fraction of traced requests (0..1) whose sampled
+	// flag is set, asking the target's tracing to keep them; the others
+	// still carry their ids (for log correlation). DefaultOptions: 1.
+	TraceSample float64
 }
 
 // DefaultMaxWorkers bounds workers, and so requests in flight and
@@ -99,6 +108,7 @@ func DefaultOptions() Options {
 		HTTP2:       true,
 		Redirects:   vegeta.DefaultRedirects,
 		MaxBody:     0,
+		TraceSample: 1,
 	}
 }
 
@@ -121,6 +131,19 @@ type Result struct {
 	Error    string
 	BytesIn  uint64
 	BytesOut uint64
+	// Target is the index of the hit's target among the attack's targets
+	// (every scenario's, in order).
+	Target int
+	// With Options.Trace: the trace context the request carried, and
+	// whether its sampled flag was set. Zero without.
+	TraceID TraceID
+	SpanID  SpanID
+	Sampled bool
+
+	// traceparent is the header value for TraceID and SpanID as a
+	// []string net/http can take as it is (see tracer); nil for fasthttp,
+	// which formats it into its own buffer.
+	traceparent []string
 }
 
 // Outcome says how an attack went as a whole.
@@ -176,6 +199,8 @@ type Attacker struct {
 	stopOnce sync.Once
 	stopch   chan struct{}
 
+	live atomic.Pointer[run] // the run in progress, for Live
+
 	mu        sync.Mutex
 	stoppedAt time.Time
 	aborted   bool
@@ -229,6 +254,9 @@ func NewScenarios(scs []Scenario, o Options) (*Attacker, error) {
 		o.Workers = 1
 	}
 	o.Workers = min(o.Workers, o.MaxWorkers)
+	if o.Trace && !(o.TraceSample >= 0 && o.TraceSample <= 1) {
+		return nil, optionErr("TraceSample", "trace sample must be a fraction from 0 to 1, got %g", o.TraceSample)
+	}
 	if o.Pacing == "" {
 		o.Pacing = PacingPrecise
 	}
@@ -341,6 +369,7 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	if !a.opts.Start.IsZero() {
 		r.began = a.opts.Start
 	}
+	a.live.Store(r)
 	r.disp.start(r.began)
 	initial := a.opts.Workers
 	if !a.scs[0].Schedule.Open() {

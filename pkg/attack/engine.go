@@ -277,6 +277,10 @@ func (r *run) work(t wakeTimer) {
 	a := r.a
 	conn := a.sender.newConn()
 	res := new(Result)
+	var tr *tracer
+	if a.opts.Trace {
+		tr = newTracer(a.opts.TraceSample)
+	}
 	for {
 		s, ok := r.disp.claim(time.Now())
 		if !ok {
@@ -303,7 +307,10 @@ func (r *run) work(t wakeTimer) {
 		fly := r.inflight.Add(1)
 		for p := r.peakFly.Load(); fly > p && !r.peakFly.CompareAndSwap(p, fly); p = r.peakFly.Load() {
 		}
-		*res = Result{Seq: s.n, Scenario: s.src, Waited: s.waited}
+		*res = Result{Seq: s.n, Scenario: s.src, Waited: s.waited, Target: s.target}
+		if tr != nil {
+			tr.fill(res)
+		}
 		conn.send(s.target, s.n, res)
 		r.inflight.Add(-1)
 		res.Intended = res.Sent

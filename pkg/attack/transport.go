@@ -58,6 +58,13 @@ func (t *connTracker) peakConns() int {
 	return t.peak
 }
 
+// openConns is how many connections are open now.
+func (t *connTracker) openConns() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.conns)
+}
+
 func (t *connTracker) abort() {
 	t.mu.Lock()
 	t.aborted = true
