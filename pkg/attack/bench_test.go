@@ -35,21 +35,53 @@ func BenchmarkDue(b *testing.B) {
 func BenchmarkHit(b *testing.B) {
 	url := loopback(b, ok200)
 	for _, c := range []string{ClientNet, ClientFast} {
-		b.Run(c, func(b *testing.B) {
-			o := DefaultOptions()
-			o.Client = c
-			a, err := New(targetsFor(b, url), Constant{Freq: 1, Per: time.Second}, o)
-			if err != nil {
-				b.Fatal(err)
+		for _, trace := range []bool{false, true} {
+			name := c
+			if trace {
+				name += "/traced" // the W3C traceparent header added: compare allocs/op
 			}
-			conn := a.sender.newConn()
+			b.Run(name, func(b *testing.B) {
+				o := DefaultOptions()
+				o.Client, o.Trace = c, trace
+				a, err := New(targetsFor(b, url), Constant{Freq: 1, Per: time.Second}, o)
+				if err != nil {
+					b.Fatal(err)
+				}
+				conn := a.sender.newConn()
+				var tr *tracer
+				if trace {
+					tr = newTracer(1, c == ClientNet)
+				}
+				var r Result
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					r = Result{}
+					if tr != nil {
+						tr.fill(&r)
+					}
+					conn.send(0, uint64(i), &r)
+					if r.Error != "" {
+						b.Fatal(r.Error)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkTraceparent is the cost of one request's trace context: ids
+// from the worker's generator and the formatted header value.
+func BenchmarkTraceparent(b *testing.B) {
+	for _, c := range []string{ClientFast, ClientNet} {
+		b.Run(c, func(b *testing.B) {
+			tr := newTracer(0.5, c == ClientNet)
 			var r Result
+			var buf []byte
 			b.ReportAllocs()
-			for i := 0; b.Loop(); i++ {
-				r = Result{}
-				conn.send(0, uint64(i), &r)
-				if r.Error != "" {
-					b.Fatal(r.Error)
+			for b.Loop() {
+				tr.fill(&r)
+				if c == ClientFast { // what fastConn.send does with it
+					buf = appendTraceparent(buf[:0], r.TraceID, r.SpanID, r.Sampled)
 				}
 			}
 		})

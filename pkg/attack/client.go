@@ -110,6 +110,9 @@ func (s *netSender) send(t int, seq uint64, r *Result) {
 	if s.chunked {
 		req.TransferEncoding = append(req.TransferEncoding, "chunked") // as vegeta
 	}
+	if r.traceparent != nil {
+		req.Header["Traceparent"] = r.traceparent
+	}
 	r.Sent = time.Now()
 	resp, err := s.client.Do(req)
 	if err != nil {

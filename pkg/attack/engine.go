@@ -279,7 +279,7 @@ func (r *run) work(t wakeTimer) {
 	res := new(Result)
 	var tr *tracer
 	if a.opts.Trace {
-		tr = newTracer(a.opts.TraceSample)
+		tr = newTracer(a.opts.TraceSample, a.client == ClientNet)
 	}
 	for {
 		s, ok := r.disp.claim(time.Now())

@@ -81,10 +81,11 @@ type fastConn struct {
 	reqs []*fasthttp.Request
 	resp fasthttp.Response
 	seq  []byte
+	tp   []byte // traceparent value
 }
 
 func (s *fastSender) newConn() senderConn {
-	c := &fastConn{s: s, reqs: make([]*fasthttp.Request, len(s.targets)), seq: make([]byte, 0, 20)}
+	c := &fastConn{s: s, reqs: make([]*fasthttp.Request, len(s.targets)), seq: make([]byte, 0, 20), tp: make([]byte, 0, traceparentLen)}
 	for i := range s.targets {
 		c.reqs[i] = new(fasthttp.Request)
 		c.reset(i)
@@ -128,6 +129,10 @@ func (c *fastConn) send(t int, seq uint64, r *Result) {
 	req := c.reqs[t]
 	c.seq = strconv.AppendUint(c.seq[:0], seq, 10)
 	req.Header.SetBytesV("X-Vegeta-Seq", c.seq)
+	if !r.TraceID.IsZero() {
+		c.tp = appendTraceparent(c.tp[:0], r.TraceID, r.SpanID, r.Sampled)
+		req.Header.SetBytesV(TraceparentHeader, c.tp) // copied into req's buffer: no allocation
+	}
 	r.Sent = time.Now()
 	deadline := r.Sent.Add(c.s.timeout)
 	err := c.s.client.DoDeadline(req, &c.resp, deadline)

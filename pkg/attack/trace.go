@@ -41,11 +41,12 @@ func (s SpanID) String() string {
 // traceparentLen is len("00-" + 32 hex + "-" + 16 hex + "-" + "01").
 const traceparentLen = 55
 
-// traceBatch is how many traceparent values a tracer formats at once. The
+// traceBatch is how many trace contexts a tracer draws at once. The
 // net/http client needs each header value as a string in a []string of
 // its own; formatting a batch into one string and one slice turns two
 // allocations per request into two per traceBatch requests (the strings
 // are immutable, so a request that outlives its turn still reads its own).
+// The fasthttp client formats the value into its own buffer instead.
 const traceBatch = 64
 
 // tracer makes the trace context of one worker's requests: a fresh random
@@ -62,10 +63,11 @@ type tracer struct {
 	rng       *rand.ChaCha8
 	threshold uint64 // sampled when a random uint64 is below it
 	always    bool   // sample = 1
+	strings   bool   // also make header values as strings (net/http)
 
-	next int // index of the next unused value in the batch
+	next int // index of the next unused context in the batch
 	ids  [traceBatch]traceIDs
-	vals []string // one header value per request of the batch
+	vals []string // with strings: one header value per context of the batch
 	buf  []byte
 }
 
@@ -76,37 +78,43 @@ type traceIDs struct {
 }
 
 // newTracer returns a tracer that sets the sampled flag on a fraction
-// sample (0..1) of requests.
-func newTracer(sample float64) *tracer {
+// sample (0..1) of requests. With strings, each Result also gets its
+// header value as a string (for net/http).
+func newTracer(sample float64, strings bool) *tracer {
 	var seed [32]byte
 	_, _ = crand.Read(seed[:]) // never fails on supported platforms (Go 1.24+)
 	t := &tracer{
-		rng:    rand.NewChaCha8(seed),
-		always: sample >= 1,
-		next:   traceBatch,
-		buf:    make([]byte, 0, traceBatch*traceparentLen),
+		rng:     rand.NewChaCha8(seed),
+		always:  sample >= 1,
+		strings: strings,
+		next:    traceBatch,
 	}
 	if sample > 0 && !t.always {
 		t.threshold = uint64(sample * math.MaxUint64)
 	}
+	if strings {
+		t.buf = make([]byte, 0, traceBatch*traceparentLen)
+	}
 	return t
 }
 
-// fill gives r a fresh trace context and its traceparent header value.
+// fill gives r a fresh trace context (and, with strings, its header value).
 func (t *tracer) fill(r *Result) {
 	if t.next == traceBatch {
 		t.refill()
 	}
 	id := &t.ids[t.next]
 	r.TraceID, r.SpanID, r.Sampled = id.trace, id.span, id.sampled
-	// A slice of capacity one: net/http may append to a header's values,
-	// which then copies instead of writing into the next request's value.
-	r.traceparent = t.vals[t.next : t.next+1 : t.next+1]
+	if t.strings {
+		// A slice of capacity one: net/http may append to a header's
+		// values, which then copies instead of writing into the next
+		// request's value.
+		r.traceparent = t.vals[t.next : t.next+1 : t.next+1]
+	}
 	t.next++
 }
 
 func (t *tracer) refill() {
-	t.buf = t.buf[:0]
 	for i := range t.ids {
 		id := &t.ids[i]
 		for { // all-zero ids are invalid: draw again (odds 2^-64)
@@ -117,24 +125,31 @@ func (t *tracer) refill() {
 				break
 			}
 		}
-		id.sampled = t.always || t.rng.Uint64() < t.threshold
-		t.buf = appendTraceparent(t.buf, id)
+		id.sampled = t.always || (t.threshold > 0 && t.rng.Uint64() < t.threshold)
+	}
+	t.next = 0
+	if !t.strings {
+		return
+	}
+	t.buf = t.buf[:0]
+	for i := range t.ids {
+		id := &t.ids[i]
+		t.buf = appendTraceparent(t.buf, id.trace, id.span, id.sampled)
 	}
 	s := string(t.buf)
 	t.vals = make([]string, traceBatch)
 	for i := range t.vals {
 		t.vals[i] = s[i*traceparentLen : (i+1)*traceparentLen]
 	}
-	t.next = 0
 }
 
 // appendTraceparent appends "00-<trace id>-<span id>-<flags>".
-func appendTraceparent(b []byte, id *traceIDs) []byte {
+func appendTraceparent(b []byte, trace TraceID, span SpanID, sampled bool) []byte {
 	b = append(b, "00-"...)
-	b = hex.AppendEncode(b, id.trace[:])
+	b = hex.AppendEncode(b, trace[:])
 	b = append(b, '-')
-	b = hex.AppendEncode(b, id.span[:])
-	if id.sampled {
+	b = hex.AppendEncode(b, span[:])
+	if sampled {
 		return append(b, "-01"...)
 	}
 	return append(b, "-00"...)
