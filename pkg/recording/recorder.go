@@ -23,6 +23,13 @@ type Config struct {
 	Highest time.Duration
 	// OnInterval, if set, is called as each interval closes (for progress).
 	OnInterval func(IntervalStats)
+	// Exemplars is how many of the slowest requests each interval keeps in
+	// exemplars.jsonl (default runrecord.DefaultExemplars, at most
+	// runrecord.MaxExemplars); the run's slowest go to the summary.
+	Exemplars int
+	// Targets names the attack's targets by index ("GET http://..."),
+	// secrets redacted, for the exemplars.
+	Targets []string
 }
 
 // IntervalStats describes an interval that just closed, and the run so far.
@@ -63,6 +70,7 @@ type Recorder struct {
 	file     *runrecord.AtomicFile
 	buf      *bufio.Writer
 	log      *runrecord.HlogWriter
+	ex       *exemplars
 	// chunk collects what the log writer appends, for OnInterval; header
 	// keeps the log's header once written.
 	chunk, header bytes.Buffer
@@ -82,8 +90,14 @@ func New(dir string, cfg Config) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
+	ex, err := newExemplars(dir, cfg.Exemplars, cfg.Targets)
+	if err != nil {
+		f.Discard()
+		return nil, err
+	}
 	buf := bufio.NewWriter(f)
 	r := &Recorder{
+		ex:    ex,
 		cfg:   cfg,
 		dir:   dir,
 		total: runrecord.NewSeries(int64(cfg.Highest)),
@@ -124,6 +138,7 @@ func (r *Recorder) Record(res *attack.Result) {
 		runrecord.RecordClamped(s.Service, res.Service)
 		runrecord.RecordClamped(s.Lag, res.Lag)
 	}
+	r.ex.add(res, r.curStart/int64(time.Millisecond))
 	r.curRow.Completed++
 	r.c.Requests++
 	r.c.BytesIn += res.BytesIn
@@ -175,6 +190,7 @@ func (r *Recorder) writeInterval() {
 		r.chunk.Reset()
 	}
 	r.keep(r.log.WriteInterval(startMs, endMs, r.cur))
+	r.keep(r.ex.closeInterval())
 	r.curRow.StartMs = startMs
 	r.rows = append(r.rows, r.curRow)
 	if r.cfg.OnInterval != nil {
@@ -215,6 +231,7 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 			r.writeInterval()
 		}
 		r.keep(r.buf.Flush())
+		r.keep(r.ex.commit(r.err == nil))
 		if r.err != nil {
 			r.file.Discard()
 		} else {
@@ -226,6 +243,7 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 	}
 	r.hot.fold(&r.c)
 	sum := runrecord.Summarize(r.total, r.c, out.Began, out.Sending, out.Missed)
+	sum.Exemplars = r.ex.slowestOfRun()
 	// Bodies are usually discarded unread by vegeta (-max-body 0), so the
 	// wire count is the honest one when there is one.
 	if out.WireIn > 0 || out.WireOut > 0 {

@@ -134,6 +134,22 @@ type Plan struct {
 	Collect        any           `json:"collect,omitempty"`
 	SLO            string        `json:"slo,omitempty"`
 	Client         string        `json:"client,omitempty"` // HTTP client that sent: net or fast
+	// Trace says the requests carried W3C trace context (nil: they did not).
+	Trace *PlanTrace `json:"trace,omitempty"`
+	// Exemplars is how many of the slowest requests each interval kept.
+	Exemplars int `json:"exemplars,omitempty"`
+	// ListenMetrics is where live Prometheus metrics were served.
+	ListenMetrics string `json:"listen_metrics,omitempty"`
+}
+
+// PlanTrace is how requests were traced. The header carries random ids
+// only; it is not a secret.
+type PlanTrace struct {
+	Header string  `json:"header"` // traceparent
+	Sample float64 `json:"sample"` // fraction with the sampled flag set
+	// Link is a trace viewer's URL with {trace_id} where the id goes,
+	// used by the reports to link exemplars to their traces.
+	Link string `json:"link,omitempty"`
 }
 
 // PlanTarget is one target as planned.

@@ -23,6 +23,9 @@ type Summary struct {
 	SLO            *SLOResult        `json:"slo,omitempty"`
 	Capacity       *Capacity         `json:"capacity,omitempty"`
 	Generator      *Generator        `json:"generator,omitempty"`
+	// Exemplars are the slowest requests of the run, slowest first (as
+	// many as each interval keeps).
+	Exemplars []Exemplar `json:"exemplars,omitempty"`
 }
 
 // Latency is a latency distribution's summary.
