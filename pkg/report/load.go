@@ -19,6 +19,9 @@ type Report struct {
 	Intervals []Point
 	// Overall histograms of the three series (nil when no latency log).
 	Latency, Service, Lag *hdr.Histogram
+	// Exemplars are the slowest requests of every interval (the K slowest
+	// of the union when shards are merged), by interval, slowest first.
+	Exemplars []runrecord.Exemplar
 }
 
 // Point is one latency interval.
@@ -83,12 +86,47 @@ func Load(dirs ...string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	k := ExemplarsPerInterval(rep.Runs)
+	var lists [][]runrecord.Exemplar
+	for _, d := range dirs {
+		l, err := runrecord.ReadExemplars(d)
+		if err != nil {
+			return nil, err
+		}
+		lists = append(lists, l)
+	}
+	rep.Exemplars = runrecord.MergeExemplars(k, lists...)
 	if len(rep.Runs) == 1 {
 		rep.Summary = rep.Runs[0].Summary
 	} else {
 		rep.Summary = mergeSummaries(rep)
+		rep.Summary.Exemplars = runrecord.TopExemplars(rep.Exemplars, k)
 	}
 	return rep, nil
+}
+
+// ExemplarsPerInterval is how many exemplars each interval of the runs
+// kept: the most any of them kept (shards of one attack keep the same).
+func ExemplarsPerInterval(runs []*runrecord.Run) int {
+	k := 0
+	for _, r := range runs {
+		k = max(k, r.Plan.Exemplars)
+	}
+	if k == 0 {
+		k = runrecord.DefaultExemplars
+	}
+	return k
+}
+
+// TraceLink is the trace viewer URL template the runs were recorded with
+// ("" when none): the first run's that has one.
+func TraceLink(runs []*runrecord.Run) string {
+	for _, r := range runs {
+		if t := r.Plan.Trace; t != nil && t.Link != "" {
+			return t.Link
+		}
+	}
+	return ""
 }
 
 // mergeSummaries combines shard summaries; latency comes from the merged
