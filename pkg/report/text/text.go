@@ -87,7 +87,7 @@ func Write(w io.Writer, s runrecord.Summary) error {
 	if s.Capacity != nil {
 		return WriteCapacity(w, s.Capacity)
 	}
-	return nil
+	return writeExemplars(w, s.Exemplars)
 }
 
 func mean(total, n uint64) float64 {

@@ -35,3 +35,41 @@ func TestWriteTextDivergenceNote(t *testing.T) {
 		t.Errorf("no divergence, but a note:\n%s", b.String())
 	}
 }
+
+// The summary ends with the slowest requests; a target's error text cannot
+// inject terminal escapes.
+func TestWriteTextSlowestRequests(t *testing.T) {
+	no := false
+	s := runrecord.Summary{Requests: 3, StatusCodes: map[string]uint64{"200": 2, "0": 1}, Exemplars: []runrecord.Exemplar{
+		{Intended: time.Date(2026, 11, 22, 10, 0, 3, 250e6, time.UTC), Latency: 1203 * time.Millisecond, ServiceLatency: 1002 * time.Millisecond,
+			DispatchLag: 201 * time.Millisecond, Status: 200, Target: "GET http://127.0.0.1:8080/stall", TraceID: "4bf92f3577b34da6a3ce929d0e0e4736"},
+		{Intended: time.Date(2026, 11, 22, 10, 0, 4, 0, time.UTC), Latency: 900 * time.Millisecond, Error: "read: \x1b[31mreset\x1b[0m",
+			Target: "GET http://127.0.0.1:8080/a", TraceID: "00f067aa0ba902b700f067aa0ba902b7", Sampled: &no},
+	}}
+	var b bytes.Buffer
+	if err := Write(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	i := strings.Index(out, "Slowest requests")
+	if i < 0 {
+		t.Fatalf("no slowest requests:\n%s", out)
+	}
+	tail := out[i:]
+	for _, want := range []string{
+		"10:00:03.250  1.203s  1.002s  201ms  200",
+		"GET http://127.0.0.1:8080/stall  4bf92f3577b34da6a3ce929d0e0e4736\n",
+		`read: \x1b[31mreset\x1b[0m`,
+		"00f067aa0ba902b700f067aa0ba902b7 (not sampled)",
+	} {
+		if !strings.Contains(tail, want) {
+			t.Errorf("slowest requests lack %q:\n%s", want, tail)
+		}
+	}
+	if strings.Contains(out, "\x1b") {
+		t.Error("an escape character reached the terminal")
+	}
+	if strings.Count(tail, "\n") != 3 {
+		t.Errorf("the summary does not end with the slowest requests:\n%s", tail)
+	}
+}
