@@ -1,10 +1,13 @@
 // Package demotarget is loadgen's built-in demo service: a small Go HTTP
 // server with a CPU-bound endpoint worth profiling and the usual admin
-// endpoints (net/http/pprof, expvar, Prometheus /metrics).
+// endpoints (net/http/pprof, expvar, Prometheus /metrics). It takes W3C
+// trace context from requests with OpenTelemetry's SDK and, given a spans
+// file, records its server spans there (see ReadSpans).
 //
 //	GET /fib?n=25   naive recursive Fibonacci (CPU-bound; n in 0..40)
 //	GET /hello      a cheap constant response
 //	GET /work?c=8&ms=10  a service of known capacity c*1000/ms requests/s (see Work)
+//	GET /stall?every=100&ms=250  every 100th request held 250 ms (see Stall)
 //	/debug/pprof/   net/http/pprof
 //	/debug/vars     expvar (memstats)
 //	/metrics        Prometheus: Go runtime and process metrics, request counts
@@ -68,12 +71,17 @@ func App(reg prometheus.Registerer) http.Handler {
 		reqs.WithLabelValues("work").Inc()
 		work.ServeHTTP(w, r)
 	})
+	stall := Stall()
+	mux.HandleFunc("/stall", func(w http.ResponseWriter, r *http.Request) {
+		reqs.WithLabelValues("stall").Inc()
+		stall.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/" {
 			http.NotFound(w, r)
 			return
 		}
-		fmt.Fprintln(w, "loadgen demo target: /fib?n=25 /hello /work?c=8&ms=10 /debug/pprof/ /debug/vars /metrics")
+		fmt.Fprintln(w, "loadgen demo target: /fib?n=25 /hello /work?c=8&ms=10 /stall?every=100&ms=250 /debug/pprof/ /debug/vars /metrics")
 	})
 	return mux
 }
@@ -97,16 +105,36 @@ type Server struct {
 	AdminURL string // admin base (same as URL unless a separate admin address)
 	servers  []*http.Server
 	errc     chan error
+	tracing  *tracing
+}
+
+// Config says where the demo target serves and what it records.
+type Config struct {
+	Addr      string // application address; ":0" style picks a free port
+	AdminAddr string // if set, admin endpoints move to this address
+	// Spans, if set, is a file the server spans are appended to, one JSON
+	// line each (OpenTelemetry's stdout exporter format; see ReadSpans).
+	Spans string
 }
 
 // Start serves the demo target on addr (":0" style addresses pick a free
 // port). With adminAddr set, admin endpoints move to that address.
 func Start(addr, adminAddr string) (*Server, error) {
+	return StartConfig(Config{Addr: addr, AdminAddr: adminAddr})
+}
+
+// StartConfig serves the demo target as cfg says.
+func StartConfig(cfg Config) (*Server, error) {
+	addr, adminAddr := cfg.Addr, cfg.AdminAddr
+	tr, err := newTracing(cfg.Spans)
+	if err != nil {
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	app, admin := App(reg), Admin(reg)
+	app, admin := tr.wrap(App(reg)), Admin(reg)
 
-	s := &Server{errc: make(chan error, 2)}
+	s := &Server{errc: make(chan error, 2), tracing: tr}
 	if adminAddr == "" {
 		mux := http.NewServeMux()
 		mux.Handle("/debug/", admin)
@@ -114,6 +142,7 @@ func Start(addr, adminAddr string) (*Server, error) {
 		mux.Handle("/", app)
 		u, err := s.listen(addr, mux)
 		if err != nil {
+			tr.shutdown(context.Background())
 			return nil, err
 		}
 		s.URL, s.AdminURL = u, u
@@ -121,6 +150,7 @@ func Start(addr, adminAddr string) (*Server, error) {
 	}
 	u, err := s.listen(addr, app)
 	if err != nil {
+		tr.shutdown(context.Background())
 		return nil, err
 	}
 	au, err := s.listen(adminAddr, admin)
@@ -152,7 +182,8 @@ func (s *Server) listen(addr string, h http.Handler) (string, error) {
 // Err delivers a fatal serving error.
 func (s *Server) Err() <-chan error { return s.errc }
 
-// Shutdown stops accepting and waits for requests in flight.
+// Shutdown stops accepting, waits for requests in flight, and writes the
+// last spans.
 func (s *Server) Shutdown(ctx context.Context) error {
 	var first error
 	for _, srv := range s.servers {
@@ -160,12 +191,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			first = err
 		}
 	}
-	return first
+	return errors.Join(first, s.tracing.shutdown(ctx))
 }
 
-// Close stops at once.
+// FlushSpans writes every server span ended so far to the spans file.
+func (s *Server) FlushSpans(ctx context.Context) error { return s.tracing.flush(ctx) }
+
+// Close stops at once (spans ended so far are still written).
 func (s *Server) Close() {
 	for _, srv := range s.servers {
 		srv.Close()
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	s.tracing.shutdown(ctx)
 }

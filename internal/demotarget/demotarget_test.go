@@ -1,10 +1,14 @@
 package demotarget
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func get(t *testing.T, url string) (int, string) {
@@ -36,6 +40,8 @@ func TestEndpoints(t *testing.T) {
 		{srv.URL + "/fib?n=x", "n must be", 400},
 		{srv.URL + "/hello", "hello", 200},
 		{srv.URL + "/work?c=2&ms=1", "worked 1ms on one of 2 slots", 200},
+		{srv.URL + "/stall?every=1&ms=1", "stalled 1ms", 200},
+		{srv.URL + "/stall?every=0", "every must be", 400},
 		{srv.URL + "/nope", "404", 404},
 		// Admin endpoints live only on the admin port.
 		{srv.URL + "/debug/pprof/", "404", 404},
@@ -55,6 +61,56 @@ func TestFib(t *testing.T) {
 	for n, want := range map[int]int{0: 0, 1: 1, 2: 1, 10: 55, 25: 75025} {
 		if got := Fib(n); got != want {
 			t.Errorf("Fib(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+// The target joins the caller's trace: a request with a traceparent gets a
+// server span in the spans file with that trace id and the caller's span
+// as parent; /stall holds exactly every Nth request and marks its span.
+func TestTraceContextAndStall(t *testing.T) {
+	spans := filepath.Join(t.TempDir(), "spans.jsonl")
+	srv, err := StartConfig(Config{Addr: "127.0.0.1:0", Spans: spans})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	const trace = "4bf92f3577b34da6a3ce929d0e0e47%02x"
+	for i := 1; i <= 6; i++ {
+		req, _ := http.NewRequest("GET", srv.URL+"/stall?every=3&ms=20", nil)
+		flags := "01"
+		if i == 5 {
+			flags = "00" // not sampled: no span
+		}
+		req.Header.Set("traceparent", fmt.Sprintf("00-"+trace+"-00f067aa0ba902b7-%s", i, flags))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if want := map[bool]string{true: "stalled 20ms\n", false: "ok\n"}[i%3 == 0]; string(b) != want {
+			t.Errorf("request %d: %q, want %q", i, b, want)
+		}
+	}
+	if err := srv.FlushSpans(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadSpans(spans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 5 {
+		t.Fatalf("%d spans, want 5 (the unsampled request has none): %+v", len(got), got)
+	}
+	for _, s := range got {
+		var i int
+		fmt.Sscanf(s.TraceID[30:], "%02x", &i)
+		if s.TraceID != fmt.Sprintf(trace, i) || s.ParentSpanID != "00f067aa0ba902b7" || s.Name != "GET /stall" || !s.Sampled {
+			t.Errorf("span %+v", s)
+		}
+		if s.Stalled != (i%3 == 0) || (s.Stalled && s.Duration() < 20*time.Millisecond) {
+			t.Errorf("request %d: stalled %v, span %s", i, s.Stalled, s.Duration())
 		}
 	}
 }
