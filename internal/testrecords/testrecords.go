@@ -117,6 +117,12 @@ func WriteSynthetic(tb testing.TB, dir string, sp Synthetic) {
 // a collector would. The run record is dir.
 func RecordRun(t testing.TB, dir, path string, rate int, d time.Duration) *runrecord.Run {
 	t.Helper()
+	return RecordRunWith(t, dir, path, rate, d, nil)
+}
+
+// RecordRunWith is RecordRun with the plan edited first (tracing on, ...).
+func RecordRunWith(t testing.TB, dir, path string, rate int, d time.Duration, edit func(*runner.Plan)) *runrecord.Run {
+	t.Helper()
 	srv, err := demotarget.Start("127.0.0.1:0", "")
 	if err != nil {
 		t.Fatal(err)
@@ -145,10 +151,14 @@ func RecordRun(t testing.TB, dir, path string, rate int, d time.Duration) *runre
 		defer wg.Done()
 		samples = sampleSelf(ctx, t, 250*time.Millisecond)
 	}()
-	run, err := runner.Execute(context.Background(), runner.Plan{
+	plan := runner.Plan{
 		Name: "fixture", Targets: tgts, Schedule: sched, Options: opts,
 		Interval: 500 * time.Millisecond, Out: dir,
-	})
+	}
+	if edit != nil {
+		edit(&plan)
+	}
+	run, err := runner.Execute(context.Background(), plan)
 	stop()
 	wg.Wait()
 	pprof.StopCPUProfile()

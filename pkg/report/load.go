@@ -22,6 +22,9 @@ type Report struct {
 	// Exemplars are the slowest requests of every interval (the K slowest
 	// of the union when shards are merged), by interval, slowest first.
 	Exemplars []runrecord.Exemplar
+	// TraceLink is a trace viewer's URL template with {trace_id} (see
+	// CheckTraceLink), from the runs' plan; a caller may replace it.
+	TraceLink string
 }
 
 // Point is one latency interval.
@@ -96,6 +99,7 @@ func Load(dirs ...string) (*Report, error) {
 		lists = append(lists, l)
 	}
 	rep.Exemplars = runrecord.MergeExemplars(k, lists...)
+	rep.TraceLink = TraceLink(rep.Runs)
 	if len(rep.Runs) == 1 {
 		rep.Summary = rep.Runs[0].Summary
 	} else {

@@ -23,6 +23,11 @@ type chartData struct {
 	Rate   []float64  `json:"rate"`   // responses per second
 	Errors []float64  `json:"errors"` // errors per second
 
+	// Exemplars: the slowest requests, drawn on the latency chart;
+	// TraceLink: where a click on one goes ("" : it copies the trace id).
+	Exemplars []marker `json:"exemplars"`
+	TraceLink string   `json:"trace_link"`
+
 	Target   *targetSeries  `json:"target"`
 	Spectrum *spectrum      `json:"spectrum"`
 	Capacity *capacityCurve `json:"capacity"`

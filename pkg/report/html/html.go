@@ -55,6 +55,8 @@ func htmlTemplates() (*template.Template, error) {
 		"slo":    text.SLOMeasured,
 
 		"profilingOff": text.ProfilingOffNote,
+		"exdue":        func(t time.Time) string { return t.UTC().Format("15:04:05.000") },
+		"deref":        func(b *bool) bool { return b != nil && *b },
 	}).Funcs(compareFuncs())
 	t, err := t.ParseFS(templateFS, "assets/*.tmpl")
 	if err != nil {
@@ -93,8 +95,12 @@ type htmlPage struct {
 	Charts   chartData
 	CPU      *profileSection
 	Allocs   *profileSection
-	Notes    []string // why a part of the page is missing
-	Made     time.Time
+	// Slowest requests of the run, and whether the chart shows only some
+	// of the kept exemplars.
+	Exemplars      []exemplarRow
+	MarkersThinned bool
+	Notes          []string // why a part of the page is missing
+	Made           time.Time
 }
 
 // runInfo describes one run record of the report.
@@ -148,6 +154,11 @@ func Write(w io.Writer, rep *report.Report) error {
 		return err
 	}
 	page.Charts = newChartData(rep, timeline)
+	page.Charts.Exemplars, page.MarkersThinned = exemplarMarkers(rep.Exemplars)
+	if report.CheckTraceLink(rep.TraceLink) == nil {
+		page.Charts.TraceLink = rep.TraceLink
+	}
+	page.Exemplars = exemplarRows(rep)
 	if len(timeline) == 0 {
 		page.Notes = append(page.Notes, "No target timeline in the run record (attack without a collector): target CPU, RSS and GC are not shown.")
 	}

@@ -61,11 +61,12 @@
     return axes.map(function (a, i) { return i === 0 ? a : Object.assign({ size: autoSize, labelGap: 6 }, a); });
   }
   const byId = {};
-  function make(id, height, scales, series, axes, data, ownCursor) {
+  function make(id, height, scales, series, axes, data, ownCursor, plugins) {
     const el = document.getElementById(id);
     if (!el) return;
     const u = new uPlot({ width: width(el), height: height, cursor: ownCursor ? {} : { sync: sync },
-      scales: scales, series: series, axes: sized(axes), legend: { live: true } }, data, el);
+      scales: scales, series: series, axes: sized(axes), legend: { live: true }, plugins: plugins || [] }, data, el);
+    el.uplot = u; // for the browser's console (and the browser test)
     charts.push([u, el]);
     byId[id] = u;
     return u;
@@ -104,13 +105,121 @@
     document.body.setAttribute("data-aligned", "1");
   }
 
+  // A trace link template is used only as an http(s) URL (the Go side
+  // checks it too); the id is hex, encoded all the same.
+  function traceURL(id) {
+    const t = D.trace_link;
+    if (!t || !id || !/^https?:\/\//i.test(t)) return "";
+    return t.split("{trace_id}").join(encodeURIComponent(id));
+  }
+  function toast(msg) {
+    const el = document.createElement("div");
+    el.className = "toast";
+    el.textContent = msg;
+    document.body.appendChild(el);
+    setTimeout(function () { el.remove(); }, 1800);
+  }
+  // Copies text; the async clipboard needs permission a page opened from
+  // disk may not have, so fall back to a selected textarea.
+  function copy(text) {
+    const fallback = function () {
+      const ta = document.createElement("textarea");
+      ta.value = text;
+      ta.setAttribute("readonly", "");
+      ta.style.position = "fixed"; ta.style.opacity = "0";
+      document.body.appendChild(ta);
+      ta.select();
+      let ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      ta.remove();
+      toast(ok ? "copied trace id " + text : "trace id " + text);
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(function () { toast("copied trace id " + text); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+  function openOrCopy(e) {
+    if (!e.trace) return;
+    const url = traceURL(e.trace);
+    if (url) window.open(url, "_blank", "noopener");
+    else copy(e.trace);
+  }
+  document.querySelectorAll("button.copy[data-trace]").forEach(function (b) {
+    b.addEventListener("click", function () { copy(b.getAttribute("data-trace")); });
+  });
+
+  // The slowest requests as dots on the latency chart: hover shows their
+  // details (as text: they may hold the target's words), click opens the
+  // trace or copies its id.
+  function exemplarPlugin(list, scale) {
+    let tip = null, hot = -1;
+    const R = 4;
+    function nearest(u) {
+      const l = u.cursor.left, t = u.cursor.top;
+      if (l == null || l < 0 || t == null) return -1;
+      let best = -1, bd = (R + 4) * (R + 4);
+      list.forEach(function (e, i) {
+        const dx = u.valToPos(e.x, "x") - l, dy = u.valToPos(e.y, scale) - t;
+        const d = dx * dx + dy * dy;
+        if (d <= bd) { bd = d; best = i; }
+      });
+      return best;
+    }
+    function describe(e) {
+      const lines = ["latency " + e.latency + " (service " + e.service + ", dispatch lag " + e.lag + ")",
+        "due " + e.due + " UTC", "status " + e.outcome, e.target];
+      if (e.trace) lines.push("trace " + e.trace + (e.sampled ? "" : " (not sampled)"),
+        traceURL(e.trace) ? "click: open the trace" : "click: copy the trace id");
+      return lines.join("\n");
+    }
+    return { hooks: {
+      init: [function (u) {
+        tip = document.createElement("div");
+        tip.className = "extip";
+        tip.hidden = true;
+        u.over.appendChild(tip);
+        u.over.addEventListener("click", function () { if (hot >= 0) openOrCopy(list[hot]); });
+      }],
+      draw: [function (u) {
+        const ctx = u.ctx, dpr = window.devicePixelRatio || 1;
+        ctx.save();
+        ctx.fillStyle = "rgba(0,0,0,0.75)";
+        ctx.strokeStyle = "#fff";
+        ctx.lineWidth = dpr;
+        list.forEach(function (e) {
+          const cx = u.valToPos(e.x, "x", true), cy = u.valToPos(e.y, scale, true);
+          if (cx < u.bbox.left || cx > u.bbox.left + u.bbox.width || cy < u.bbox.top || cy > u.bbox.top + u.bbox.height) return;
+          ctx.beginPath();
+          ctx.arc(cx, cy, R * dpr, 0, 2 * Math.PI);
+          ctx.fill();
+          ctx.stroke();
+        });
+        ctx.restore();
+      }],
+      setCursor: [function (u) {
+        hot = nearest(u);
+        u.over.style.cursor = hot >= 0 && list[hot].trace ? "pointer" : "";
+        if (hot < 0) { tip.hidden = true; return; }
+        const e = list[hot];
+        tip.textContent = describe(e);
+        tip.hidden = false;
+        const x = u.valToPos(e.x, "x"), y = u.valToPos(e.y, scale);
+        tip.style.left = Math.min(x + 10, Math.max(0, u.over.clientWidth - tip.offsetWidth)) + "px";
+        tip.style.top = (y + 10) + "px";
+      }],
+    } };
+  }
+
   if (D.time && D.time.length) {
     make("chart-latency", 300,
       { x: timeScale(), ms: { auto: true } },
       [{}, line("p50", "ms", palette[0], fmtMs), line("p90", "ms", palette[1], fmtMs),
         line("p99", "ms", palette[2], fmtMs), line("max", "ms", palette[3], fmtMs)],
       [{}, { scale: "ms", label: "latency (intended time)", values: function (u, s) { return s.map(tickMs); } }, spacer("ms")],
-      [D.time, D.p50, D.p90, D.p99, D.max]);
+      [D.time, D.p50, D.p90, D.p99, D.max], false,
+      D.exemplars && D.exemplars.length ? [exemplarPlugin(D.exemplars, "ms")] : []);
     make("chart-rate", 170,
       { x: timeScale(), rps: { auto: true, range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
       [{}, line("responses/s", "rps", palette[0], function (v) { return fmtNum(v, "/s"); }, { fill: "rgba(31,119,180,0.08)" }),

@@ -1,0 +1,162 @@
+package html_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/internal/testrecords"
+	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/report/html"
+	"github.com/loadgen/loadgen/pkg/runner"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+const tempoLink = "https://tempo.example/trace/{trace_id}"
+
+// evil is what a hostile target or a careless user could put into an
+// exemplar: markup in the URL and in the error text.
+const evil = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">`
+
+// tracedFixture is a real traced run on the demo target, with a trace
+// link; with hostile, its slowest exemplar is rewritten to carry markup.
+func tracedFixture(t *testing.T, hostile bool) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "traced")
+	testrecords.RecordRunWith(t, dir, "/stall?every=10&ms=40", 40, 2*time.Second, func(p *runner.Plan) {
+		p.Options.Trace = true
+		p.TraceLink = tempoLink
+	})
+	if !hostile {
+		return dir
+	}
+	list, err := runrecord.ReadExemplars(dir)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("exemplars: %v, %v", len(list), err)
+	}
+	run, err := runrecord.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slowest := run.Summary.Exemplars[0]
+	for i := range list {
+		if list[i].Seq == slowest.Seq {
+			list[i].Target = "GET http://127.0.0.1/?q=" + evil
+			list[i].Error, list[i].Status = "read: "+evil, 0
+			run.Summary.Exemplars[0] = list[i]
+		}
+	}
+	var buf bytes.Buffer
+	if err := runrecord.NewExemplarWriter(&buf).Write(list); err != nil {
+		t.Fatal(err)
+	}
+	if err := runrecord.WriteFile(filepath.Join(dir, runrecord.ExemplarsFile), buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	if err := runrecord.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// The page marks every kept exemplar on the latency chart and lists the
+// run's slowest with links to their traces; hostile strings stay text.
+func TestHTMLReportExemplars(t *testing.T) {
+	dir := tracedFixture(t, true)
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := html.Write(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if strings.Contains(page, evil) || strings.Contains(page, "<img src=x") {
+		t.Error("a target-supplied string reached the page unescaped")
+	}
+	m := regexp.MustCompile(`const LOADGEN = (.*);</script>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("no chart data")
+	}
+	var data struct {
+		Exemplars []struct {
+			X, Y           float64
+			Trace, Outcome string
+			Target         string
+		} `json:"exemplars"`
+		TraceLink string `json:"trace_link"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
+		t.Fatal(err)
+	}
+	if len(data.Exemplars) != len(rep.Exemplars) || len(data.Exemplars) == 0 {
+		t.Errorf("%d markers, %d exemplars kept", len(data.Exemplars), len(rep.Exemplars))
+	}
+	if data.TraceLink != tempoLink {
+		t.Errorf("trace link %q", data.TraceLink)
+	}
+	section := page[strings.Index(page, `<section id="exemplars">`):]
+	section = section[:strings.Index(section, "</section>")]
+	rows := strings.Count(section, "<tr><td>")
+	if want := len(rep.Summary.Exemplars); rows != want || want != runrecord.DefaultExemplars {
+		t.Errorf("%d rows in the slowest-requests table, want %d", rows, want)
+	}
+	for _, e := range rep.Summary.Exemplars {
+		href := `href="https://tempo.example/trace/` + e.TraceID + `"`
+		if !strings.Contains(page, href) {
+			t.Errorf("no link %s", href)
+		}
+	}
+}
+
+// A long run's chart shows at most maxMarkers markers, and says so.
+func TestHTMLReportThinsMarkers(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "long")
+	testrecords.WriteSynthetic(t, dir, testrecords.Synthetic{Secs: 1200, PerSec: 20, Latency: time.Millisecond, CPU: 10, Seed: 4})
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Exemplars) != 1200*runrecord.DefaultExemplars {
+		t.Fatalf("%d exemplars kept", len(rep.Exemplars))
+	}
+	var buf bytes.Buffer
+	if err := html.Write(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`const LOADGEN = (.*);</script>`).FindStringSubmatch(buf.String())
+	var data struct {
+		Exemplars []json.RawMessage `json:"exemplars"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
+		t.Fatal(err)
+	}
+	if len(data.Exemplars) != 1200 || !strings.Contains(buf.String(), "only the slowest of each") {
+		t.Errorf("%d markers for 1200 intervals", len(data.Exemplars))
+	}
+}
+
+// A bad trace link in a record (a javascript: URL) never becomes a link.
+func TestHTMLReportRefusesBadTraceLink(t *testing.T) {
+	dir := tracedFixture(t, false)
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.TraceLink = "javascript:alert('{trace_id}')"
+	var buf bytes.Buffer
+	if err := html.Write(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "javascript:alert") {
+		t.Error("a javascript: trace link reached the page")
+	}
+	if !strings.Contains(buf.String(), `class="copy" data-trace="`+rep.Summary.Exemplars[0].TraceID) {
+		t.Error("without a usable link, a copy button is offered")
+	}
+}
