@@ -13,6 +13,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,7 +28,9 @@ import (
 
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/collect"
+	"github.com/loadgen/loadgen/pkg/livemetrics"
 	"github.com/loadgen/loadgen/pkg/recording"
+	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 	"github.com/loadgen/loadgen/pkg/slo"
 )
@@ -75,6 +78,16 @@ type Plan struct {
 	Abort <-chan struct{}
 	// SelfProfile saves loadgen's own CPU profile in the run record.
 	SelfProfile bool
+
+	// Exemplars is how many of the slowest requests each interval keeps
+	// (0: runrecord.DefaultExemplars).
+	Exemplars int
+	// TraceLink, with Options.Trace, is a trace viewer's URL template with
+	// {trace_id}, recorded for the reports to link exemplars to traces.
+	TraceLink string
+	// LiveMetrics, if set, serves this attack's metrics while it runs (and
+	// after, until the server closes or another attack is attached).
+	LiveMetrics *livemetrics.Server
 }
 
 // Validate checks a plan before anything is sent, changing nothing but
@@ -105,6 +118,14 @@ func (p *Plan) Validate() error {
 	if p.Interval != 0 && (p.Interval < 100*time.Millisecond || p.Interval%(10*time.Millisecond) != 0) {
 		return fmt.Errorf("interval %s: must be at least 100ms and a multiple of 10ms", p.Interval)
 	}
+	if p.Exemplars < 0 || p.Exemplars > runrecord.MaxExemplars {
+		return fmt.Errorf("%w: %d exemplars per interval, want 1 to %d", ErrExemplars, p.Exemplars, runrecord.MaxExemplars)
+	}
+	if p.TraceLink != "" {
+		if err := report.CheckTraceLink(p.TraceLink); err != nil {
+			return err
+		}
+	}
 	switch p.ResultsFormat {
 	case "", recording.StreamGob, recording.StreamJSON, recording.StreamCSV:
 	default:
@@ -115,6 +136,9 @@ func (p *Plan) Validate() error {
 	}
 	return runrecord.CheckWritable(p.Out)
 }
+
+// ErrExemplars is returned for an exemplar count out of range.
+var ErrExemplars = errors.New("exemplars out of range")
 
 // PlanError is a problem with the plan itself, found before any traffic.
 type PlanError struct{ Err error }
@@ -150,6 +174,8 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		Interval:   p.Interval,
 		Highest:    highest,
 		OnInterval: p.Progress,
+		Exemplars:  p.Exemplars,
+		Targets:    targetNames(p),
 	})
 	if err != nil {
 		return nil, err
@@ -199,9 +225,22 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if p.Started != nil {
 		p.Started(lag)
 	}
+	var live *livemetrics.Metrics
+	if p.LiveMetrics != nil {
+		live = livemetrics.New(a, liveInfo(p, a))
+		p.LiveMetrics.Attach(live)
+		inner := record
+		record = func(r *attack.Result) {
+			inner(r)
+			live.Observe(r)
+		}
+	}
 	stopEvery := reportEvery(p, rec)
 	out := a.Run(ctx, record)
 	stopEvery()
+	if live != nil {
+		live.Finish(out)
+	}
 	sum, recErr := rec.Close(out)
 	if stream != nil {
 		recErr = errors.Join(recErr, stream.Close())
@@ -324,6 +363,13 @@ func PlanRecord(p Plan) runrecord.Plan {
 	if rp.MaxWorkers == 0 {
 		rp.MaxWorkers = attack.DefaultMaxWorkers
 	}
+	rp.Exemplars = cmp.Or(p.Exemplars, runrecord.DefaultExemplars)
+	if p.LiveMetrics != nil {
+		rp.ListenMetrics = p.LiveMetrics.URL()
+	}
+	if o.Trace {
+		rp.Trace = &runrecord.PlanTrace{Header: attack.TraceparentHeader, Sample: o.TraceSample, Link: p.TraceLink}
+	}
 	for _, t := range p.Targets {
 		rp.Targets = append(rp.Targets, runrecord.PlanTarget{
 			Method:    t.Method,
@@ -333,6 +379,36 @@ func PlanRecord(p Plan) runrecord.Plan {
 		})
 	}
 	return rp
+}
+
+// liveInfo is the plan as the live metrics' info labels.
+func liveInfo(p Plan, a *attack.Attacker) livemetrics.Info {
+	in := livemetrics.Info{
+		Name:        p.Name,
+		Schedule:    p.Schedule.String(),
+		Duration:    a.Duration(),
+		Client:      a.Client(),
+		Pacing:      cmp.Or(p.Options.Pacing, attack.PacingCoarse),
+		Targets:     targetNames(p),
+		TraceSample: -1,
+	}
+	if p.Options.Trace {
+		in.TraceSample = p.Options.TraceSample
+	}
+	if p.Shard != nil {
+		in.Shard = fmt.Sprintf("%d/%d", p.Shard.Index+1, p.Shard.Count)
+	}
+	return in
+}
+
+// targetNames are the targets as exemplars name them: "METHOD URL",
+// secrets in the URL redacted.
+func targetNames(p Plan) []string {
+	names := make([]string, len(p.Targets))
+	for i, t := range p.Targets {
+		names[i] = t.Method + " " + runrecord.RedactURL(t.URL)
+	}
+	return names
 }
 
 // redactArgs hides secrets in recorded arguments, alone or as -flag=VALUE:
