@@ -64,6 +64,12 @@ func runAttack(args []string, stdout, stderr io.Writer) error {
 			stdout = stderr // stdout carries the results; the summary moves
 		}
 	}
+	live, finish, err := af.trace.serveLive(stderr)
+	if err != nil {
+		return err
+	}
+	defer finish()
+	plan.LiveMetrics = live // a shard serves its own part; Prometheus sums the shards
 	if sf.coordinator != "" {
 		_, err := executeShard(plan, sf, af.after(), stdout, stderr)
 		if cerr := closeOutput(); cerr != nil && err == nil {
@@ -129,7 +135,7 @@ func (f *attackFlags) plan(args []string) (runner.Plan, error) {
 	if out == "" {
 		out = defaultOut(f.name, time.Now())
 	}
-	return runner.Plan{
+	p := runner.Plan{
 		Name:     f.name,
 		Labels:   f.hist.labels,
 		Targets:  tgts,
@@ -143,7 +149,9 @@ func (f *attackFlags) plan(args []string) (runner.Plan, error) {
 		SLO:      f.slo.set,
 
 		SelfProfile: f.gen.selfProfile,
-	}, nil
+	}
+	f.trace.apply(&p)
+	return p, nil
 }
 
 // afterRun is what the CLI does with a record once it is written.

@@ -42,6 +42,7 @@ type attackFlags struct {
 	outputFormat string
 	every        time.Duration
 	conn         connFlags
+	trace        traceFlags
 
 	set  map[string]bool // flags the command line gave
 	warn io.Writer       // where plan warnings go
@@ -93,6 +94,7 @@ func (f *attackFlags) register(fs *flag.FlagSet) {
 	f.gen.register(fs, &f.opts)
 	f.hist.register(fs)
 	fs.StringVar(&f.junit, "junit", "", "also write the verdict as JUnit XML to FILE for CI (each -slo check a test case, failures with the measured value)")
+	f.trace.register(fs, &f.opts)
 }
 
 // schedule builds the rate shape from -rate, -stages or -sine.
@@ -207,7 +209,7 @@ func (f *attackFlags) options(s attack.Schedule) (attack.Options, error) {
 	case f.interval < 100*time.Millisecond || f.interval%(10*time.Millisecond) != 0:
 		return o, usagef("-interval %s: must be at least 100ms and a multiple of 10ms", f.interval)
 	}
-	return o, nil
+	return o, f.trace.check(o)
 }
 
 // countFlag is a non-negative count that remembers whether it was given.

@@ -98,6 +98,12 @@ func runCapacity(args []string, stdout, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
+	live, finish, err := af.trace.serveLive(stderr)
+	if err != nil {
+		return err
+	}
+	defer finish()
+	cfg.Plan.LiveMetrics = live // each step's attack in turn
 	return executeCapacity(cfg, af.after(), stdout, stderr)
 }
 

@@ -43,18 +43,28 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	}
 	// The target runs as a child process: in-process, its CPU %, RSS, GC
 	// pauses and CPU profile would be the generator's as much as its own.
-	srv, err := startDemoChild(context.Background())
+	// It records its server spans, which go into the run record after the
+	// run, so every slow request's trace id can be looked up in them.
+	tmp, err := os.MkdirTemp("", "loadgen-demo-spans-")
+	if err != nil {
+		return fmt.Errorf("demo target: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	spansTmp := filepath.Join(tmp, runrecord.TargetSpansFile)
+	srv, err := startDemoChild(context.Background(), spansTmp)
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
 	fmt.Fprintf(stderr, "demo target (pid %d) serving on %s, admin on %s\n", srv.Pid(), srv.URL, srv.AdminURL)
 
-	// A mix of cheap and CPU-heavy requests, so the tail has a story.
+	// A mix of cheap and CPU-heavy requests, and every 15th /stall request
+	// (about one request in a hundred) held 100 ms, so the tail has a story.
 	var urls []string
 	for _, n := range []int{10, 15, 20, 20, 22, 25} {
 		urls = append(urls, fmt.Sprintf("%s/fib?n=%d", srv.URL, n))
 	}
+	urls = append(urls, srv.URL+"/stall?every=15&ms=100")
 	tgts, err := attack.TargetsFromURLs(urls, "GET", nil, nil)
 	if err != nil {
 		return err
@@ -63,6 +73,7 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	opts.Name = "demo"
 	opts.Duration = *duration
 	opts.Timeout = 10 * time.Second
+	opts.Trace = true
 	plan := runner.Plan{
 		Name:     "demo",
 		Labels:   hist.labels,
@@ -83,15 +94,36 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 		plan.Collect.PID = srv.Pid() // threads, fds, context switches
 	}
 	dbPath := historyPath(hist.path)
-	if _, err := executeAttack(plan, afterRun{history: dbPath}, stdout, stderr, attackHooks{}); err != nil {
+	run, err := executeAttack(plan, afterRun{history: dbPath}, stdout, stderr, attackHooks{})
+	if err != nil {
 		return err
+	}
+	srv.Stop() // writes the target's last spans
+	spans, err := keepSpans(spansTmp, *out)
+	if err != nil {
+		fmt.Fprintf(stderr, "warning: the demo target's spans: %v\n", err)
 	}
 	fmt.Fprintf(stdout, "\nNext: %s report -type json %s\n", selfCommand(), *out)
 	fmt.Fprintf(stdout, "      %s flame %s\n", selfCommand(), *out)
 	fmt.Fprintf(stdout, "      go tool pprof -top %s/profiles/cpu.pb.gz\n", *out)
+	if ex := run.Summary.Exemplars; len(ex) > 0 && ex[0].TraceID != "" && spans != "" {
+		fmt.Fprintf(stdout, "      grep %s %s   # the slowest request's server span\n", ex[0].TraceID, spans)
+	}
 	fmt.Fprintf(stdout, "HTML report: %s\n", filepath.Join(*out, runrecord.ReportFile))
 	showDemoHistory(dbPath, stdout, stderr)
 	return nil
+}
+
+// keepSpans moves the demo target's spans file into the run record dir
+// (written atomically, like the record's other files) and returns its
+// path there.
+func keepSpans(from, dir string) (string, error) {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return "", err
+	}
+	to := filepath.Join(dir, runrecord.TargetSpansFile)
+	return to, runrecord.WriteFile(to, b)
 }
 
 // showDemoHistory prints the demo's runs so far from the history: the demo

@@ -26,14 +26,19 @@ type demoChild struct {
 
 // startDemoChild starts `loadgen target` on free loopback ports, with its
 // admin endpoints on a separate port, and reads the addresses it chose.
-func startDemoChild(ctx context.Context) (*demoChild, error) {
+// With spans set, the target records its server spans there.
+func startDemoChild(ctx context.Context, spans string) (*demoChild, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("demo target: finding this program: %w", err)
 	}
-	cmd := exec.Command(self, "target", "-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0",
+	args := []string{"target", "-addr", "127.0.0.1:0", "-admin-addr", "127.0.0.1:0",
 		// The demo shows every profile the collector can take.
-		"-mutex-fraction", "10", "-block-rate", "100000")
+		"-mutex-fraction", "10", "-block-rate", "100000"}
+	if spans != "" {
+		args = append(args, "-spans", spans)
+	}
+	cmd := exec.Command(self, args...)
 	setChildAttrs(cmd)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -76,7 +76,7 @@ func redactHeaderArg(h string, always bool) string {
 // names ("" when none does).
 func optionFlag(option string) string {
 	switch option {
-	case "Duration", "MaxWorkers", "Workers", "Client", "Pacing", "Timeout", "Connections", "MaxConnections", "Redirects", "Resolvers", "ConnectTo":
+	case "Duration", "MaxWorkers", "Workers", "Client", "Pacing", "Timeout", "Connections", "MaxConnections", "Redirects", "Resolvers", "ConnectTo", "TraceSample":
 		// CamelCase field -> -kebab-case flag: MaxWorkers -> -max-workers.
 		var b strings.Builder
 		for i, r := range option {

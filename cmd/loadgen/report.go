@@ -16,11 +16,17 @@ import (
 )
 
 func runReport(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("report", "[-type text|json|html|hlog|markdown|hist[BOUNDS]] RUN...", stdout)
+	fs := newFlagSet("report", "[-type text|json|html|hlog|markdown|hist[BOUNDS]] [-trace-link URL] RUN...", stdout)
 	typ := fs.String("type", "text", "report type: text, json, html, hlog, markdown (a table for a pull-request comment or $GITHUB_STEP_SUMMARY), or hist[BOUNDS] like 'hist[0,2ms,4ms,8ms]' (vegeta's latency histogram, of intended-time latency); several runs are merged into one")
+	link := fs.String("trace-link", "", "html: link the slowest requests to this trace viewer URL with {trace_id}, like 'https://tempo.example/trace/{trace_id}' (default: the one the attack was given)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
+	}
+	if *link != "" {
+		if err := report.CheckTraceLink(*link); err != nil {
+			return usagef("-trace-link: %w", err)
+		}
 	}
 	if len(pos) == 0 {
 		return usagef("give at least one run record directory")
@@ -44,6 +50,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	rep, err := report.Load(pos...)
 	if err != nil {
 		return err
+	}
+	if *link != "" {
+		rep.TraceLink = *link
 	}
 	for _, w := range rep.MergeWarnings() {
 		fmt.Fprintf(stderr, "warning: %s\n", w)

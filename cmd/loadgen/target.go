@@ -14,13 +14,13 @@ import (
 )
 
 func runTarget(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("target", "[-addr HOST:PORT] [-admin-addr HOST:PORT]", stdout)
+	fs := newFlagSet("target", "[-addr HOST:PORT] [-admin-addr HOST:PORT] [-spans FILE]", stdout)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to serve the demo target on")
 	admin := fs.String("admin-addr", "", "serve pprof, expvar and /metrics on this separate address instead")
 	mutex := fs.Int("mutex-fraction", 0, "report 1/N of mutex contention events in the mutex profile (0 = off, as Go's default)")
 	block := fs.Int("block-rate", 0, "sample one blocking event per N ns blocked in the block profile (0 = off, as Go's default)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), `Usage: loadgen target [-addr HOST:PORT] [-admin-addr HOST:PORT]
+		fmt.Fprintf(fs.Output(), `Usage: loadgen target [-addr HOST:PORT] [-admin-addr HOST:PORT] [-spans FILE]
 
 Serves the built-in demo target, a Go service to try loadgen on:
 
@@ -28,6 +28,8 @@ Serves the built-in demo target, a Go service to try loadgen on:
   /hello            a constant few bytes, as cheap as a handler gets
   /work?c=C&ms=S    at most C requests at once, each taking S ms: capacity C*1000/S req/s
                     (try 'loadgen capacity' on it)
+  /stall?every=N&ms=M  every Nth request held M ms (default 100, 250): a few slow ones
+                    to find with 'loadgen attack -trace' (server spans with -spans)
   /debug/pprof/     Go's net/http/pprof (for -pprof)
   /debug/vars       Go's expvar (for -expvar)
   /metrics          Prometheus metrics, with process_* and go_* (for -metrics)
@@ -39,6 +41,7 @@ Flags:
 `, demotarget.MaxFib)
 		fs.PrintDefaults()
 	}
+	spans := fs.String("spans", "", "append the server spans of sampled requests (W3C trace context, OpenTelemetry) to this file, one JSON line each")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -48,7 +51,7 @@ Flags:
 	// Process-wide settings: this command is the target's own process.
 	runtime.SetMutexProfileFraction(*mutex)
 	runtime.SetBlockProfileRate(*block)
-	srv, err := demotarget.Start(*addr, *admin)
+	srv, err := demotarget.StartConfig(demotarget.Config{Addr: *addr, AdminAddr: *admin, Spans: *spans})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 func WriteJSON(w io.Writer, s runrecord.Summary) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // for tools and people, not a page: URLs stay as they are
 	return enc.Encode(s)
 }
 

@@ -13,6 +13,11 @@ import (
 // ExemplarsFile holds the slowest requests of every latency interval.
 const ExemplarsFile = "exemplars.jsonl"
 
+// TargetSpansFile holds the server spans a traced target recorded during
+// the run, when it was one that can say (the demo target does: one JSON
+// line per span, OpenTelemetry's stdout exporter format).
+const TargetSpansFile = "target-spans.jsonl"
+
 // Bounds on how many exemplars an interval keeps.
 const (
 	DefaultExemplars = 5
