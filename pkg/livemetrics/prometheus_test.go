@@ -297,5 +297,56 @@ func TestPrometheusScrapesAnAttack(t *testing.T) {
 			}
 		}
 	}
+	checkDashboard(t, prom)
 	t.Logf("requests %v = %v; p99 Prometheus %.6fs, record %.6fs, bucket [%.6f, %.6f]", got, want, est, hdr, bucket[0], bucket[1])
+}
+
+// checkDashboard runs every query of the shipped Grafana dashboard on the
+// real server, after the attack: each must be valid PromQL, and each must
+// find data, except those that need errors (the run had none) or classic
+// buckets (a server with native histograms keeps only those).
+func checkDashboard(t *testing.T, prom *prometheusServer) {
+	t.Helper()
+	b, err := os.ReadFile("../../deploy/grafana/loadgen.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string `json:"title"`
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatalf("deploy/grafana/loadgen.json: %v", err)
+	}
+	vars := strings.NewReplacer("$job", "loadgen", "$instance", ".*", "$__rate_interval", "1m")
+	n := 0
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			n++
+			q := vars.Replace(tg.Expr)
+			r := prom.query(t, q)
+			if len(r) == 0 && !strings.Contains(q, "errors") && !strings.Contains(q, "_bucket") {
+				t.Errorf("dashboard panel %q: %s finds no data", p.Title, tg.Expr)
+			}
+		}
+	}
+	if n < 15 {
+		t.Errorf("dashboard has only %d queries", n)
+	}
+}
+
+// The shipped scrape configuration is one Prometheus accepts.
+func TestShippedScrapeConfig(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("no promtool: install Debian's prometheus package (apt-get install prometheus) to check deploy/prometheus/prometheus.yml")
+	}
+	out, err := exec.Command(promtool, "check", "config", "../../deploy/prometheus/prometheus.yml").CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check config: %v\n%s", err, out)
+	}
 }
