@@ -56,7 +56,7 @@ func run() error {
 	var c config
 	rates := flag.String("rates", "5000", "comma-separated request rates for the table")
 	steps := flag.String("steps", "2500,5000,7500,10000,12500,15000,17500,20000", "rates tried, in order, by -search")
-	tools := flag.String("tools", "loadgen,loadgen-coarse,loadgen-net,vegeta,wrk", "tools in the table (loadgen, loadgen-coarse, loadgen-net, loadgen-output, vegeta, wrk)")
+	tools := flag.String("tools", "loadgen,loadgen-coarse,loadgen-net,vegeta,wrk", "tools in the table (loadgen, loadgen-coarse, loadgen-net, loadgen-output, loadgen-traced: -trace -listen-metrics scraped every second, vegeta, wrk)")
 	flag.IntVar(&c.rounds, "rounds", 3, "alternating rounds per rate (medians are reported)")
 	flag.DurationVar(&c.duration, "duration", 10*time.Second, "length of each attack")
 	flag.BoolVar(&c.search, "search", false, "also search the highest rate each tool sustains")

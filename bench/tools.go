@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,6 +134,8 @@ func runToolOnce(c config, tool, url string, rate int, d time.Duration) (result,
 	case "loadgen-output":
 		// The cost of -output: every result encoded in vegeta's gob format.
 		return runLoadgen(c, tool, url, rate, d, "-output", filepath.Join(c.work, "results.gob"))
+	case "loadgen-traced":
+		return runLoadgenTraced(c, tool, url, rate, d)
 	case "vegeta":
 		return runVegeta(c, url, rate, d)
 	case "wrk":
@@ -332,4 +336,46 @@ func runWrk(c config, url string, d time.Duration) (result, error) {
 		}
 	}
 	return r, nil
+}
+
+// runLoadgenTraced is the default loadgen with -trace (a traceparent on
+// every request, trace ids in the exemplars) and -listen-metrics, scraped
+// every second by the harness the way Prometheus with native histograms
+// scrapes (protobuf), so that loadgen's CPU includes serving the scrapes.
+// The harness's own scraping CPU is not counted.
+func runLoadgenTraced(c config, tool, url string, rate int, d time.Duration) (result, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return result{}, fmt.Errorf("free port for -listen-metrics: %w", err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	stop := make(chan struct{})
+	scraped := make(chan int)
+	go func() {
+		n := 0
+		defer func() { scraped <- n }()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			req, _ := http.NewRequest("GET", "http://"+addr+"/metrics", nil)
+			req.Header.Set("Accept", "application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited")
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				n++
+			}
+		}
+	}()
+	r, err := runLoadgen(c, tool, url, rate, d, "-trace", "-listen-metrics", addr, "-listen-metrics-linger", "0")
+	close(stop)
+	if n := <-scraped; err == nil && n == 0 {
+		return r, fmt.Errorf("%s: the harness could not scrape %s", tool, addr)
+	}
+	return r, err
 }
