@@ -3,9 +3,11 @@ package html_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,15 +24,45 @@ const tempoLink = "https://tempo.example/trace/{trace_id}"
 // exemplar: markup in the URL and in the error text.
 const evil = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">`
 
+// tracedRun is recorded once per test binary; each test gets a copy.
+var tracedRun = struct {
+	once sync.Once
+	dir  string
+	err  error
+}{}
+
+// TestMain removes the shared fixtures after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if tracedRun.dir != "" {
+		os.RemoveAll(filepath.Dir(tracedRun.dir))
+	}
+	os.Exit(code)
+}
+
 // tracedFixture is a real traced run on the demo target, with a trace
 // link; with hostile, its slowest exemplar is rewritten to carry markup.
 func tracedFixture(t *testing.T, hostile bool) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "traced")
-	testrecords.RecordRunWith(t, dir, "/stall?every=10&ms=40", 40, 2*time.Second, func(p *runner.Plan) {
-		p.Options.Trace = true
-		p.TraceLink = tempoLink
+	tracedRun.once.Do(func() {
+		root, err := os.MkdirTemp("", "loadgen-html-test-")
+		if err != nil {
+			tracedRun.err = err
+			return
+		}
+		tracedRun.dir = filepath.Join(root, "traced")
+		testrecords.RecordRunWith(t, tracedRun.dir, "/stall?every=10&ms=40", 40, 2*time.Second, func(p *runner.Plan) {
+			p.Options.Trace = true
+			p.TraceLink = tempoLink
+		})
 	})
+	if tracedRun.err != nil {
+		t.Fatal(tracedRun.err)
+	}
+	dir := filepath.Join(t.TempDir(), "traced")
+	if err := os.CopyFS(dir, os.DirFS(tracedRun.dir)); err != nil {
+		t.Fatalf("copy the traced fixture: %v", err)
+	}
 	if !hostile {
 		return dir
 	}
