@@ -9,6 +9,7 @@
 //	go run ./bench -search             # also the sustainable-rate search
 //	go run ./bench -table=false -sweep # rate sweep 100 -> highest sustained, loadgen vs vegeta
 //	go run ./bench -table=false -stall -slow   # the stall and slow-target scenarios
+//	go run ./bench -memory 10m -tools loadgen-traced   # peak RSS, 10 min vs 10 s
 //
 // See BENCHMARKS.md for the figures and how to read them.
 package main
@@ -43,6 +44,7 @@ type config struct {
 	sweepTools []string
 	stall      bool
 	slow       bool
+	memory     time.Duration
 }
 
 func main() {
@@ -71,6 +73,7 @@ func run() error {
 	flag.BoolVar(&c.stall, "stall", false, "stall scenario: a loopback target that freezes 2s every 4s, 5000 req/s for 20s, default flags")
 	flag.BoolVar(&c.slow, "slow", false, "slow-target scenario: 2000 req/s against a loopback target with a fixed 200ms service time, default flags")
 	showTable := flag.Bool("table", true, "the CPU table at -rates (turn off to run only -sweep, -stall, -slow or -search)")
+	flag.DurationVar(&c.memory, "memory", 0, "instead of the table: per tool, one attack this long at the first -rates, then 3 of -duration, and the peak RSS of each (memory flat in run length)")
 	flag.Parse()
 	var err error
 	if c.rates, err = ints(*rates); err != nil {
@@ -114,6 +117,9 @@ func run() error {
 	fmt.Printf("target: nginx 1 worker `return 200` at %s; %s per attack, %d rounds, medians\n", url, c.duration, c.rounds)
 	fmt.Printf("omitted: wrk2 (not packaged in Debian), k6 (large install; run it by hand if wanted)\n\n")
 
+	if c.memory > 0 {
+		return memoryRuns(c, url)
+	}
 	for _, rate := range c.rates {
 		if !*showTable {
 			break

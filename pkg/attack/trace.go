@@ -41,12 +41,14 @@ func (s SpanID) String() string {
 // traceparentLen is len("00-" + 32 hex + "-" + 16 hex + "-" + "01").
 const traceparentLen = 55
 
-// traceBatch is how many trace contexts a tracer draws at once. The
-// net/http client needs each header value as a string in a []string of
-// its own; formatting a batch into one string and one slice turns two
-// allocations per request into two per traceBatch requests (the strings
-// are immutable, so a request that outlives its turn still reads its own).
-// The fasthttp client formats the value into its own buffer instead.
+// traceBatch is how many header values the tracer formats at once for
+// net/http, which needs each as a string in a []string of its own:
+// formatting a batch into one string and one slice turns two allocations
+// per request into two per traceBatch requests (the strings are immutable,
+// so a request that outlives its turn still reads its own). The fasthttp
+// client formats the value into its own buffer instead, and its tracer
+// keeps no batch: a worker's tracer is then a few hundred bytes, which
+// matters when a stall grows the workers into the thousands.
 const traceBatch = 64
 
 // tracer makes the trace context of one worker's requests: a fresh random
@@ -63,12 +65,14 @@ type tracer struct {
 	rng       *rand.ChaCha8
 	threshold uint64 // sampled when a random uint64 is below it
 	always    bool   // sample = 1
-	strings   bool   // also make header values as strings (net/http)
 
-	next int // index of the next unused context in the batch
-	ids  [traceBatch]traceIDs
-	vals []string // with strings: one header value per context of the batch
-	buf  []byte
+	// With header strings (net/http): a batch of contexts and their
+	// header values; next is the first unused one.
+	strings bool
+	next    int
+	ids     []traceIDs
+	vals    []string
+	buf     []byte
 }
 
 type traceIDs struct {
@@ -93,6 +97,7 @@ func newTracer(sample float64, strings bool) *tracer {
 		t.threshold = uint64(sample * math.MaxUint64)
 	}
 	if strings {
+		t.ids = make([]traceIDs, traceBatch)
 		t.buf = make([]byte, 0, traceBatch*traceparentLen)
 	}
 	return t
@@ -100,47 +105,49 @@ func newTracer(sample float64, strings bool) *tracer {
 
 // fill gives r a fresh trace context (and, with strings, its header value).
 func (t *tracer) fill(r *Result) {
+	if !t.strings {
+		var id traceIDs
+		t.draw(&id)
+		r.TraceID, r.SpanID, r.Sampled = id.trace, id.span, id.sampled
+		return
+	}
 	if t.next == traceBatch {
 		t.refill()
 	}
 	id := &t.ids[t.next]
 	r.TraceID, r.SpanID, r.Sampled = id.trace, id.span, id.sampled
-	if t.strings {
-		// A slice of capacity one: net/http may append to a header's
-		// values, which then copies instead of writing into the next
-		// request's value.
-		r.traceparent = t.vals[t.next : t.next+1 : t.next+1]
-	}
+	// A slice of capacity one: net/http may append to a header's values,
+	// which then copies instead of writing into the next request's value.
+	r.traceparent = t.vals[t.next : t.next+1 : t.next+1]
 	t.next++
 }
 
-func (t *tracer) refill() {
-	for i := range t.ids {
-		id := &t.ids[i]
-		for { // all-zero ids are invalid: draw again (odds 2^-64)
-			put64(id.trace[:8], t.rng.Uint64())
-			put64(id.trace[8:], t.rng.Uint64())
-			put64(id.span[:], t.rng.Uint64())
-			if !id.trace.IsZero() && id.span != (SpanID{}) {
-				break
-			}
+// draw makes one fresh context.
+func (t *tracer) draw(id *traceIDs) {
+	for { // all-zero ids are invalid: draw again (odds 2^-64)
+		put64(id.trace[:8], t.rng.Uint64())
+		put64(id.trace[8:], t.rng.Uint64())
+		put64(id.span[:], t.rng.Uint64())
+		if !id.trace.IsZero() && id.span != (SpanID{}) {
+			break
 		}
-		id.sampled = t.always || (t.threshold > 0 && t.rng.Uint64() < t.threshold)
 	}
-	t.next = 0
-	if !t.strings {
-		return
-	}
+	id.sampled = t.always || (t.threshold > 0 && t.rng.Uint64() < t.threshold)
+}
+
+// refill draws a batch of contexts and formats their header values.
+func (t *tracer) refill() {
 	t.buf = t.buf[:0]
 	for i := range t.ids {
-		id := &t.ids[i]
-		t.buf = appendTraceparent(t.buf, id.trace, id.span, id.sampled)
+		t.draw(&t.ids[i])
+		t.buf = appendTraceparent(t.buf, t.ids[i].trace, t.ids[i].span, t.ids[i].sampled)
 	}
 	s := string(t.buf)
 	t.vals = make([]string, traceBatch)
 	for i := range t.vals {
 		t.vals[i] = s[i*traceparentLen : (i+1)*traceparentLen]
 	}
+	t.next = 0
 }
 
 // appendTraceparent appends "00-<trace id>-<span id>-<flags>".
