@@ -21,6 +21,7 @@ func table(c config, url string, rate int) ([]result, error) {
 			if err != nil {
 				return nil, err
 			}
+			fmt.Fprintf(os.Stderr, "  %s: %.0f/s, CPU/req %s, peak RSS %.0f MiB\n", tool, r.achieved, dur(r.cpuPerReq()), float64(r.rss)/(1<<20))
 			runs[tool] = append(runs[tool], r)
 			time.Sleep(time.Second) // let TIME_WAIT and the target settle
 		}
@@ -29,7 +30,34 @@ func table(c config, url string, rate int) ([]result, error) {
 	for _, tool := range c.tools {
 		out = append(out, median(runs[tool]))
 	}
+	pairedRatios(os.Stdout, c.tools, runs)
 	return out, nil
+}
+
+// pairedRatios prints, per tool, the median over rounds of its CPU/req
+// divided by loadgen's in the same round: on a shared box, drift between
+// rounds cancels out of a ratio taken side by side.
+func pairedRatios(w io.Writer, tools []string, runs map[string][]result) {
+	base := runs["loadgen"]
+	if len(base) == 0 {
+		return
+	}
+	for _, tool := range tools {
+		if tool == "loadgen" || len(runs[tool]) != len(base) {
+			continue
+		}
+		var rs []float64
+		for i, r := range runs[tool] {
+			if b := base[i].cpuPerReq(); b > 0 {
+				rs = append(rs, float64(r.cpuPerReq())/float64(b))
+			}
+		}
+		if len(rs) == 0 {
+			continue
+		}
+		slices.Sort(rs)
+		fmt.Fprintf(w, "paired CPU/req %s / loadgen, round by round: median %.2fx (rounds: %.2f .. %.2f)\n", tool, rs[len(rs)/2], rs[0], rs[len(rs)-1])
+	}
 }
 
 // median takes each figure's median over the rounds independently.
