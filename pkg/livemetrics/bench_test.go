@@ -1,8 +1,12 @@
 package livemetrics
 
 import (
+	"io"
+	"net/http"
 	"testing"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/loadgen/loadgen/pkg/attack"
 )
@@ -40,5 +44,33 @@ func BenchmarkObserve(b *testing.B) {
 				m.Observe(r)
 			}
 		})
+	}
+}
+
+// BenchmarkScrape is one scrape as Prometheus with native histograms asks
+// for it (protobuf), over loopback: loadgen pays it once per scrape
+// interval, whatever the request rate.
+func BenchmarkScrape(b *testing.B) {
+	srv, err := Listen("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	m := New(&fixedSource{}, Info{TraceSample: 1, Targets: []string{"GET http://127.0.0.1:8080/"}})
+	srv.Attach(m)
+	t0 := time.Unix(1_700_000_000, 0)
+	for i := range 100_000 { // a spread of latencies fills the native buckets
+		m.Observe(result(t0.Add(time.Duration(i)*time.Millisecond), time.Duration(50+i%20000)*time.Microsecond, 200, "", byte(i%200+1)))
+	}
+	req, _ := http.NewRequest("GET", srv.URL(), nil)
+	req.Header.Set("Accept", string(expfmt.NewFormat(expfmt.TypeProtoDelim)))
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
 	}
 }
