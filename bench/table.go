@@ -21,7 +21,11 @@ func table(c config, url string, rate int) ([]result, error) {
 			if err != nil {
 				return nil, err
 			}
-			fmt.Fprintf(os.Stderr, "  %s: %.0f/s, CPU/req %s, peak RSS %.0f MiB\n", tool, r.achieved, dur(r.cpuPerReq()), float64(r.rss)/(1<<20))
+			fmt.Fprintf(os.Stderr, "  %s: %.0f/s, CPU/req %s, peak RSS %.0f MiB", tool, r.achieved, dur(r.cpuPerReq()), float64(r.rss)/(1<<20))
+			if r.share > 0 {
+				fmt.Fprintf(os.Stderr, ", tracing and live metrics %.1f%% of its CPU profile", 100*r.share)
+			}
+			fmt.Fprintln(os.Stderr)
 			runs[tool] = append(runs[tool], r)
 			time.Sleep(time.Second) // let TIME_WAIT and the target settle
 		}
@@ -57,6 +61,17 @@ func pairedRatios(w io.Writer, tools []string, runs map[string][]result) {
 		}
 		slices.Sort(rs)
 		fmt.Fprintf(w, "paired CPU/req %s / loadgen, round by round: median %.2fx (rounds: %.2f .. %.2f)\n", tool, rs[len(rs)/2], rs[0], rs[len(rs)-1])
+		var shares []float64
+		for _, r := range runs[tool] {
+			if r.share > 0 {
+				shares = append(shares, 100*r.share)
+			}
+		}
+		if len(shares) > 0 {
+			slices.Sort(shares)
+			fmt.Fprintf(w, "%s: tracing and live metrics code, share of its own CPU profile: median %.1f%% (rounds: %.1f .. %.1f)\n",
+				tool, shares[len(shares)/2], shares[0], shares[len(shares)-1])
+		}
 	}
 }
 

@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/google/pprof/profile"
 )
 
 // result is one attack by one tool.
@@ -34,7 +36,8 @@ type result struct {
 	lagP99    time.Duration
 	latP50    time.Duration // intended-time where the tool knows it
 	latP99    time.Duration
-	closed    bool // closed-loop tool: latency is service time only
+	closed    bool    // closed-loop tool: latency is service time only
+	share     float64 // loadgen-traced: share of its CPU profile in tracing and live metrics
 	noLag     bool
 	attackDur time.Duration
 	conns     int // peak established connections to the target
@@ -145,6 +148,12 @@ func runToolOnce(c config, tool, url string, rate int, d time.Duration) (result,
 }
 
 func runLoadgen(c config, tool, url string, rate int, d time.Duration, extra ...string) (result, error) {
+	return runLoadgenThen(c, tool, url, rate, d, nil, extra...)
+}
+
+// runLoadgenThen is runLoadgen, with then called on the run record before
+// it is removed.
+func runLoadgenThen(c config, tool, url string, rate int, d time.Duration, then func(dir string, r *result) error, extra ...string) (result, error) {
 	out, err := os.MkdirTemp(c.work, "run-")
 	if err != nil {
 		return result{}, fmt.Errorf("scratch: %w", err)
@@ -172,12 +181,16 @@ func runLoadgen(c config, tool, url string, rate int, d time.Duration, extra ...
 		return result{}, fmt.Errorf("loadgen run.json: %w", err)
 	}
 	s := run.Summary
-	return result{
+	r := result{
 		tool: tool, rate: rate, requests: s.Requests, cpu: cpu, rss: rss,
 		achieved: float64(s.Requests) / d.Seconds(), attackDur: d,
 		lagP50: s.DispatchLag.P50, lagP99: s.DispatchLag.P99,
 		latP50: s.Latency.P50, latP99: s.Latency.P99,
-	}, nil
+	}
+	if then != nil {
+		err = then(out, &r)
+	}
+	return r, err
 }
 
 // runVegeta runs `vegeta attack | vegeta report` as a real pipeline, as
@@ -372,10 +385,62 @@ func runLoadgenTraced(c config, tool, url string, rate int, d time.Duration) (re
 			}
 		}
 	}()
-	r, err := runLoadgen(c, tool, url, rate, d, "-trace", "-listen-metrics", addr, "-listen-metrics-linger", "0")
+	// Its own CPU profile says how much of its CPU the tracing and live
+	// metrics code took (profiling costs ~1 %, counted against it).
+	share := func(dir string, r *result) (err error) {
+		r.share, err = tracingShare(filepath.Join(dir, "profiles", "loadgen-cpu.pb.gz"))
+		return err
+	}
+	r, err := runLoadgenThen(c, tool, url, rate, d, share, "-trace", "-listen-metrics", addr, "-listen-metrics-linger", "0", "-self-profile")
 	close(stop)
 	if n := <-scraped; err == nil && n == 0 {
 		return r, fmt.Errorf("%s: the harness could not scrape %s", tool, addr)
 	}
 	return r, err
+}
+
+// tracingFuncs are the code -trace and -listen-metrics add, by function
+// name prefix: the trace ids and header, the metrics per result and the
+// scrapes (everything in livemetrics, and the registry's gathering, which
+// runs on goroutines of its own), and the exemplars kept.
+var tracingFuncs = []string{
+	"github.com/loadgen/loadgen/pkg/attack.(*tracer).",
+	"github.com/loadgen/loadgen/pkg/attack.appendTraceparent",
+	"github.com/loadgen/loadgen/pkg/livemetrics.",
+	"github.com/prometheus/client_golang/prometheus.(*Registry).Gather",
+	"github.com/loadgen/loadgen/pkg/recording.(*exemplars).",
+	"github.com/loadgen/loadgen/pkg/recording.(*slowest).",
+}
+
+// tracingShare is the fraction of loadgen's own CPU profile spent in
+// tracingFuncs (a sample counts once however many of them it is under).
+// Inlined functions keep their names in the profile's lines.
+func tracingShare(path string) (float64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("loadgen's profile: %w", err)
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil {
+		return 0, fmt.Errorf("loadgen's profile: %w", err)
+	}
+	var total, in int64
+	for _, s := range p.Sample {
+		v := s.Value[len(s.Value)-1] // cpu nanoseconds
+		total += v
+	stack:
+		for _, loc := range s.Location {
+			for _, ln := range loc.Line {
+				if slices.ContainsFunc(tracingFuncs, func(pfx string) bool { return strings.HasPrefix(ln.Function.Name, pfx) }) {
+					in += v
+					break stack
+				}
+			}
+		}
+	}
+	if total == 0 {
+		return 0, nil
+	}
+	return float64(in) / float64(total), nil
 }
