@@ -45,6 +45,7 @@ type config struct {
 	stall      bool
 	slow       bool
 	memory     time.Duration
+	extra      string
 }
 
 func main() {
@@ -73,6 +74,7 @@ func run() error {
 	flag.BoolVar(&c.stall, "stall", false, "stall scenario: a loopback target that freezes 2s every 4s, 5000 req/s for 20s, default flags")
 	flag.BoolVar(&c.slow, "slow", false, "slow-target scenario: 2000 req/s against a loopback target with a fixed 200ms service time, default flags")
 	showTable := flag.Bool("table", true, "the CPU table at -rates (turn off to run only -sweep, -stall, -slow or -search)")
+	flag.StringVar(&c.extra, "loadgen-flags", "", "more flags for every loadgen tool, like '-max-workers 256'")
 	flag.DurationVar(&c.memory, "memory", 0, "instead of the table: per tool, one attack this long at the first -rates, then 3 of -duration, and the peak RSS of each (memory flat in run length)")
 	flag.Parse()
 	var err error

@@ -160,6 +160,7 @@ func runLoadgenThen(c config, tool, url string, rate int, d time.Duration, then 
 	}
 	defer os.RemoveAll(out)
 	args := append([]string{"attack", "-rate", strconv.Itoa(rate), "-duration", d.String(), "-url", url, "-out", out}, extra...)
+	args = append(args, strings.Fields(c.extra)...)
 	cmd := exec.Command(filepath.Join(c.bin, "loadgen"), args...)
 	cpu, rss, err := usage(cmd)
 	if err != nil {
