@@ -82,12 +82,11 @@ type Metrics struct {
 	requests              *prometheus.CounterVec
 	errors                *prometheus.CounterVec
 
-	mu        sync.Mutex
-	completed uint64
-	missed    float64
-	codes     map[uint16]prometheus.Counter
-	rawErrs   map[string]prometheus.Counter
-	groups    map[string]prometheus.Counter
+	mu      sync.Mutex
+	missed  float64
+	codes   map[uint16]prometheus.Counter
+	rawErrs map[string]prometheus.Counter
+	groups  map[string]prometheus.Counter
 	// Exemplars mark new maxima of the current second: each second's
 	// slowest traced requests, found at a cost of O(log n) exemplars.
 	exSec            int64
@@ -133,12 +132,7 @@ func New(src Source, info Info) *Metrics {
 		Help: "Slots due but not sent yet: the generator is behind its schedule; those left when sending stops are missed."},
 		func() float64 { l := live(); return float64(l.Due - min(l.Due, l.Sent)) })
 	m.inFlight = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: Namespace, Name: "requests_in_flight",
-		Help: "Requests sent and not yet completed."}, func() float64 {
-		sent := live().Sent
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		return float64(sent - min(sent, m.completed))
-	})
+		Help: "Requests sent and not yet completed."}, func() float64 { return float64(live().InFlight) })
 	m.conns = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: Namespace, Name: "connections",
 		Help: "Connections to the targets open now."}, func() float64 { return float64(live().Conns) })
 	m.workers = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: Namespace, Name: "workers",
@@ -179,7 +173,6 @@ func infoMetric(in Info) prometheus.Collector {
 func (m *Metrics) Observe(r *attack.Result) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.completed++
 	m.counter(r.Code).Inc()
 	if r.Error != "" {
 		m.errorCounter(r.Error).Inc()

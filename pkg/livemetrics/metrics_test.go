@@ -59,7 +59,7 @@ func TestMetricsExported(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	src := &fixedSource{live: attack.Live{Started: true, Sent: 12, Due: 15, Workers: 4, Conns: 3}}
+	src := &fixedSource{live: attack.Live{Started: true, Sent: 12, Due: 15, InFlight: 2, Workers: 4, Conns: 3}}
 	m := New(src, Info{Name: "t", Schedule: "constant 10/1s", Duration: time.Minute, Client: "fast", Pacing: "coarse",
 		Targets: []string{"GET http://127.0.0.1:8080/a"}, TraceSample: 0.5})
 	srv.Attach(m)
@@ -90,7 +90,7 @@ func TestMetricsExported(t *testing.T) {
 	}
 	for name, want := range map[string]float64{
 		"loadgen_requests_sent_total": 12, "loadgen_slots_due_total": 15, "loadgen_slots_behind": 3,
-		"loadgen_requests_in_flight": 0, // 12 completed of 12 sent
+		"loadgen_requests_in_flight": 2,
 		"loadgen_connections":        3, "loadgen_workers": 4, "loadgen_missed_total": 3, "loadgen_attack_info": 1,
 	} {
 		f := mf[name]
