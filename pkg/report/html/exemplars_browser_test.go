@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -34,11 +32,7 @@ func TestExemplarsInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	slowest := run.Summary.Exemplars[0]
-	shot := filepath.Join(t.TempDir(), "exemplars.png")
-	if d := os.Getenv("LOADGEN_SCREENSHOT_DIR"); d != "" {
-		shot = filepath.Join(d, "exemplars.png")
-	}
-	errs := browserPage(t, page, shot, func(ctx context.Context) error {
+	errs := browserPage(t, startBrowser(t), page, shotPath(t, "exemplars.png"), func(ctx context.Context) error {
 		if err := waitEval(ctx, "charts built", `document.body.getAttribute("data-charts") === "5"`); err != nil {
 			return err
 		}
