@@ -105,7 +105,14 @@ func checkDir(dir string, replace bool) error {
 		foreign = append(foreign, e.Name())
 	}
 	sort.Strings(foreign)
-	sort.Strings(record)
+	// run.json first: it is what makes the directory a record, so a
+	// clipped list still names it.
+	sort.Slice(record, func(i, j int) bool {
+		if (record[i] == MetaFile) != (record[j] == MetaFile) {
+			return record[i] == MetaFile
+		}
+		return record[i] < record[j]
+	})
 	switch {
 	case len(foreign) > 0:
 		return &DirError{Dir: dir, Files: clip(foreign), Err: ErrForeignFiles}
