@@ -125,3 +125,28 @@ func FuzzHlogReader(f *testing.F) {
 		}
 	})
 }
+
+func FuzzReadExemplars(f *testing.F) {
+	f.Add([]byte(`{"t":1796029764000,"intended":"2026-11-30T09:09:24.850251591Z","latency":52926867,"service_latency":52751568,"dispatch_lag":175299,"status":200,"target":"GET http://127.0.0.1:44613/stall?every=10&ms=50","trace_id":"72fd159f8a503ef68f8a3994f109ec13","sampled":true,"seq":9}` + "\n"))
+	f.Add([]byte(`{"t":1,"intended":"2026-11-30T10:00:00+01:00","latency":1,"status":0,"error":"read: <x>","target":"","seq":0}` + "\n{}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rows, err := ReadExemplars(inDir(t, ExemplarsFile, b))
+		if err != nil || len(rows) == 0 {
+			return
+		}
+		var buf bytes.Buffer
+		if err := NewExemplarWriter(&buf).Write(rows); err != nil {
+			return // a time outside JSON's years, say: refused, not a panic
+		}
+		back, err := ReadExemplars(inDir(t, ExemplarsFile, buf.Bytes()))
+		if err != nil {
+			t.Fatalf("read back what was written: %v\n%s", err, buf.Bytes())
+		}
+		var again bytes.Buffer
+		if err := NewExemplarWriter(&again).Write(back); err != nil || !bytes.Equal(buf.Bytes(), again.Bytes()) {
+			t.Fatalf("round trip: %v\n%s\n%s", err, buf.Bytes(), again.Bytes())
+		}
+		_ = TopExemplars(rows, 3)
+		_ = MergeExemplars(2, rows, back)
+	})
+}
