@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -36,26 +37,44 @@ func TestExemplarsInBrowser(t *testing.T) {
 		if err := waitEval(ctx, "charts built", `document.body.getAttribute("data-charts") === "5"`); err != nil {
 			return err
 		}
-		// Where the slowest request's dot is, in viewport pixels.
-		xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		// Where the slowest request's dot is, in viewport pixels, and the
+		// mouse over it until its tooltip shows. The position is taken again
+		// on each try: on a busy box the page may still be laying out (other
+		// charts drawing, the scroll settling) when it is first measured.
+		var x, y float64
+		tip := `(() => { const tip = document.querySelector("#chart-latency .extip");
+			  return !!tip && !tip.hidden && tip.textContent.includes("` + slowest.TraceID + `") &&
+			    tip.textContent.includes('<img src=x onerror="window.__xss=2">') && tip.querySelector("img") === null; })()`
+		var all []error
+		hovered := false
+		for deadline := time.Now().Add(60 * time.Second); !hovered && time.Now().Before(deadline); {
+			xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
 			const el = document.getElementById("chart-latency");
-			el.scrollIntoView({block: "center"});
+			el.scrollIntoView({block: "center", behavior: "instant"});
 			const u = el.uplot, e = LOADGEN.exemplars.find(x => x.trace === "`+slowest.TraceID+`");
 			const r = u.over.getBoundingClientRect();
 			return [r.left + u.valToPos(e.x, "x"), r.top + u.valToPos(e.y, "ms")];
 		})()`))
-		if err != nil {
-			return fmt.Errorf("find the dot: %w", err)
+			if err != nil {
+				return fmt.Errorf("find the dot: %w", err)
+			}
+			x, y = xy[0], xy[1]
+			if err := chromedp.Do(ctx, chromedp.MouseEvent("mouseMoved", x-3, y)); err != nil {
+				return err
+			}
+			if err := chromedp.Do(ctx, chromedp.MouseEvent("mouseMoved", x, y)); err != nil {
+				return err
+			}
+			for settle := time.Now().Add(2 * time.Second); time.Now().Before(settle); time.Sleep(100 * time.Millisecond) {
+				if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](tip)); err == nil && ok {
+					hovered = true
+					break
+				}
+			}
 		}
-		x, y := xy[0], xy[1]
-		var all []error
-		if err := chromedp.Do(ctx, chromedp.MouseEvent("mouseMoved", x, y)); err != nil {
-			return err
+		if !hovered {
+			all = append(all, fmt.Errorf("tooltip with the details, as text: not true in the page: %s", tip))
 		}
-		all = append(all, waitEval(ctx, "tooltip with the details, as text",
-			`(() => { const tip = document.querySelector("#chart-latency .extip");
-			  return !!tip && !tip.hidden && tip.textContent.includes("`+slowest.TraceID+`") &&
-			    tip.textContent.includes('<img src=x onerror="window.__xss=2">') && tip.querySelector("img") === null; })()`))
 		// With -trace-link a click opens the trace viewer.
 		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(window.open = (u) => { window.__opened = u; return null; }, true)`)); err != nil {
 			return err

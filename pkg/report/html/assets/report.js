@@ -156,8 +156,8 @@
   function exemplarPlugin(list, scale) {
     let tip = null, hot = -1;
     const R = 4;
-    function nearest(u) {
-      const l = u.cursor.left, t = u.cursor.top;
+    function nearest(u) { return nearestAt(u, u.cursor.left, u.cursor.top); }
+    function nearestAt(u, l, t) {
       if (l == null || l < 0 || t == null) return -1;
       let best = -1, bd = (R + 4) * (R + 4);
       list.forEach(function (e, i) {
@@ -180,7 +180,14 @@
         tip.className = "extip";
         tip.hidden = true;
         u.over.appendChild(tip);
-        u.over.addEventListener("click", function () { if (hot >= 0) openOrCopy(list[hot]); });
+        // The dot under the click itself, not the last hover: a click
+        // without a mouse move before it (touch, or uPlot resetting its
+        // cursor on mousedown) still finds its dot.
+        u.over.addEventListener("click", function (ev) {
+          const r = u.over.getBoundingClientRect();
+          const i = nearestAt(u, ev.clientX - r.left, ev.clientY - r.top);
+          if (i >= 0) openOrCopy(list[i]);
+        });
       }],
       draw: [function (u) {
         const ctx = u.ctx, dpr = window.devicePixelRatio || 1;
