@@ -195,6 +195,9 @@ func envInt(name string, def int) int {
 // the same total rate; LOADGEN_DIST_RATE and LOADGEN_DIST_SECONDS set the
 // total rate and length (the note's figures: 10000 and 10).
 func TestDistributedRun(t *testing.T) {
+	if !strictTiming() {
+		t.Parallel() // alone when its timing is what is checked
+	}
 	const shards = 4
 	rate, secs := envInt("LOADGEN_DIST_RATE", 200), envInt("LOADGEN_DIST_SECONDS", 3)
 	total := rate * secs
@@ -348,6 +351,7 @@ func compareWithSingle(t *testing.T, ctx context.Context, st *seqTarget, dir str
 // coordinator finishes, exits non-zero naming the lost shard and its last
 // interval, and the merged record says so, with a partial SLO verdict.
 func TestDistributedShardKilled(t *testing.T) {
+	t.Parallel()
 	const shards = 4
 	st := newSeqTarget(t)
 	dir := t.TempDir()
@@ -421,6 +425,7 @@ func TestDistributedShardKilled(t *testing.T) {
 // TestDistributedPlanMismatch: a shard whose plan differs is refused at
 // registration, before any traffic, and the message names what differs.
 func TestDistributedPlanMismatch(t *testing.T) {
+	t.Parallel()
 	st := newSeqTarget(t)
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
@@ -443,6 +448,7 @@ func TestDistributedPlanMismatch(t *testing.T) {
 // TestDistributedBarrierTimeout: a shard that never comes calls the run
 // off at the barrier timeout, naming it; the shard that came sends nothing.
 func TestDistributedBarrierTimeout(t *testing.T) {
+	t.Parallel()
 	st := newSeqTarget(t)
 	dir := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +18,13 @@ import (
 
 // TestMain lets testscript run this binary as the `loadgen` command.
 func TestMain(m *testing.M) {
+	// The scripts and the sharded-run tests spend most of their time
+	// waiting on attacks that last a wall-clock second or two, not on the
+	// CPU: run more of them at once than there are cores (63 s -> 40 s on
+	// 2 cores). An explicit -parallel on the command line still wins.
+	if err := flag.Set("test.parallel", strconv.Itoa(3*runtime.GOMAXPROCS(0))); err != nil {
+		panic(err)
+	}
 	testscript.Main(m, map[string]func(){
 		"loadgen": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
 	})
