@@ -132,7 +132,8 @@ type Result struct {
 	BytesIn  uint64
 	BytesOut uint64
 	// Target is the index of the hit's target among the attack's targets
-	// (every scenario's, in order).
+	// (every scenario's, in order), so a recorder can tell endpoints apart
+	// (and an exemplar name its target) without keeping the request.
 	Target int
 	// With Options.Trace: the trace context the request carried, and
 	// whether its sampled flag was set. Zero without.

@@ -330,3 +330,34 @@ func TestShardsSendOneSchedule(t *testing.T) {
 		t.Errorf("targets hit /a %d, /b %d: want round-robin over the global slot number", a, b)
 	}
 }
+
+// TestResultTarget: every result names the target it was sent to, which is
+// what endpoint groups are recorded by. The server answers each path with
+// its own status, so a wrong index shows as a wrong code.
+func TestResultTarget(t *testing.T) {
+	url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/b" {
+			w.WriteHeader(http.StatusAccepted)
+		}
+	})
+	o := DefaultOptions()
+	o.Duration = 100 * time.Millisecond
+	a, err := New(targetsFor(t, url+"/a", url+"/b", url+"/a"), Constant{Freq: 300, Per: time.Second}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n [3]int
+	a.Run(context.Background(), func(r *Result) {
+		want := uint16(http.StatusOK)
+		if r.Target == 1 {
+			want = http.StatusAccepted
+		}
+		if r.Code != want || uint64(r.Target) != r.Seq%3 {
+			t.Errorf("hit %d: target %d, code %d", r.Seq, r.Target, r.Code)
+		}
+		n[r.Target]++
+	})
+	if n[0] == 0 || n[1] == 0 || n[2] == 0 {
+		t.Fatalf("hits per target %v: want every target hit", n)
+	}
+}
