@@ -17,6 +17,7 @@ import (
 const (
 	MetaFile      = "run.json"
 	LatencyLog    = "latency.hlog"
+	GroupsLog     = "groups.hlog" // endpoint groups' latency, when a run has several
 	IntervalsFile = "intervals.jsonl"
 	TargetFile    = "target.jsonl"
 	ProfilesDir   = "profiles"
@@ -166,6 +167,9 @@ type Interval struct {
 	StartMs   int64  `json:"t"`
 	Completed uint64 `json:"n"`
 	Errors    uint64 `json:"errors"`
+	// GroupErrors are the errors of each endpoint group that had any, by
+	// its groups.hlog tag (a group's completions are in groups.hlog).
+	GroupErrors map[string]uint64 `json:"group_errors,omitempty"`
 }
 
 // secretHeaders are never written to a run record.

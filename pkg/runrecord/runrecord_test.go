@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -55,12 +56,12 @@ func TestRunRoundTripAndVersion(t *testing.T) {
 
 func TestJSONLinesRoundTripAndLineErrors(t *testing.T) {
 	dir := t.TempDir()
-	rows := []Interval{{StartMs: 1000, Completed: 5}, {StartMs: 2000, Completed: 6, Errors: 1}}
+	rows := []Interval{{StartMs: 1000, Completed: 5}, {StartMs: 2000, Completed: 6, Errors: 1, GroupErrors: map[string]uint64{"g1": 1}}}
 	if err := WriteIntervals(dir, rows); err != nil {
 		t.Fatal(err)
 	}
 	back, err := ReadIntervals(dir)
-	if err != nil || len(back) != 2 || back[1] != rows[1] {
+	if err != nil || len(back) != 2 || !reflect.DeepEqual(back, rows) {
 		t.Fatalf("%+v %v", back, err)
 	}
 	os.WriteFile(filepath.Join(dir, TargetFile), []byte("{\"t\":1}\n{bad\n"), 0o644)

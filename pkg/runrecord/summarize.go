@@ -25,17 +25,41 @@ func NewCounts() Counts {
 // slots due but never sent. Percentiles come from the histograms, never
 // from averaging.
 func Summarize(s Series, c Counts, began time.Time, sending time.Duration, missed uint64) Summary {
+	sum := summarize(c, began, sending, missed)
+	sum.Latency, sum.ServiceLatency, sum.DispatchLag = LatencyOf(s.Latency), LatencyOf(s.Service), LagOf(s.Lag)
+	return sum
+}
+
+// SummarizeGroup is Summarize for one group's sparse histograms.
+func SummarizeGroup(s GroupSeries, c Counts, began time.Time, sending time.Duration) Summary {
+	sum := summarize(c, began, sending, 0)
+	if s.Latency != nil {
+		sum.Latency, sum.ServiceLatency, sum.DispatchLag = latencyOf(s.Latency), latencyOf(s.Service), lagOf(s.Lag)
+	}
+	return sum
+}
+
+// distribution is what a summary reads from a histogram, dense
+// (hdr.Histogram) or sparse (hdr.PackedHistogram).
+type distribution interface {
+	TotalCount() int64
+	Min() int64
+	Max() int64
+	Mean() float64
+	ValueAtPercentile(p float64) int64
+	ValueAtPercentilesSlice(ps []float64) []int64
+}
+
+// summarize fills everything but the latencies.
+func summarize(c Counts, began time.Time, sending time.Duration, missed uint64) Summary {
 	sum := Summary{
-		Requests:       c.Requests,
-		Missed:         missed,
-		Duration:       sending,
-		Latency:        LatencyOf(s.Latency),
-		ServiceLatency: LatencyOf(s.Service),
-		DispatchLag:    LagOf(s.Lag),
-		StatusCodes:    c.Codes,
-		Errors:         c.Errors.List(),
-		BytesIn:        c.BytesIn,
-		BytesOut:       c.BytesOut,
+		Requests:    c.Requests,
+		Missed:      missed,
+		Duration:    sending,
+		StatusCodes: c.Codes,
+		Errors:      c.Errors.List(),
+		BytesIn:     c.BytesIn,
+		BytesOut:    c.BytesOut,
 	}
 	if c.Requests > 0 {
 		sum.SuccessRatio = float64(c.Success) / float64(c.Requests)
@@ -56,7 +80,14 @@ func Summarize(s Series, c Counts, began time.Time, sending time.Duration, misse
 
 // LatencyOf summarises a latency histogram (zero when it is empty).
 func LatencyOf(h *hdr.Histogram) Latency {
-	if h == nil || h.TotalCount() == 0 {
+	if h == nil {
+		return Latency{}
+	}
+	return latencyOf(h)
+}
+
+func latencyOf(h distribution) Latency {
+	if h.TotalCount() == 0 {
 		return Latency{}
 	}
 	v := h.ValueAtPercentilesSlice([]float64{50, 90, 95, 99, 99.9, 99.99})
@@ -75,7 +106,14 @@ func LatencyOf(h *hdr.Histogram) Latency {
 
 // LagOf summarises a dispatch-lag histogram (zero when it is empty).
 func LagOf(h *hdr.Histogram) Lag {
-	if h == nil || h.TotalCount() == 0 {
+	if h == nil {
+		return Lag{}
+	}
+	return lagOf(h)
+}
+
+func lagOf(h distribution) Lag {
+	if h.TotalCount() == 0 {
 		return Lag{}
 	}
 	return Lag{

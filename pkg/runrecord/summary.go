@@ -26,6 +26,14 @@ type Summary struct {
 	// Exemplars are the slowest requests of the run, slowest first (as
 	// many as each interval keeps).
 	Exemplars []Exemplar `json:"exemplars,omitempty"`
+	// Groups are the run's endpoint groups, each with the same fields as
+	// the whole run (absent in records made before groups existed).
+	Groups []GroupSummary `json:"groups,omitempty"`
+	// GroupFolding says how targets were folded into groups, when there
+	// were more distinct endpoints than the group limit.
+	GroupFolding *GroupFolding `json:"group_folding,omitempty"`
+	// Scenarios are the run's scenarios, when its plan had several.
+	Scenarios []ScenarioSummary `json:"scenarios,omitempty"`
 }
 
 // Latency is a latency distribution's summary.
