@@ -30,6 +30,12 @@ type Config struct {
 	// Targets names the attack's targets by index ("GET http://..."),
 	// secrets redacted, for the exemplars.
 	Targets []string
+	// Groups are the names of the run's endpoint groups and GroupOf the
+	// group of each target (by attack.Result.Target). With two groups or
+	// more, each is recorded on its own too (groups.hlog, the summary's
+	// groups); with one, the run is that group.
+	Groups  []string
+	GroupOf []int
 }
 
 // IntervalStats describes an interval that just closed, and the run so far.
@@ -50,6 +56,9 @@ type IntervalStats struct {
 	// is latency.hlog byte for byte, which is how a shard streams its
 	// record to a coordinator. Both are valid only during the call.
 	HlogHeader, Hlog []byte
+	// Groups describe each endpoint group's interval (when the run has
+	// several), in the order of Config.Groups.
+	Groups []GroupStats
 }
 
 // Recorder turns results into HdrHistograms: one per series overall, and one
@@ -74,6 +83,7 @@ type Recorder struct {
 	// chunk collects what the log writer appends, for OnInterval; header
 	// keeps the log's header once written.
 	chunk, header bytes.Buffer
+	groups        *groupRecorder // nil with fewer than two groups
 	err           error
 	closed        bool
 }
@@ -112,6 +122,13 @@ func New(dir string, cfg Config) (*Recorder, error) {
 		w = io.MultiWriter(buf, &r.chunk)
 	}
 	r.log = runrecord.NewHlogWriter(w)
+	if len(cfg.Groups) > 1 {
+		if r.groups, err = newGroupRecorder(dir, cfg.Groups, cfg.GroupOf, int64(cfg.Highest)); err != nil {
+			f.Discard()
+			ex.commit(false)
+			return nil, err
+		}
+	}
 	return r, nil
 }
 
@@ -153,6 +170,9 @@ func (r *Recorder) Record(res *attack.Result) {
 	if res.End.After(r.c.LastEnd) {
 		r.c.LastEnd = res.End
 	}
+	if r.groups != nil {
+		r.groups.record(res)
+	}
 }
 
 // Tick closes intervals that ended before now, so quiet intervals (a
@@ -192,6 +212,13 @@ func (r *Recorder) writeInterval() {
 	r.keep(r.log.WriteInterval(startMs, endMs, r.cur))
 	r.keep(r.ex.closeInterval())
 	r.curRow.StartMs = startMs
+	var groups []GroupStats
+	if r.groups != nil {
+		if r.cfg.OnInterval != nil {
+			groups = r.groups.stats()
+		}
+		r.curRow.GroupErrors = r.groups.closeInterval(startMs, endMs)
+	}
 	r.rows = append(r.rows, r.curRow)
 	if r.cfg.OnInterval != nil {
 		r.cfg.OnInterval(IntervalStats{
@@ -206,6 +233,7 @@ func (r *Recorder) writeInterval() {
 			End:         time.Unix(0, r.curStart+int64(r.cfg.Interval)),
 			HlogHeader:  r.header.Bytes(),
 			Hlog:        r.chunk.Bytes(),
+			Groups:      groups,
 		})
 		r.chunk.Reset()
 	}
@@ -230,6 +258,9 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 		if r.curStart != 0 {
 			r.writeInterval()
 		}
+		if r.groups != nil {
+			r.keep(r.groups.close())
+		}
 		r.keep(r.buf.Flush())
 		r.keep(r.ex.commit(r.err == nil))
 		if r.err != nil {
@@ -248,6 +279,13 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 	// wire count is the honest one when there is one.
 	if out.WireIn > 0 || out.WireOut > 0 {
 		sum.BytesIn, sum.BytesOut = out.WireIn, out.WireOut
+	}
+	switch {
+	case r.groups != nil:
+		sum.Groups = r.groups.summaries(out.Began, out.Sending)
+	case len(r.cfg.Groups) == 1:
+		// One group: the run is that group, and latency.hlog its log.
+		sum.Groups = []runrecord.GroupSummary{{Name: r.cfg.Groups[0], Summary: sum}}
 	}
 	return sum, r.err
 }

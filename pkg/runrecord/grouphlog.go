@@ -24,20 +24,22 @@ const groupsHlogComment = "[loadgen endpoint groups: Tag=gN = latency from inten
 // gi.service and gi.dispatch_lag, so a reference tool reads one group
 // with its tag option. Comments at the top name every group.
 type GroupHlogWriter struct {
-	log      *hdr.HistogramLogWriter
+	w        io.Writer
+	log      *hdr.HistogramLogWriter // the header lines
+	enc      intervalEncoder         // the interval lines
 	names    []string
+	base     int64
 	wroteHdr bool
 }
 
 // NewGroupHlogWriter writes a log of the groups names (index = group) to
 // w; the header goes out with the first interval.
 func NewGroupHlogWriter(w io.Writer, names []string) *GroupHlogWriter {
-	return &GroupHlogWriter{log: hdr.NewHistogramLogWriter(w), names: names}
+	return &GroupHlogWriter{w: w, log: hdr.NewHistogramLogWriter(w), names: names}
 }
 
 // WriteGroup appends group i's three series for the interval
-// [startMs, endMs) (Unix milliseconds). It sets the histograms' tags and
-// times.
+// [startMs, endMs) (Unix milliseconds).
 func (w *GroupHlogWriter) WriteGroup(startMs, endMs int64, i int, s GroupSeries) error {
 	if !w.wroteHdr {
 		w.wroteHdr = true
@@ -54,7 +56,7 @@ func (w *GroupHlogWriter) WriteGroup(startMs, endMs int64, i int, s GroupSeries)
 				return fmt.Errorf("write groups log: %w", err)
 			}
 		}
-		w.log.SetBaseTime(base)
+		w.base = base
 		if err := w.log.OutputLegend(); err != nil {
 			return fmt.Errorf("write groups log: %w", err)
 		}
@@ -64,10 +66,7 @@ func (w *GroupHlogWriter) WriteGroup(startMs, endMs int64, i int, s GroupSeries)
 		h   *hdr.PackedHistogram
 		tag string
 	}{{s.Latency, tag}, {s.Service, tag + "." + TagService}, {s.Lag, tag + "." + TagLag}} {
-		x.h.SetTag(x.tag)
-		x.h.SetStartTimeMs(startMs)
-		x.h.SetEndTimeMs(endMs)
-		if err := w.log.OutputIntervalPackedHistogram(x.h); err != nil {
+		if err := w.enc.writeLine(w.w, x.h, x.tag, startMs, endMs, w.base); err != nil {
 			return fmt.Errorf("write groups log: %w", err)
 		}
 	}

@@ -1,0 +1,232 @@
+package recording
+
+import (
+	"bufio"
+	"errors"
+	"path/filepath"
+	"time"
+
+	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// groupRecorder keeps each endpoint group's three series, status codes and
+// errors, beside the run's own. Histograms are sparse (packed, a few KiB)
+// and a group's are made on its first result, so memory grows with the
+// number of groups (bounded by the group limit), never with run length.
+//
+// Each interval's group histograms are encoded and written to groups.hlog
+// by a goroutine of their own: encoding costs about a millisecond per
+// histogram (hdrhistogram-go compresses each with a fresh zlib writer),
+// and doing that for every group under the recorder's lock would hold up
+// every worker waiting to record. The closed interval's histograms are
+// handed over whole and come back to be reused.
+type groupRecorder struct {
+	of      []int // target -> group
+	names   []string
+	highest int64
+	st      []*groupState // nil until the group's first result
+
+	batches chan groupBatch
+	spare   chan runrecord.GroupSeries
+	done    chan struct{}
+	file    *runrecord.AtomicFile
+	buf     *bufio.Writer
+	log     *runrecord.GroupHlogWriter
+	werr    error // the writer's; read after done
+}
+
+// groupState is one group's recording.
+type groupState struct {
+	cur, total runrecord.GroupSeries
+	c          runrecord.Counts
+	hot        hotCounts
+	curN       uint64
+	curErrors  uint64
+}
+
+type groupBatch struct {
+	startMs, endMs int64
+	items          []groupItem
+}
+
+type groupItem struct {
+	g int
+	s runrecord.GroupSeries
+}
+
+// pendingBatches bounds the intervals waiting to be written; past it,
+// closing an interval waits for the writer.
+const pendingBatches = 4
+
+func newGroupRecorder(dir string, names []string, of []int, highest int64) (*groupRecorder, error) {
+	f, err := runrecord.CreateAtomic(filepath.Join(dir, runrecord.GroupsLog))
+	if err != nil {
+		return nil, err
+	}
+	buf := bufio.NewWriter(f)
+	g := &groupRecorder{
+		of:      of,
+		names:   names,
+		highest: highest,
+		st:      make([]*groupState, len(names)),
+		batches: make(chan groupBatch, pendingBatches),
+		spare:   make(chan runrecord.GroupSeries, 2*len(names)),
+		done:    make(chan struct{}),
+		file:    f,
+		buf:     buf,
+		log:     runrecord.NewGroupHlogWriter(buf, names),
+	}
+	go g.write()
+	return g, nil
+}
+
+// write encodes closed intervals to groups.hlog until close.
+func (g *groupRecorder) write() {
+	defer close(g.done)
+	for b := range g.batches {
+		for _, it := range b.items {
+			if g.werr == nil {
+				g.werr = g.log.WriteGroup(b.startMs, b.endMs, it.g, it.s)
+			}
+			it.s.Reset()
+			select {
+			case g.spare <- it.s:
+			default:
+			}
+		}
+	}
+}
+
+// group returns the group of a result's target.
+func (g *groupRecorder) group(res *attack.Result) int {
+	if res.Target < 0 || res.Target >= len(g.of) {
+		return 0
+	}
+	return g.of[res.Target]
+}
+
+// record adds a result to its group. Called under the recorder's lock.
+func (g *groupRecorder) record(res *attack.Result) {
+	i := g.group(res)
+	st := g.st[i]
+	if st == nil {
+		st = &groupState{cur: g.series(), total: runrecord.NewGroupSeries(g.highest), c: runrecord.NewCounts(), hot: newHotCounts()}
+		g.st[i] = st
+	}
+	runrecord.RecordPacked(st.cur.Latency, int64(res.Latency))
+	runrecord.RecordPacked(st.cur.Service, int64(res.Service))
+	runrecord.RecordPacked(st.cur.Lag, int64(res.Lag))
+	st.curN++
+	st.c.Requests++
+	st.c.BytesIn += res.BytesIn
+	st.c.BytesOut += res.BytesOut
+	st.hot.codes[res.Code]++
+	if res.Error == "" {
+		st.c.Success++
+	} else {
+		st.curErrors++
+		st.hot.addError(&st.c, res.Error)
+	}
+	if res.End.After(st.c.LastEnd) {
+		st.c.LastEnd = res.End
+	}
+}
+
+// series returns empty group series, reused when the writer gave one back.
+func (g *groupRecorder) series() runrecord.GroupSeries {
+	select {
+	case s := <-g.spare:
+		return s
+	default:
+		return runrecord.NewGroupSeries(g.highest)
+	}
+}
+
+// stats describes each group's closing interval (for progress and the
+// capacity search's early stop). Called under the lock, before closeInterval.
+func (g *groupRecorder) stats() []GroupStats {
+	out := make([]GroupStats, len(g.names))
+	for i, st := range g.st {
+		out[i].Name = g.names[i]
+		if st == nil {
+			continue
+		}
+		out[i].Completed = st.curN
+		out[i].Errors = st.curErrors
+		out[i].Requests = st.c.Requests
+		out[i].ErrorsSoFar = st.c.Requests - st.c.Success
+		if st.curN > 0 {
+			out[i].P50 = time.Duration(st.cur.Latency.ValueAtPercentile(50))
+			out[i].P99 = time.Duration(st.cur.Latency.ValueAtPercentile(99))
+			out[i].ServiceP50 = time.Duration(st.cur.Service.ValueAtPercentile(50))
+		}
+	}
+	return out
+}
+
+// closeInterval hands the interval's histograms to the writer and returns
+// the errors of the groups that had any, by tag. Called under the lock.
+func (g *groupRecorder) closeInterval(startMs, endMs int64) map[string]uint64 {
+	var errs map[string]uint64
+	b := groupBatch{startMs: startMs, endMs: endMs}
+	for i, st := range g.st {
+		if st == nil || st.curN == 0 {
+			continue
+		}
+		st.total.Merge(st.cur)
+		b.items = append(b.items, groupItem{g: i, s: st.cur})
+		st.cur = g.series()
+		if st.curErrors > 0 {
+			if errs == nil {
+				errs = map[string]uint64{}
+			}
+			errs[runrecord.GroupTag(i)] = st.curErrors
+		}
+		st.curN, st.curErrors = 0, 0
+	}
+	if len(b.items) > 0 {
+		g.batches <- b
+	}
+	return errs
+}
+
+// close waits for the writer and commits groups.hlog (after the last
+// interval was closed).
+func (g *groupRecorder) close() error {
+	close(g.batches)
+	<-g.done
+	err := errors.Join(g.werr, g.buf.Flush())
+	if err != nil {
+		g.file.Discard()
+		return err
+	}
+	return g.file.Commit()
+}
+
+// summaries are every group's summary.
+func (g *groupRecorder) summaries(began time.Time, sending time.Duration) []runrecord.GroupSummary {
+	out := make([]runrecord.GroupSummary, len(g.names))
+	for i, st := range g.st {
+		out[i] = runrecord.GroupSummary{Name: g.names[i], Tag: runrecord.GroupTag(i)}
+		if st == nil {
+			out[i].Summary = runrecord.SummarizeGroup(runrecord.GroupSeries{}, runrecord.NewCounts(), began, sending)
+			continue
+		}
+		st.hot.fold(&st.c)
+		out[i].Summary = runrecord.SummarizeGroup(st.total, st.c, began, sending)
+	}
+	return out
+}
+
+// GroupStats is one endpoint group's part of IntervalStats.
+type GroupStats struct {
+	Name       string
+	Completed  uint64 // in the interval
+	Errors     uint64 // in the interval
+	P50, P99   time.Duration
+	ServiceP50 time.Duration
+	Requests   uint64 // completed so far
+	// ErrorsSoFar are the group's failed requests so far.
+	ErrorsSoFar uint64
+}
