@@ -1,6 +1,9 @@
 package slo
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/runrecord"
@@ -19,17 +22,54 @@ func (s *Set) Evaluate(sum runrecord.Summary) *runrecord.SLOResult {
 	for _, c := range s.checks {
 		k := table[c.Key]
 		out := runrecord.SLOCheck{Expr: c.Expr, Unit: DisplayUnit(c.Kind)}
-		v, ok := k.get(sum)
+		sub, why := part(sum, c)
+		v, ok := 0.0, false
+		if why == "" {
+			v, ok = k.get(sub)
+			why = k.missing
+		}
 		if ok {
 			out.Value = Display(c.Kind, v)
 			out.Pass = c.Holds(v)
 		} else {
-			out.Note = k.missing
+			out.Note = why
 		}
 		res.Pass = res.Pass && out.Pass
 		res.Checks = append(res.Checks, out)
 	}
 	return res
+}
+
+// part is the summary a check is about: the run's, or its group's or
+// scenario's; why says why there is none.
+func part(sum runrecord.Summary, c Check) (sub runrecord.Summary, why string) {
+	switch {
+	case c.Group != "":
+		var names []string
+		for _, g := range sum.Groups {
+			if g.Name == c.Group {
+				return g.Summary, ""
+			}
+			names = append(names, strconv.Quote(g.Name))
+		}
+		if len(names) == 0 {
+			return sub, fmt.Sprintf("no group %q: this run record has no endpoint groups", c.Group)
+		}
+		return sub, fmt.Sprintf("no group %q in this run (groups: %s)", c.Group, strings.Join(names, ", "))
+	case c.Scenario != "":
+		var names []string
+		for _, s := range sum.Scenarios {
+			if s.Name == c.Scenario {
+				return s.Summary, ""
+			}
+			names = append(names, strconv.Quote(s.Name))
+		}
+		if len(names) == 0 {
+			return sub, fmt.Sprintf("no scenario %q: this run has no scenarios", c.Scenario)
+		}
+		return sub, fmt.Sprintf("no scenario %q in this run (scenarios: %s)", c.Scenario, strings.Join(names, ", "))
+	}
+	return sum, ""
 }
 
 // DisplayUnit is the unit SLOCheck.Value is written in for a kind.

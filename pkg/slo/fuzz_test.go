@@ -12,6 +12,7 @@ func FuzzParse(f *testing.F) {
 		"p99<50ms,p999<200ms,success>=99.9%,missed==0",
 		"service_p99 <= 1.5s", "throughput>1e3/s", "target_rss<512MB",
 		"success>=0.99", "p99<50", "p99=<5ms", "x<<y", ",", "p99<5µs",
+		`p99{group="GET /a, b"}<80ms,success{group=orders}>=99.9%`, "missed{scenario=w}==0", `p99{group="\"}"}<1s`,
 	} {
 		f.Add(s)
 	}

@@ -27,7 +27,18 @@ type key struct {
 	get  func(s runrecord.Summary) (v float64, ok bool)
 	// missing says why the figure is absent when ok is false.
 	missing string
+	// scope says which selectors the key takes.
+	scope scope
 }
+
+// scope is what a key can be checked on besides the whole run.
+type scope int
+
+const (
+	anyScope scope = iota // the run, a group or a scenario
+	runOnly               // the run only (the target's figures)
+	notGroup              // the run or a scenario (missed slots belong to a schedule)
+)
 
 func ns(d time.Duration) (float64, bool) { return float64(d), true }
 
@@ -67,10 +78,10 @@ func keys() map[string]key {
 	m["success"] = key{kind: Ratio, get: func(s runrecord.Summary) (float64, bool) { return s.SuccessRatio, true }}
 	m["throughput"] = key{kind: PerSec, get: func(s runrecord.Summary) (float64, bool) { return s.Throughput, true }}
 	m["rate"] = key{kind: PerSec, get: func(s runrecord.Summary) (float64, bool) { return s.Rate, true }}
-	m["missed"] = key{kind: Count, get: func(s runrecord.Summary) (float64, bool) { return float64(s.Missed), true }}
+	m["missed"] = key{kind: Count, scope: notGroup, get: func(s runrecord.Summary) (float64, bool) { return float64(s.Missed), true }}
 	m["requests"] = key{kind: Count, get: func(s runrecord.Summary) (float64, bool) { return float64(s.Requests), true }}
 	target := func(kind Kind, f func(t *runrecord.TargetSummary) float64) key {
-		return key{kind: kind, missing: noCollector, get: func(s runrecord.Summary) (float64, bool) {
+		return key{kind: kind, missing: noCollector, scope: runOnly, get: func(s runrecord.Summary) (float64, bool) {
 			if s.Target == nil {
 				return 0, false
 			}

@@ -4,19 +4,23 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 )
 
-// Check is one parsed SLO check: Key Op Limit.
+// Check is one parsed SLO check: Key{Selector} Op Limit.
 type Check struct {
-	Expr  string  // the check as written, spaces removed: p99<50ms
+	Expr  string  // the check as written, spaces removed: p99<50ms, p99{group=orders}<80ms
 	Key   string  // p99, success, ...
 	Kind  Kind    // what the key measures
 	Op    string  // <, <=, >, >=, ==
 	Limit float64 // in the key's native unit: ns, ratio 0..1, /s, count, %, bytes
+	// Group or Scenario, when set, is the endpoint group or the scenario
+	// the check is about ({group=NAME}, {scenario=NAME}); else the run.
+	Group, Scenario string
 }
 
 // Holds reports whether a value (in the key's native unit) meets the check.
@@ -71,7 +75,7 @@ func Parse(spec string) (*Set, error) {
 	table := keys()
 	set := &Set{}
 	seen := map[string]bool{}
-	parts := strings.Split(spec, ",")
+	parts := splitChecks(spec)
 	for i, part := range parts {
 		c, err := parseCheck(part, table)
 		if err != nil {
@@ -94,7 +98,35 @@ func Parse(spec string) (*Set, error) {
 	return set, nil
 }
 
+// splitChecks splits a spec at the commas between checks, not at those
+// inside a quoted {group="..."} selector.
+func splitChecks(spec string) []string {
+	var parts []string
+	depth, quoted, start := 0, false, 0
+	for i := 0; i < len(spec); i++ {
+		switch c := spec[i]; {
+		case quoted && c == '\\':
+			i++
+		case c == '"' && depth > 0:
+			quoted = !quoted
+		case quoted:
+		case c == '{':
+			depth++
+		case c == '}' && depth > 0:
+			depth--
+		case c == ',' && depth == 0:
+			parts = append(parts, spec[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, spec[start:])
+}
+
 func parseCheck(part string, table map[string]key) (Check, error) {
+	part, sel, err := cutSelector(part)
+	if err != nil {
+		return Check{}, err
+	}
 	expr := strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return -1
@@ -137,7 +169,108 @@ func parseCheck(part string, table map[string]key) (Check, error) {
 	if err != nil {
 		return Check{}, fmt.Errorf("%s: %w; like %s", name, err, example(name, k.kind, op))
 	}
-	return Check{Expr: name + op + val, Key: name, Kind: k.kind, Op: op, Limit: limit}, nil
+	c := Check{Expr: name + sel.String() + op + val, Key: name, Kind: k.kind, Op: op, Limit: limit}
+	switch {
+	case sel.what == "":
+	case k.scope == runOnly:
+		return Check{}, fmt.Errorf("%s is the whole run's, not a %s's: drop {%s=...}", name, sel.what, sel.what)
+	case k.scope == notGroup && sel.what == "group":
+		return Check{}, fmt.Errorf("%s is counted per scenario, not per group: use {scenario=...}", name)
+	case sel.what == "group":
+		c.Group = sel.name
+	default:
+		c.Scenario = sel.name
+	}
+	return c, nil
+}
+
+// selector is a check's {group=NAME} or {scenario=NAME}.
+type selector struct{ what, name string }
+
+// String is the selector as a normalised expression writes it: quoted
+// only when the name needs it.
+func (s selector) String() string {
+	if s.what == "" {
+		return ""
+	}
+	name := s.name
+	if !bareName(name) {
+		name = strconv.Quote(name)
+	}
+	return "{" + s.what + "=" + name + "}"
+}
+
+// bareName: a name that needs no quotes in a selector.
+func bareName(s string) bool {
+	return s != "" && !strings.ContainsAny(s, "{}\",\\<>=") && strings.IndexFunc(s, unicode.IsSpace) < 0
+}
+
+// cutSelector removes a {group=NAME} or {scenario=NAME} selector that
+// follows the key, like p99{group="GET /items"}<50ms.
+func cutSelector(part string) (rest string, sel selector, err error) {
+	open := strings.IndexByte(part, '{')
+	if open < 0 {
+		if strings.ContainsRune(part, '}') {
+			return "", sel, errors.New("a '}' without '{': a selector is KEY{group=NAME}")
+		}
+		return part, sel, nil
+	}
+	body := part[open+1:]
+	i, quoted := 0, false
+	for ; i < len(body); i++ {
+		c := body[i]
+		if quoted && c == '\\' {
+			i++
+			continue
+		}
+		if c == '"' {
+			quoted = !quoted
+		}
+		if c == '}' && !quoted {
+			break
+		}
+	}
+	if i >= len(body) {
+		return "", sel, errors.New("unclosed selector: want KEY{group=NAME}, like p99{group=orders}<80ms")
+	}
+	what, name, ok := strings.Cut(body[:i], "=")
+	what, name = strings.TrimSpace(what), strings.TrimSpace(name)
+	if !ok || (what != "group" && what != "scenario") {
+		return "", sel, fmt.Errorf("selector {%s}: want {group=NAME} or {scenario=NAME}", body[:i])
+	}
+	if strings.HasPrefix(name, `"`) {
+		if name, err = strconv.Unquote(name); err != nil {
+			return "", sel, fmt.Errorf("selector {%s}: bad quoted name", body[:i])
+		}
+	} else if !bareName(name) {
+		return "", sel, fmt.Errorf("selector {%s}: quote a name with spaces or symbols, like {group=\"GET /items\"}", body[:i])
+	}
+	if name == "" {
+		return "", sel, fmt.Errorf("selector {%s}: empty name", body[:i])
+	}
+	return part[:open] + body[i+1:], selector{what: what, name: name}, nil
+}
+
+// Groups returns the endpoint groups the checks name, in order.
+func (s *Set) Groups() []string {
+	var out []string
+	for _, c := range s.Checks() {
+		if c.Group != "" && !slices.Contains(out, c.Group) {
+			out = append(out, c.Group)
+		}
+	}
+	return out
+}
+
+// Scenarios returns the scenarios the checks name, in order.
+func (s *Set) Scenarios() []string {
+	var out []string
+	for _, c := range s.Checks() {
+		if c.Scenario != "" && !slices.Contains(out, c.Scenario) {
+			out = append(out, c.Scenario)
+		}
+	}
+	return out
 }
 
 func example(name string, kind Kind, op string) string {

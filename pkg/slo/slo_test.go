@@ -118,3 +118,66 @@ func TestRatioBoundIsExact(t *testing.T) {
 		t.Errorf("checks %+v: want 99.9%% to pass and 99.99%% to fail at exactly 99.9%%", res.Checks)
 	}
 }
+
+// A check can be about one endpoint group or one scenario; names with
+// spaces are quoted, and commas inside quotes do not split checks.
+func TestParseSelectors(t *testing.T) {
+	set, err := Parse(`p99{group=orders}<80ms, success{group=orders}>=99.9%, p50 { group = "GET /fib?n=25, again" } < 5ms, missed{scenario=writes}==0, p99<1s`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := set.Checks()
+	if len(c) != 5 || c[0].Group != "orders" || c[0].Key != "p99" || c[2].Group != "GET /fib?n=25, again" || c[3].Scenario != "writes" || c[4].Group != "" {
+		t.Fatalf("checks %+v", c)
+	}
+	want := `p99{group=orders}<80ms,success{group=orders}>=99.9%,p50{group="GET /fib?n=25, again"}<5ms,missed{scenario=writes}==0,p99<1s`
+	if set.String() != want {
+		t.Errorf("String() = %s\nwant        %s", set.String(), want)
+	}
+	if again, err := Parse(set.String()); err != nil || again.String() != want {
+		t.Errorf("re-parse: %v %v", again, err)
+	}
+	if g := set.Groups(); len(g) != 2 || g[0] != "orders" {
+		t.Errorf("Groups() = %q", g)
+	}
+	for spec, want := range map[string]string{
+		"p99{group=orders<5ms":              "unclosed selector",
+		"p99{host=a}<5ms":                   "want {group=NAME} or {scenario=NAME}",
+		"p99{group=GET /x}<5ms":             "quote a name",
+		`p99{group=""}<5ms`:                 "empty name",
+		"target_cpu{group=a}<50%":           "whole run's",
+		"missed{group=a}==0":                "per scenario",
+		"p99}<5ms":                          "without '{'",
+		`p99{group="a}<5ms`:                 "unclosed selector",
+		"p99{group=a}<5ms,p99{group=a}<5ms": "given twice",
+	} {
+		if _, err := Parse(spec); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) error = %v, want it to contain %q", spec, err, want)
+		}
+	}
+}
+
+// Checks on groups and scenarios read their part of the summary; a slow
+// group fails while a fast one passes, and a group the run does not have
+// fails with a note that lists the ones it has.
+func TestEvaluateSelectors(t *testing.T) {
+	sum := runrecord.Summary{Requests: 300, SuccessRatio: 1, Latency: runrecord.Latency{P99: 20 * time.Millisecond}}
+	fast := runrecord.GroupSummary{Name: "GET /fast", Summary: runrecord.Summary{Requests: 200, SuccessRatio: 1, Latency: runrecord.Latency{P99: time.Millisecond}}}
+	slow := runrecord.GroupSummary{Name: "GET /slow", Summary: runrecord.Summary{Requests: 100, SuccessRatio: 0.99, Latency: runrecord.Latency{P99: 20 * time.Millisecond}}}
+	sum.Groups = []runrecord.GroupSummary{fast, slow}
+	sum.Scenarios = []runrecord.ScenarioSummary{{Name: "reads", Summary: runrecord.Summary{Missed: 3}}}
+	set, err := Parse(`p99{group="GET /fast"}<5ms,p99{group="GET /slow"}<5ms,success{group="GET /slow"}>=99.9%,p99{group=nope}<5ms,missed{scenario=reads}==0,p99<50ms`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := set.Evaluate(sum)
+	pass := []bool{true, false, false, false, false, true}
+	for i, c := range res.Checks {
+		if c.Pass != pass[i] {
+			t.Errorf("%s: pass %v, want %v (%+v)", c.Expr, c.Pass, pass[i], c)
+		}
+	}
+	if res.Pass || res.Checks[1].Value != 20 || !strings.Contains(res.Checks[3].Note, `groups: "GET /fast", "GET /slow"`) || res.Checks[4].Value != 3 {
+		t.Errorf("result %+v", res)
+	}
+}
