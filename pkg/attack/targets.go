@@ -3,6 +3,7 @@ package attack
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -62,12 +63,19 @@ func CheckURL(raw string) error {
 
 // ReadTargetsFile reads a vegeta targets file; see ReadTargets.
 func ReadTargetsFile(path, format string, hdr http.Header, body []byte) ([]vegeta.Target, error) {
+	t, _, err := ReadGroupedTargetsFile(path, format, hdr, body)
+	return t, err
+}
+
+// ReadGroupedTargetsFile reads a vegeta targets file with its targets'
+// group names; see ReadGroupedTargets.
+func ReadGroupedTargetsFile(path, format string, hdr http.Header, body []byte) ([]vegeta.Target, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("targets: %w", err)
+		return nil, nil, fmt.Errorf("targets: %w", err)
 	}
 	defer f.Close()
-	return ReadTargets(f, path, format, hdr, body)
+	return ReadGroupedTargets(f, path, format, hdr, body)
 }
 
 // ReadTargets reads every target from src in vegeta's http or json format,
@@ -75,6 +83,34 @@ func ReadTargetsFile(path, format string, hdr http.Header, body []byte) ([]veget
 // "name:line: problem" before any traffic is sent. hdr and body are defaults
 // that targets may override, as in vegeta.
 func ReadTargets(src io.Reader, name, format string, hdr http.Header, body []byte) ([]vegeta.Target, error) {
+	t, _, err := ReadGroupedTargets(src, name, format, hdr, body)
+	return t, err
+}
+
+// GroupDirective names the endpoint group of the next target in the http
+// format: a comment line "# @group NAME" before its request line. vegeta
+// skips comments, so the file stays a vegeta targets file.
+const GroupDirective = "# @group "
+
+// groupLine reads a "# @group NAME" line (spaces around the parts free).
+func groupLine(line string) (name string, ok bool) {
+	rest, ok := strings.CutPrefix(line, "#")
+	if !ok {
+		return "", false
+	}
+	rest, ok = strings.CutPrefix(strings.TrimSpace(rest), "@group")
+	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\t') {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
+// ReadGroupedTargets is ReadTargets that also returns each target's group
+// name as the file gives it ("" where it gives none): a "# @group NAME"
+// line before the target's request line in the http format, a "group"
+// field in the json format. vegeta's own readers ignore both (a comment;
+// a field its decoder skips), so such a file still works with vegeta.
+func ReadGroupedTargets(src io.Reader, name, format string, hdr http.Header, body []byte) ([]vegeta.Target, []string, error) {
 	var chunks []chunk
 	var err error
 	switch format {
@@ -83,13 +119,14 @@ func ReadTargets(src io.Reader, name, format string, hdr http.Header, body []byt
 	case FormatJSON:
 		chunks, err = jsonChunks(src)
 	default:
-		return nil, fmt.Errorf("unknown targets format %q: want http or json", format)
+		return nil, nil, fmt.Errorf("unknown targets format %q: want http or json", format)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	tgts := make([]vegeta.Target, 0, len(chunks))
-	for _, c := range chunks {
+	var groups []string
+	for i, c := range chunks {
 		var tr vegeta.Targeter
 		if format == FormatJSON {
 			tr = vegeta.NewJSONTargeter(strings.NewReader(c.text), body, hdr)
@@ -98,24 +135,31 @@ func ReadTargets(src io.Reader, name, format string, hdr http.Header, body []byt
 		}
 		var t vegeta.Target
 		if err := tr(&t); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, c.lineOf(err), err)
+			return nil, nil, fmt.Errorf("%s:%d: %w", name, c.lineOf(err), err)
 		}
 		if err := CheckURL(t.URL); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", name, c.line, err)
+			return nil, nil, fmt.Errorf("%s:%d: %w", name, c.line, err)
 		}
 		tgts = append(tgts, t)
+		if c.group != "" && groups == nil {
+			groups = make([]string, len(chunks))
+		}
+		if groups != nil {
+			groups[i] = c.group
+		}
 	}
 	if len(tgts) == 0 {
-		return nil, fmt.Errorf("%s: %w found", name, ErrNoTargets)
+		return nil, nil, fmt.Errorf("%s: %w found", name, ErrNoTargets)
 	}
-	return tgts, nil
+	return tgts, groups, nil
 }
 
-// chunk is the text of one target and the line it starts on.
+// chunk is the text of one target, the line it starts on and its group.
 type chunk struct {
 	line  int
 	text  string
 	lines []string
+	group string
 }
 
 // lineOf finds the line a vegeta error quotes, so the message points at it.
@@ -138,9 +182,11 @@ func httpChunks(src io.Reader) ([]chunk, error) {
 	sc := bufio.NewScanner(src)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	var (
-		out []chunk
-		cur *chunk
-		n   int
+		out   []chunk
+		cur   *chunk
+		n     int
+		group string // from a "# @group" line, for the next target
+		gline int
 	)
 	flush := func() {
 		if cur != nil {
@@ -153,11 +199,26 @@ func httpChunks(src io.Reader) ([]chunk, error) {
 		n++
 		raw := sc.Text()
 		line := strings.TrimSpace(raw)
+		if g, ok := groupLine(line); ok {
+			if cur != nil {
+				// vegeta reads what follows as this target's headers.
+				return nil, fmt.Errorf("line %d: %q inside a target: put it on its own line before the request line, after a blank line", n, strings.TrimSpace(GroupDirective))
+			}
+			if g = strings.TrimSpace(g); g == "" {
+				return nil, fmt.Errorf("line %d: %q without a name", n, strings.TrimSpace(GroupDirective))
+			}
+			if group != "" {
+				return nil, fmt.Errorf("line %d: a second %q before one target (the first is on line %d)", n, strings.TrimSpace(GroupDirective), gline)
+			}
+			group, gline = g, n
+			continue
+		}
 		switch {
 		case cur == nil && (line == "" || line[0] == '#'):
 			continue
 		case cur == nil:
-			cur = &chunk{line: n, lines: []string{raw}}
+			cur = &chunk{line: n, lines: []string{raw}, group: group}
+			group = ""
 		case line == "":
 			flush()
 		case len(cur.lines) == 1 && httpMethod.MatchString(line):
@@ -174,6 +235,9 @@ func httpChunks(src io.Reader) ([]chunk, error) {
 		return nil, fmt.Errorf("line %d: %w", n+1, err)
 	}
 	flush()
+	if group != "" {
+		return nil, fmt.Errorf("line %d: %q with no target after it", gline, strings.TrimSpace(GroupDirective))
+	}
 	return out, nil
 }
 
@@ -189,7 +253,18 @@ func jsonChunks(src io.Reader) ([]chunk, error) {
 		if len(line) == 0 {
 			continue
 		}
-		out = append(out, chunk{line: n, text: string(line) + "\n", lines: []string{string(line)}})
+		c := chunk{line: n, text: string(line) + "\n", lines: []string{string(line)}}
+		if bytes.Contains(line, []byte(`"group"`)) {
+			var g struct {
+				Group *string `json:"group"`
+			}
+			if err := json.Unmarshal(line, &g); err == nil && g.Group != nil {
+				if c.group = strings.TrimSpace(*g.Group); c.group == "" {
+					return nil, fmt.Errorf("line %d: empty \"group\"", n)
+				}
+			}
+		}
+		out = append(out, c)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("line %d: %w", n+1, err)

@@ -2,6 +2,8 @@ package attack
 
 import (
 	"net/http"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,14 +113,18 @@ func FuzzReadTargets(f *testing.F) {
 	f.Add("http", "GET http://127.0.0.1:8080/a\nX-A: b\n\nPOST http://127.0.0.1/b\n@body\n")
 	f.Add("json", `{"method":"GET","url":"http://127.0.0.1/","header":{"a":["b"]},"body":"eA=="}`+"\n")
 	f.Add("http", "# c\n\n\nGET http://x/\nGET http://y/\n")
+	f.Add("http", "# @group a\nGET http://x/\n\n# @group b\nGET http://y/\nX: 1\n")
+	f.Add("json", `{"method":"GET","url":"http://127.0.0.1/","group":"orders"}`+"\n")
 	f.Fuzz(func(t *testing.T, format, src string) {
 		if format != "http" && format != "json" {
 			return
 		}
-		if strings.Contains(src, "@") {
-			return // body files would touch the file system
+		for _, l := range strings.Split(src, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "@") {
+				return // body files would touch the file system
+			}
 		}
-		tgts, err := ReadTargets(strings.NewReader(src), "fuzz", format, nil, nil)
+		tgts, groups, err := ReadGroupedTargets(strings.NewReader(src), "fuzz", format, nil, nil)
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "fuzz") {
 				t.Fatalf("error without file name: %v", err)
@@ -130,5 +136,75 @@ func FuzzReadTargets(f *testing.F) {
 				t.Fatalf("accepted bad target %+v", tg)
 			}
 		}
+		if groups != nil && len(groups) != len(tgts) {
+			t.Fatalf("%d groups for %d targets", len(groups), len(tgts))
+		}
 	})
+}
+
+// A targets file names its targets' groups in a way vegeta's own readers
+// accept: "# @group NAME" before a target (a comment to vegeta), a "group"
+// field in JSON (a field vegeta's decoder skips). vegeta v12.13.0's
+// targeters read the same targets from the same files.
+func TestGroupedTargetsStayVegetaFiles(t *testing.T) {
+	httpSrc := "# @group orders\n" +
+		"POST http://127.0.0.1:8080/orders\n" +
+		"Content-Type: application/json\n" +
+		"\n" +
+		"GET http://127.0.0.1:8080/health\n" +
+		"\n" +
+		"#  @group  user profile \n" +
+		"GET http://127.0.0.1:8080/users/1\n" +
+		"GET http://127.0.0.1:8080/users/2\n"
+	jsonSrc := `{"method":"POST","url":"http://127.0.0.1:8080/orders","group":"orders"}` + "\n" +
+		`{"method":"GET","url":"http://127.0.0.1:8080/health"}` + "\n" +
+		`{"group":"user profile","method":"GET","url":"http://127.0.0.1:8080/users/1"}` + "\n"
+	for _, c := range []struct {
+		format, src string
+		groups      []string
+		vegeta      func(string) vegeta.Targeter
+	}{
+		{FormatHTTP, httpSrc, []string{"orders", "", "user profile", ""},
+			func(s string) vegeta.Targeter { return vegeta.NewHTTPTargeter(strings.NewReader(s), nil, nil) }},
+		{FormatJSON, jsonSrc, []string{"orders", "", "user profile"},
+			func(s string) vegeta.Targeter { return vegeta.NewJSONTargeter(strings.NewReader(s), nil, nil) }},
+	} {
+		tgts, groups, err := ReadGroupedTargets(strings.NewReader(c.src), "t", c.format, nil, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", c.format, err)
+		}
+		if strings.Join(groups, "|") != strings.Join(c.groups, "|") {
+			t.Errorf("%s: groups %q, want %q", c.format, groups, c.groups)
+		}
+		tr := c.vegeta(c.src)
+		for i := 0; ; i++ {
+			var v vegeta.Target
+			err := tr(&v)
+			if err == vegeta.ErrNoTargets {
+				if i != len(tgts) {
+					t.Errorf("%s: vegeta read %d targets, we read %d", c.format, i, len(tgts))
+				}
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: vegeta cannot read the file: %v", c.format, err)
+			}
+			if i >= len(tgts) || v.Method != tgts[i].Method || v.URL != tgts[i].URL || len(v.Header) != len(tgts[i].Header) {
+				t.Fatalf("%s: vegeta's target %d %+v differs from ours", c.format, i, v)
+			}
+		}
+	}
+	if _, groups, err := ReadGroupedTargets(strings.NewReader("GET http://127.0.0.1/\n"), "t", FormatHTTP, nil, nil); err != nil || groups != nil {
+		t.Errorf("no group lines: groups %q, %v", groups, err)
+	}
+	for src, want := range map[string]string{
+		"GET http://127.0.0.1/a\n# @group b\nGET http://127.0.0.1/b\n": "t: line 2: \"# @group\" inside a target",
+		"# @group a\n\n# @group b\nGET http://127.0.0.1/b\n":           "t: line 3: a second",
+		"GET http://127.0.0.1/a\n\n# @group b\n":                       "t: line 3: \"# @group\" with no target",
+		"# @group   \nGET http://127.0.0.1/a\n":                        "without a name",
+	} {
+		if _, _, err := ReadGroupedTargets(strings.NewReader(src), "t", FormatHTTP, nil, nil); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", src, err, want)
+		}
+	}
 }
