@@ -111,7 +111,11 @@ func (f *attackFlags) plan(args []string) (runner.Plan, error) {
 	if err != nil {
 		return runner.Plan{}, err
 	}
-	tgts, err := f.loadTargets()
+	tgts, tgroups, err := f.loadTargets()
+	if err != nil {
+		return runner.Plan{}, err
+	}
+	grouping, err := f.grouping()
 	if err != nil {
 		return runner.Plan{}, err
 	}
@@ -140,6 +144,10 @@ func (f *attackFlags) plan(args []string) (runner.Plan, error) {
 		Labels:   f.hist.labels,
 		Targets:  tgts,
 		Schedule: sched,
+
+		TargetGroups: tgroups,
+		Grouping:     grouping,
+
 		Options:  opts,
 		Interval: f.interval,
 		Out:      out,

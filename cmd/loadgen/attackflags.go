@@ -8,11 +8,13 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/groups"
 )
 
 // attackFlags are the flags every command that attacks shares (attack,
@@ -46,6 +48,9 @@ type attackFlags struct {
 
 	set  map[string]bool // flags the command line gave
 	warn io.Writer       // where plan warnings go
+
+	group  groupRulesFlag
+	maxGrp int
 }
 
 // parsed notes which flags were given: some defaults depend on it (the
@@ -54,6 +59,30 @@ func (f *attackFlags) parsed(fs *flag.FlagSet, warn io.Writer) {
 	f.set = map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	f.warn = warn
+}
+
+// groupRulesFlag is the repeatable -group NAME=[METHOD ]PATTERN flag,
+// parsed as it is given so a profile's bad rule names its line.
+type groupRulesFlag []groups.Rule
+
+func (g *groupRulesFlag) String() string {
+	if g == nil {
+		return ""
+	}
+	var s []string
+	for _, r := range *g {
+		s = append(s, r.String())
+	}
+	return strings.Join(s, " ")
+}
+
+func (g *groupRulesFlag) Set(v string) error {
+	r, err := groups.ParseRule(v)
+	if err != nil {
+		return err
+	}
+	*g = append(*g, r)
+	return nil
 }
 
 func (f *attackFlags) register(fs *flag.FlagSet) {
@@ -95,6 +124,8 @@ func (f *attackFlags) register(fs *flag.FlagSet) {
 	f.hist.register(fs)
 	fs.StringVar(&f.junit, "junit", "", "also write the verdict as JUnit XML to FILE for CI (each -slo check a test case, failures with the measured value)")
 	f.trace.register(fs, &f.opts)
+	fs.Var(&f.group, "group", "name the endpoint group of the targets that match: NAME=[METHOD ]PATTERN, PATTERN a glob over the URL path\n(over path?query when it has a ?), like orders=POST /orders or user=/users/* (repeatable; first match wins;\na targets file's \"# @group NAME\" line or \"group\" field wins over it). Without one, a group is a method and URL")
+	fs.IntVar(&f.maxGrp, "max-groups", groups.DefaultMax, "most endpoint groups a run keeps: past it, query values and then id-like path segments\nare folded (/users/{id}?page=*), and the groups with the fewest targets go to \"other\"")
 }
 
 // schedule builds the rate shape from -rate, -stages or -sine.
@@ -122,13 +153,14 @@ func (f *attackFlags) schedule() (attack.Schedule, error) {
 	return s, nil
 }
 
-// loadTargets reads -url/-targets with -method, -header and -body.
-func (f *attackFlags) loadTargets() ([]vegeta.Target, error) {
+// loadTargets reads -url/-targets with -method, -header and -body, and
+// the targets file's group names (nil when it gives none).
+func (f *attackFlags) loadTargets() ([]vegeta.Target, []string, error) {
 	hdr := http.Header{}
 	for _, h := range f.headers {
 		k, v, err := attack.ParseHeader(h)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, nil, usageError{err}
 		}
 		hdr.Add(k, v)
 	}
@@ -136,35 +168,47 @@ func (f *attackFlags) loadTargets() ([]vegeta.Target, error) {
 	if f.body != "" {
 		b, err := os.ReadFile(f.body)
 		if err != nil {
-			return nil, usagef("-body: %w", err)
+			return nil, nil, usagef("-body: %w", err)
 		}
 		body = b
 	}
 	switch {
 	case f.targets != "" && len(f.urls) > 0:
-		return nil, usagef("give -url or -targets, not both")
+		return nil, nil, usagef("give -url or -targets, not both")
 	case f.targets == "-" || (f.targets == "" && len(f.urls) == 0 && stdinPiped()):
 		// vegeta's habit: `echo "GET http://..." | loadgen attack`.
-		t, err := attack.ReadTargets(os.Stdin, "stdin", f.format, hdr, body)
+		t, g, err := attack.ReadGroupedTargets(os.Stdin, "stdin", f.format, hdr, body)
 		if errors.Is(err, attack.ErrNoTargets) && f.targets == "" {
-			return nil, usageError{inFlagWords(err)}
+			return nil, nil, usageError{inFlagWords(err)}
 		}
 		if err != nil {
-			return nil, usagef("-targets: %w", err)
+			return nil, nil, usagef("-targets: %w", err)
 		}
-		return t, nil
+		return t, g, nil
 	case f.targets != "":
-		t, err := attack.ReadTargetsFile(f.targets, f.format, hdr, body)
+		t, g, err := attack.ReadGroupedTargetsFile(f.targets, f.format, hdr, body)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, nil, usageError{err}
 		}
-		return t, nil
+		return t, g, nil
 	}
 	t, err := attack.TargetsFromURLs(f.urls, f.method, hdr, body)
 	if err != nil {
-		return nil, usageError{inFlagWords(err)}
+		return nil, nil, usageError{inFlagWords(err)}
 	}
-	return t, nil
+	return t, nil, nil
+}
+
+// grouping is how targets form endpoint groups.
+func (f *attackFlags) grouping() (groups.Options, error) {
+	if f.maxGrp < 2 {
+		return groups.Options{}, usagef("-max-groups %d: must be at least 2 (one group and \"other\")", f.maxGrp)
+	}
+	o := groups.Options{Rules: f.group}
+	if f.maxGrp != groups.DefaultMax {
+		o.Max = f.maxGrp
+	}
+	return o, nil
 }
 
 // options returns the attack options for schedule s after validation.

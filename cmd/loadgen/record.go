@@ -9,6 +9,7 @@ import (
 
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/report/html"
+	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
@@ -107,6 +108,8 @@ func inFlagWords(err error) error {
 		}
 	case errors.Is(err, attack.ErrNoTargets):
 		return fmt.Errorf("no target: give -url URL (repeatable) or -targets FILE, or pipe targets in vegeta's format on stdin (%w)", err)
+	case errors.Is(err, runner.ErrUnknownGroup):
+		return fmt.Errorf("-slo: %w (groups are named by method and URL, -group rules or a targets file; see -h)", err)
 	}
 	return err
 }

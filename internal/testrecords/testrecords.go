@@ -58,6 +58,18 @@ type Synthetic struct {
 	Latency      time.Duration
 	CPU          float64
 	Seed         uint64
+	// Groups, if set, sends request i to endpoint group i mod len(Groups),
+	// each with its own latency (instead of Latency).
+	Groups []SyntheticGroup
+	// Shard of Shards, if Shards > 1: the record holds only the requests
+	// i with i mod Shards == Shard, like one shard of a sharded attack.
+	Shard, Shards int
+}
+
+// SyntheticGroup is an endpoint group of a synthetic record.
+type SyntheticGroup struct {
+	Name    string
+	Latency time.Duration
 }
 
 // WriteSynthetic writes the run record through the real Recorder.
@@ -66,10 +78,21 @@ func WriteSynthetic(tb testing.TB, dir string, sp Synthetic) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	rec, err := recording.New(dir, recording.Config{Interval: time.Second, Highest: time.Hour})
+	cfg := recording.Config{Interval: time.Second, Highest: time.Hour}
+	var targets []runrecord.PlanTarget
+	for i, g := range sp.Groups {
+		cfg.Groups = append(cfg.Groups, g.Name)
+		cfg.GroupOf = append(cfg.GroupOf, i)
+		targets = append(targets, runrecord.PlanTarget{Method: "GET", URL: "http://127.0.0.1:8080/" + g.Name})
+	}
+	if len(targets) == 0 {
+		targets = []runrecord.PlanTarget{{Method: "GET", URL: "http://127.0.0.1:8080/fib?n=20"}}
+	}
+	rec, err := recording.New(dir, cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	sent := 0
 	rng := rand.New(rand.NewPCG(sp.Seed, 2))
 	start := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	var timeline []runrecord.TargetSample
@@ -79,14 +102,26 @@ func WriteSynthetic(tb testing.TB, dir string, sp Synthetic) {
 			spike = 20
 		}
 		for i := 0; i < sp.PerSec; i++ {
+			seq := s*sp.PerSec + i
+			lat := sp.Latency
+			target := 0
+			if len(sp.Groups) > 0 {
+				target = seq % len(sp.Groups)
+				lat = sp.Groups[target].Latency
+			}
 			intended := start.Add(time.Duration(s)*time.Second + time.Duration(i)*time.Second/time.Duration(sp.PerSec))
-			svc := time.Duration(float64(sp.Latency) * spike * math.Exp(rng.NormFloat64()*0.5))
-			res := &attack.Result{Seq: uint64(s*sp.PerSec + i), Intended: intended, Sent: intended,
+			svc := time.Duration(float64(lat) * spike * math.Exp(rng.NormFloat64()*0.5))
+			fail := rng.IntN(1000) == 0
+			if sp.Shards > 1 && seq%sp.Shards != sp.Shard {
+				continue
+			}
+			res := &attack.Result{Seq: uint64(seq), Target: target, Intended: intended, Sent: intended,
 				End: intended.Add(svc), Latency: svc, Service: svc, Code: 200}
-			if rng.IntN(1000) == 0 {
+			if fail {
 				res.Code, res.Error = 500, "500 Internal Server Error"
 			}
 			rec.Record(res)
+			sent++
 		}
 		cpu, rss, g, n := sp.CPU*(0.9+0.2*rng.Float64()), 50e6+1e4*float64(s), 30.0, 1.0
 		pause := int64(100000 + rng.IntN(400000))
@@ -94,14 +129,20 @@ func WriteSynthetic(tb testing.TB, dir string, sp Synthetic) {
 			CPUPercent: &cpu, RSSBytes: &rss, Goroutines: &g, GCCount: &n, GCPauseMax: &pause, GCPauses: []int64{pause}})
 	}
 	d := time.Duration(sp.Secs) * time.Second
-	sum, err := rec.Close(attack.Outcome{Began: start, Ended: start.Add(d), Sending: d, Sent: uint64(sp.Secs * sp.PerSec)})
+	sum, err := rec.Close(attack.Outcome{Began: start, Ended: start.Add(d), Sending: d, Sent: uint64(sent)})
 	if err != nil {
 		tb.Fatal(err)
 	}
+	for i := range sum.Groups {
+		sum.Groups[i].Targets = 1
+	}
 	run := &runrecord.Run{Kind: "attack", Name: filepath.Base(dir), Start: start, End: start.Add(d),
 		Interval: int64(time.Second), Summary: sum}
+	if sp.Shards > 1 {
+		run.Shard = &runrecord.Shard{Index: sp.Shard, Count: sp.Shards}
+	}
 	run.Plan.Schedule = fmt.Sprintf("constant %d/1s", sp.PerSec)
-	run.Plan.Targets = []runrecord.PlanTarget{{Method: "GET", URL: "http://127.0.0.1:8080/fib?n=20"}}
+	run.Plan.Targets = targets
 	run.Summary.Target = SummarizeSamples(timeline)
 	for _, err := range []error{runrecord.Write(dir, run), runrecord.WriteTargetSamples(dir, timeline)} {
 		if err != nil {

@@ -25,6 +25,8 @@ type Report struct {
 	// TraceLink is a trace viewer's URL template with {trace_id} (see
 	// CheckTraceLink), from the runs' plan; a caller may replace it.
 	TraceLink string
+
+	groups groupState
 }
 
 // Point is one latency interval.
@@ -58,12 +60,13 @@ func Load(dirs ...string) (*Report, error) {
 		rep.Runs = append(rep.Runs, r)
 	}
 	errs := map[int64]uint64{}
-	for _, d := range dirs {
-		rows, err := runrecord.ReadIntervals(d)
-		if err != nil {
+	rows := make([][]runrecord.Interval, len(dirs))
+	for i, d := range dirs {
+		var err error
+		if rows[i], err = runrecord.ReadIntervals(d); err != nil {
 			return nil, err
 		}
-		for _, row := range rows {
+		for _, row := range rows[i] {
 			errs[row.StartMs] += row.Errors
 		}
 	}
@@ -102,9 +105,25 @@ func Load(dirs ...string) (*Report, error) {
 	rep.TraceLink = TraceLink(rep.Runs)
 	if len(rep.Runs) == 1 {
 		rep.Summary = rep.Runs[0].Summary
-	} else {
-		rep.Summary = mergeSummaries(rep)
-		rep.Summary.Exemplars = runrecord.TopExemplars(rep.Exemplars, k)
+		return rep, nil
+	}
+	rep.Summary = mergeSummaries(rep)
+	rep.Summary.Exemplars = runrecord.TopExemplars(rep.Exemplars, k)
+	began := rep.Runs[0].Start
+	for _, r := range rep.Runs {
+		if r.Start.Before(began) {
+			began = r.Start
+		}
+	}
+	s := rep.Summary
+	if rep.Summary.Groups, err = rep.mergeGroups(rows, began, s.Duration, began.Add(s.Duration+s.Wait)); err != nil {
+		return nil, err
+	}
+	for _, r := range rep.Runs {
+		if f := r.Summary.GroupFolding; f != nil {
+			rep.Summary.GroupFolding = f // shards of one attack fold alike
+			break
+		}
 	}
 	return rep, nil
 }

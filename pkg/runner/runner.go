@@ -21,6 +21,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,6 +30,7 @@ import (
 
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/collect"
+	"github.com/loadgen/loadgen/pkg/groups"
 	"github.com/loadgen/loadgen/pkg/livemetrics"
 	"github.com/loadgen/loadgen/pkg/recording"
 	"github.com/loadgen/loadgen/pkg/report"
@@ -39,8 +42,13 @@ import (
 type Plan struct {
 	Name string
 	// Labels are the user's key=value tags (git=abc123), kept in run.json.
-	Labels   map[string]string
-	Targets  []vegeta.Target
+	Labels  map[string]string
+	Targets []vegeta.Target
+	// TargetGroups are the targets' own group names as their targets
+	// file gives them (index = target, "" for none; nil for none at all).
+	TargetGroups []string
+	// Grouping says how targets form endpoint groups (rules, limit).
+	Grouping groups.Options
 	Schedule attack.Schedule
 	Options  attack.Options
 	Interval time.Duration // latency interval (default 1 s)
@@ -146,12 +154,54 @@ type PlanError struct{ Err error }
 func (e *PlanError) Error() string { return e.Err.Error() }
 func (e *PlanError) Unwrap() error { return e.Err }
 
+// ErrUnknownGroup is wrapped by the PlanError of an SLO check on a group
+// or scenario the plan does not have.
+var ErrUnknownGroup = errors.New("no such group")
+
+// Groups forms the plan's endpoint groups; problems are *PlanError.
+func (p *Plan) Groups() (*groups.Set, error) {
+	eps := make([]groups.Endpoint, len(p.Targets))
+	for i, t := range p.Targets {
+		eps[i] = groups.Endpoint{Method: t.Method, URL: t.URL}
+		if i < len(p.TargetGroups) && p.TargetGroups[i] != "" {
+			if err := groups.CheckName(p.TargetGroups[i]); err != nil {
+				return nil, &PlanError{fmt.Errorf("target %d (%s %s): %w", i+1, t.Method, runrecord.RedactURL(t.URL), err)}
+			}
+			eps[i].Name = p.TargetGroups[i]
+		}
+	}
+	set := groups.Build(eps, p.Grouping)
+	for _, g := range p.SLO.Groups() {
+		if !slices.Contains(set.Names, g) {
+			return nil, &PlanError{fmt.Errorf("SLO: %w %q in this plan; its groups: %s", ErrUnknownGroup, g, quoteAll(set.Names))}
+		}
+	}
+	for _, sc := range p.SLO.Scenarios() {
+		if !slices.Contains(set.Scenario, sc) {
+			return nil, &PlanError{fmt.Errorf("SLO: %w: no scenario %q in this plan", ErrUnknownGroup, sc)}
+		}
+	}
+	return set, nil
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
 // Execute runs the plan and writes its run record to Plan.Out. Problems with
 // the plan are reported as *PlanError before anything is sent.
 func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	a, err := attack.New(p.Targets, p.Schedule, p.Options)
 	if err != nil {
 		return nil, &PlanError{err}
+	}
+	set, err := p.Groups()
+	if err != nil {
+		return nil, err
 	}
 	var col *collect.Collector
 	if p.Collect != nil {
@@ -176,6 +226,8 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		OnInterval: p.Progress,
 		Exemplars:  p.Exemplars,
 		Targets:    targetNames(p),
+		Groups:     set.Names,
+		GroupOf:    set.Of,
 	})
 	if err != nil {
 		return nil, err
@@ -250,6 +302,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		// intended time, so no lag (latency is service latency).
 		sum.DispatchLag = runrecord.Lag{NotApplicable: true}
 	}
+	describeGroups(&sum, set)
 	sum.Generator = self.stop(a.Client(), p.Options.Pacing, a.MaxWorkers(), out, sum)
 	if err := self.saveProfile(p.Out); err != nil && recErr == nil {
 		recErr = err
@@ -318,6 +371,17 @@ func waitUntil(ctx context.Context, t time.Time) time.Duration {
 	return time.Since(t)
 }
 
+// describeGroups adds what the grouping knows to the recorded groups.
+func describeGroups(sum *runrecord.Summary, set *groups.Set) {
+	for i := range sum.Groups {
+		if i < len(set.Names) {
+			sum.Groups[i].Scenario = set.Scenario[i]
+			sum.Groups[i].Targets = set.Targets[i]
+		}
+	}
+	sum.GroupFolding = set.Folding
+}
+
 // stopCollector ends collection and writes its files. Ctrl-C (ctx) does
 // not cut it short, so an interrupted run keeps what was collected; Abort
 // (a second Ctrl-C) does.
@@ -352,6 +416,10 @@ func PlanRecord(p Plan) runrecord.Plan {
 		MaxBody:        o.MaxBody,
 		Args:           redactArgs(p.Args),
 		SLO:            p.SLO.String(),
+		MaxGroups:      p.Grouping.Max,
+	}
+	for _, r := range p.Grouping.Rules {
+		rp.GroupRules = append(rp.GroupRules, r.String())
 	}
 	if p.Collect != nil {
 		// Record() drops header values and URL credentials.

@@ -198,6 +198,12 @@ func (r *GroupHlogReader) nextLine() (*groupLine, error) {
 	return nil, io.EOF
 }
 
+// GroupIndex is the group of a GroupTag ("g3": 3).
+func GroupIndex(tag string) (int, bool) {
+	n, series, ok := parseGroupTag(tag)
+	return n, ok && series == TagLatency
+}
+
 // parseGroupTag reads "g3", "g3.service" or "g3.dispatch_lag".
 func parseGroupTag(tag string) (group int, series string, ok bool) {
 	rest, ok := strings.CutPrefix(tag, "g")

@@ -141,6 +141,10 @@ type Plan struct {
 	Exemplars int `json:"exemplars,omitempty"`
 	// ListenMetrics is where live Prometheus metrics were served.
 	ListenMetrics string `json:"listen_metrics,omitempty"`
+	// GroupRules are the -group rules (NAME=[METHOD ]PATTERN) and
+	// MaxGroups the group limit when not the default.
+	GroupRules []string `json:"group_rules,omitempty"`
+	MaxGroups  int      `json:"max_groups,omitempty"`
 }
 
 // PlanTrace is how requests were traced. The header carries random ids

@@ -53,6 +53,9 @@ func Write(w io.Writer, s runrecord.Summary) error {
 	for _, e := range s.Errors {
 		fmt.Fprintf(w, "%s (x%d)\n", e.Message, e.Count)
 	}
+	if err := writeGroups(w, s); err != nil {
+		return err
+	}
 	if report.Diverged(s) {
 		fmt.Fprintf(w, "Note: latency from the intended send time (p99 %s) is well above service latency (p99 %s):\n"+
 			"      requests waited before they were sent (dispatch lag p99 %s, missed %d); the generator or the target fell behind.\n",

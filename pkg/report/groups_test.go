@@ -1,0 +1,95 @@
+package report_test
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/loadgen/loadgen/internal/testrecords"
+	"github.com/loadgen/loadgen/pkg/report"
+)
+
+var fastSlow = []testrecords.SyntheticGroup{{Name: "fast", Latency: time.Millisecond}, {Name: "slow", Latency: 20 * time.Millisecond}}
+
+func near(d, want time.Duration, tol float64) bool {
+	return float64(d) >= float64(want)*(1-tol) && float64(d) <= float64(want)*(1+tol)
+}
+
+// One record: the groups' summaries are the record's, their per-interval
+// figures come from groups.hlog on demand.
+func TestLoadGroupIntervals(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	testrecords.WriteSynthetic(t, dir, testrecords.Synthetic{Secs: 10, PerSec: 100, Seed: 1, Groups: fastSlow})
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := rep.Summary.Groups
+	if len(g) != 2 || g[0].Requests != 500 || g[1].Requests != 500 || !near(g[1].Latency.P50, 20*time.Millisecond, 0.1) {
+		t.Fatalf("groups %+v", g)
+	}
+	pts, err := rep.GroupIntervals()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 2 || pts[1].Name != "slow" || len(pts[1].Intervals) != len(rep.Intervals) {
+		t.Fatalf("points: %d groups, %d intervals (run: %d)", len(pts), len(pts[1].Intervals), len(rep.Intervals))
+	}
+	var n int64
+	for i, p := range pts[1].Intervals {
+		n += p.Count
+		if p.Count > 0 && i%600 != 300 && !near(p.P50, 20*time.Millisecond, 0.5) {
+			t.Errorf("slow interval %d p50 %v", i, p.P50)
+		}
+	}
+	if n != 500 {
+		t.Errorf("slow group's intervals count %d requests, want 500", n)
+	}
+}
+
+// Shards merge group by group: counts add up, and latency comes from the
+// shards' histograms summed (each shard holds half of every group).
+func TestLoadMergesGroupsAcrossShards(t *testing.T) {
+	d := t.TempDir()
+	var dirs []string
+	for i := 0; i < 2; i++ {
+		dir := filepath.Join(d, "shard", string(rune('0'+i)))
+		testrecords.WriteSynthetic(t, dir, testrecords.Synthetic{Secs: 10, PerSec: 100, Seed: 1, Groups: fastSlow, Shard: i, Shards: 2})
+		dirs = append(dirs, dir)
+	}
+	whole := filepath.Join(d, "whole")
+	testrecords.WriteSynthetic(t, whole, testrecords.Synthetic{Secs: 10, PerSec: 100, Seed: 1, Groups: fastSlow})
+	merged, err := report.Load(dirs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := report.Load(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mg, wg := merged.Summary.Groups, one.Summary.Groups
+	if len(mg) != 2 {
+		t.Fatalf("merged groups %+v", mg)
+	}
+	for i := range mg {
+		// The same requests split over two shards: the merged histograms
+		// are exactly the unsharded one's.
+		if mg[i].Name != wg[i].Name || mg[i].Requests != wg[i].Requests || mg[i].Latency != wg[i].Latency || mg[i].ServiceLatency != wg[i].ServiceLatency {
+			t.Errorf("group %d merged %+v\nwant %+v", i, mg[i].Summary, wg[i].Summary)
+		}
+		if mg[i].StatusCodes["200"]+mg[i].StatusCodes["500"] != mg[i].Requests {
+			t.Errorf("group %s codes %v", mg[i].Name, mg[i].StatusCodes)
+		}
+	}
+	pts, err := merged.GroupIntervals()
+	if err != nil || len(pts) != 2 {
+		t.Fatalf("merged points %v %v", len(pts), err)
+	}
+	var n int64
+	for _, p := range pts[0].Intervals {
+		n += p.Count
+	}
+	if n != int64(mg[0].Requests) {
+		t.Errorf("merged fast intervals count %d, want %d", n, mg[0].Requests)
+	}
+}

@@ -1,0 +1,65 @@
+package text
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/loadgen/loadgen/pkg/runrecord"
+)
+
+// writeGroups writes the table of endpoint groups, slowest p99 first, so
+// the endpoint that is slow is on the first line; then how targets were
+// folded into groups, if they were.
+func writeGroups(w io.Writer, s runrecord.Summary) error {
+	if len(s.Groups) < 2 {
+		return nil
+	}
+	fmt.Fprintf(w, "Groups (%d, slowest p99 first; latency from the intended send time):\n", len(s.Groups))
+	gs := append([]runrecord.GroupSummary(nil), s.Groups...)
+	sort.SliceStable(gs, func(i, j int) bool { return gs[i].Latency.P99 > gs[j].Latency.P99 })
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "  group\trequests\trate\tsuccess\tp50\tp90\tp99\tmax\tservice p99\terrors")
+	for _, g := range gs {
+		fmt.Fprintf(tw, "  %s\t%d\t%.2f/s\t%.2f%%\t%s\t%s\t%s\t%s\t%s\t%s\n", g.Name, g.Requests, g.Rate, g.SuccessRatio*100,
+			Round(g.Latency.P50), Round(g.Latency.P90), Round(g.Latency.P99), Round(g.Latency.Max), Round(g.ServiceLatency.P99), topError(g.Errors))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if f := s.GroupFolding; f != nil {
+		fmt.Fprintf(w, "  %s\n", Folding(f))
+	}
+	return nil
+}
+
+// Folding says in a line how targets were folded into groups.
+func Folding(f *runrecord.GroupFolding) string {
+	msg := fmt.Sprintf("%d distinct endpoints make %d groups (limit %d)", f.Endpoints, f.Groups, f.Max)
+	if len(f.Folded) > 0 {
+		msg += ": folded " + strings.Join(f.Folded, " and ")
+	}
+	if f.Other > 0 {
+		msg += fmt.Sprintf("; %d endpoints with the fewest targets are counted in %q", f.Other, runrecord.OtherGroup)
+	}
+	return msg
+}
+
+// topError is a group's most frequent error, shortened, and how many
+// other kinds there were.
+func topError(errs []runrecord.ErrorCount) string {
+	if len(errs) == 0 {
+		return "-"
+	}
+	m := errs[0].Message
+	if len(m) > 40 {
+		m = m[:37] + "..."
+	}
+	s := fmt.Sprintf("%s (x%d)", m, errs[0].Count)
+	if len(errs) > 1 {
+		s += fmt.Sprintf(" +%d more", len(errs)-1)
+	}
+	return s
+}
