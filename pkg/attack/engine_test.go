@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -359,5 +360,46 @@ func TestResultTarget(t *testing.T) {
 	})
 	if n[0] == 0 || n[1] == 0 || n[2] == 0 {
 		t.Fatalf("hits per target %v: want every target hit", n)
+	}
+}
+
+// A worker keeps at most maxPrebuilt requests built, however many targets
+// there are, and still sends each hit to its own target: a file of 10,000
+// URLs costs neither memory per worker nor a slow start per worker.
+func TestManyTargetsBoundedPerWorker(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]int{}
+	url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.URL.Path]++
+		mu.Unlock()
+	})
+	var urls []string
+	for i := 0; i < 10_000; i++ {
+		urls = append(urls, url+"/users/"+strconv.Itoa(i))
+	}
+	tgts := targetsFor(t, urls...)
+	o := DefaultOptions()
+	o.Client = ClientFast
+	rt, err := newRoute(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := newFastSender(o, tgts, newConnTracker(), rt)
+	c := fs.newConn().(*fastConn)
+	if len(c.reqs) != maxPrebuilt {
+		t.Fatalf("a worker built %d requests for %d targets, want %d", len(c.reqs), len(tgts), maxPrebuilt)
+	}
+	for _, i := range []int{5, 9_999, 5 + maxPrebuilt, 5} {
+		var r Result
+		c.send(i, uint64(i), &r)
+		if r.Error != "" {
+			t.Fatal(r.Error)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seen["/users/5"] != 2 || seen["/users/9999"] != 1 || seen["/users/69"] != 1 || len(seen) != 3 {
+		t.Errorf("requests by path %v", seen)
 	}
 }

@@ -77,25 +77,46 @@ func newFastSender(o Options, targets []vegeta.Target, t *connTracker, rt *route
 }
 
 type fastConn struct {
-	s    *fastSender
-	reqs []*fasthttp.Request
-	resp fasthttp.Response
-	seq  []byte
-	tp   []byte // traceparent value
+	s *fastSender
+	// reqs are prebuilt requests, a direct-mapped cache: target t's is
+	// reqs[t%len(reqs)] when owner says so. With up to maxPrebuilt targets
+	// every target has its own; with more (a file of 10,000 URLs), a
+	// worker rebuilds a request when its slot holds another target's,
+	// so memory and a new worker's start-up stay bounded.
+	reqs  []*fasthttp.Request
+	owner []int
+	resp  fasthttp.Response
+	seq   []byte
+	tp    []byte // traceparent value
 }
 
+// maxPrebuilt bounds the requests each worker keeps built.
+const maxPrebuilt = 64
+
 func (s *fastSender) newConn() senderConn {
-	c := &fastConn{s: s, reqs: make([]*fasthttp.Request, len(s.targets)), seq: make([]byte, 0, 20), tp: make([]byte, 0, traceparentLen)}
-	for i := range s.targets {
+	n := min(len(s.targets), maxPrebuilt)
+	c := &fastConn{s: s, reqs: make([]*fasthttp.Request, n), owner: make([]int, n), seq: make([]byte, 0, 20), tp: make([]byte, 0, traceparentLen)}
+	for i := range c.reqs {
 		c.reqs[i] = new(fasthttp.Request)
 		c.reset(i)
 	}
 	return c
 }
 
-// reset (re)builds target i's request from its vegeta.Target.
+// request returns target t's request, built.
+func (c *fastConn) request(t int) *fasthttp.Request {
+	slot := t % len(c.reqs)
+	if c.owner[slot] != t {
+		c.reset(t)
+	}
+	return c.reqs[slot]
+}
+
+// reset (re)builds target i's request, in its slot, from its vegeta.Target.
 func (c *fastConn) reset(i int) {
-	tg, req := &c.s.targets[i], c.reqs[i]
+	slot := i % len(c.reqs)
+	c.owner[slot] = i
+	tg, req := &c.s.targets[i], c.reqs[slot]
 	req.Reset()
 	// fasthttp sends "Content-Type: application/octet-stream" with a body
 	// that has none; net/http and vegeta send only what the target says.
@@ -126,7 +147,7 @@ func (c *fastConn) reset(i int) {
 var errTooManyRedirects = errors.New("stopped after too many redirects")
 
 func (c *fastConn) send(t int, seq uint64, r *Result) {
-	req := c.reqs[t]
+	req := c.request(t)
 	c.seq = strconv.AppendUint(c.seq[:0], seq, 10)
 	req.Header.SetBytesV("X-Vegeta-Seq", c.seq)
 	if !r.TraceID.IsZero() {
