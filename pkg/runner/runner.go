@@ -398,6 +398,9 @@ func stopCollector(ctx context.Context, col *collect.Collector, p Plan) (*runrec
 	return col.Stop(sctx)
 }
 
+// maxPlanTargets bounds the targets run.json lists.
+const maxPlanTargets = 100
+
 // PlanRecord is the plan as written to run.json, secrets redacted.
 func PlanRecord(p Plan) runrecord.Plan {
 	o := p.Options
@@ -438,7 +441,13 @@ func PlanRecord(p Plan) runrecord.Plan {
 	if o.Trace {
 		rp.Trace = &runrecord.PlanTrace{Header: attack.TraceparentHeader, Sample: o.TraceSample, Link: p.TraceLink}
 	}
-	for _, t := range p.Targets {
+	for i, t := range p.Targets {
+		if i == maxPlanTargets {
+			// A file of 10,000 URLs would make run.json megabytes of
+			// targets; the file itself says them all.
+			rp.TargetsTotal = len(p.Targets)
+			break
+		}
 		rp.Targets = append(rp.Targets, runrecord.PlanTarget{
 			Method:    t.Method,
 			URL:       runrecord.RedactURL(t.URL),

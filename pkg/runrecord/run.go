@@ -117,7 +117,10 @@ const (
 
 // Plan is what was asked for. Secret header values are redacted.
 type Plan struct {
-	Targets        []PlanTarget  `json:"targets"`
+	Targets []PlanTarget `json:"targets"`
+	// TargetsTotal is how many targets there were when Targets lists only
+	// the first of them (0: Targets lists every one).
+	TargetsTotal   int           `json:"targets_total,omitempty"`
 	Schedule       string        `json:"schedule"`
 	Duration       time.Duration `json:"duration"`
 	Workers        uint64        `json:"workers"`

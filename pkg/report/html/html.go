@@ -244,6 +244,9 @@ func describeRuns(rep *report.Report) ([]runInfo, string) {
 		for _, t := range r.Plan.Targets {
 			ri.Targets = append(ri.Targets, t.Method+" "+t.URL)
 		}
+		if n := r.Plan.TargetsTotal - len(r.Plan.Targets); n > 0 {
+			ri.Targets = append(ri.Targets, fmt.Sprintf("... and %d more", n))
+		}
 		if r.Shard != nil {
 			ri.Shard = fmt.Sprintf("%d of %d", r.Shard.Index+1, r.Shard.Count)
 		}

@@ -60,7 +60,7 @@ func Side(dirs []string, r *report.Report) string {
 	if len(run.Plan.Targets) > 0 {
 		t := run.Plan.Targets[0]
 		s += ", " + t.Method + " " + t.URL
-		if n := len(run.Plan.Targets); n > 1 {
+		if n := max(len(run.Plan.Targets), run.Plan.TargetsTotal); n > 1 {
 			s += fmt.Sprintf(" +%d more", n-1)
 		}
 	}

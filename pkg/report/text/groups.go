@@ -15,6 +15,9 @@ import (
 // folded into groups, if they were.
 func writeGroups(w io.Writer, s runrecord.Summary) error {
 	if len(s.Groups) < 2 {
+		if f := s.GroupFolding; f != nil {
+			fmt.Fprintf(w, "Groups: %s\n", Folding(f))
+		}
 		return nil
 	}
 	fmt.Fprintf(w, "Groups (%d, slowest p99 first; latency from the intended send time):\n", len(s.Groups))
@@ -37,9 +40,9 @@ func writeGroups(w io.Writer, s runrecord.Summary) error {
 
 // Folding says in a line how targets were folded into groups.
 func Folding(f *runrecord.GroupFolding) string {
-	msg := fmt.Sprintf("%d distinct endpoints make %d groups (limit %d)", f.Endpoints, f.Groups, f.Max)
+	msg := fmt.Sprintf("%d distinct endpoints in %d group%s (limit %d)", f.Endpoints, f.Groups, plural(f.Groups), f.Max)
 	if len(f.Folded) > 0 {
-		msg += ": folded " + strings.Join(f.Folded, " and ")
+		msg += ", " + strings.Join(f.Folded, " and ") + " folded"
 	}
 	if f.Other > 0 {
 		msg += fmt.Sprintf("; %d endpoints with the fewest targets are counted in %q", f.Other, runrecord.OtherGroup)
@@ -62,4 +65,11 @@ func topError(errs []runrecord.ErrorCount) string {
 		s += fmt.Sprintf(" +%d more", len(errs)-1)
 	}
 	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
