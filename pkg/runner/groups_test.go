@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -104,5 +105,45 @@ func TestPlanGroupErrors(t *testing.T) {
 	}
 	if _, err := os.Stat(p.Out); err == nil {
 		t.Errorf("a refused plan made its record directory")
+	}
+}
+
+// 10,000 distinct URLs (an id in each path) fold into one group, and the
+// record stays small: run.json lists 100 targets, no groups log is needed
+// for one group.
+func TestTenThousandURLsStayBounded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	var urls []string
+	for i := 0; i < 10_000; i++ {
+		urls = append(urls, srv.URL+"/users/"+strconv.Itoa(i)+"/profile")
+	}
+	urls = append(urls, srv.URL+"/health")
+	p := plan(t, srv.URL, "100", time.Second, nil)
+	var err error
+	if p.Targets, err = attack.TargetsFromURLs(urls, "GET", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	run, err := Execute(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := run.Summary
+	if len(s.Groups) != 2 || s.Groups[0].Name != "GET /users/{id}/profile" || s.Groups[0].Targets != 10_000 || s.GroupFolding == nil || s.GroupFolding.Endpoints != 10_001 {
+		t.Fatalf("groups %+v folding %+v", s.Groups, s.GroupFolding)
+	}
+	if s.Requests+s.Missed != 100 || s.Groups[0].Requests+s.Groups[1].Requests != s.Requests {
+		t.Errorf("requests %d missed %d, by group %d+%d", s.Requests, s.Missed, s.Groups[0].Requests, s.Groups[1].Requests)
+	}
+	var size int64
+	for _, f := range []string{runrecord.MetaFile, runrecord.LatencyLog, runrecord.GroupsLog, runrecord.IntervalsFile} {
+		st, err := os.Stat(filepath.Join(p.Out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		size += st.Size()
+	}
+	if len(run.Plan.Targets) != maxPlanTargets || run.Plan.TargetsTotal != 10_001 || size > 64<<10 {
+		t.Errorf("record: %d targets listed of %d, %d bytes", len(run.Plan.Targets), run.Plan.TargetsTotal, size)
 	}
 }
