@@ -1,6 +1,7 @@
 package report
 
 import (
+	"io"
 	"math"
 	"sync"
 	"time"
@@ -86,14 +87,19 @@ func (r *Report) GroupIntervals() ([]GroupPoints, error) {
 			}
 		}
 		onlyLatency := func(s string) bool { return s == runrecord.TagLatency }
-		r.groups.points, _, r.groups.err = r.readGroups(rows, onlyLatency)
+		names := make([]string, len(r.Summary.Groups))
+		for i, g := range r.Summary.Groups {
+			names[i] = g.Name
+		}
+		r.groups.points, _, r.groups.err = r.readGroups(rows, names, onlyLatency)
 	})
 	return r.groups.points, r.groups.err
 }
 
-// readGroups streams the records' groups logs: every group's points and,
-// when all series are read, its merged histograms.
-func (r *Report) readGroups(rows [][]runrecord.Interval, want func(string) bool) ([]GroupPoints, map[string]runrecord.GroupSeries, error) {
+// readGroups streams the records' groups logs: every group's points (in
+// the order of names, then any other the logs hold) and, when all series
+// are read, its merged histograms.
+func (r *Report) readGroups(rows [][]runrecord.Interval, names []string, want func(string) bool) ([]GroupPoints, map[string]runrecord.GroupSeries, error) {
 	errs := r.groupErrors(rows)
 	byName := map[string]*GroupPoints{}
 	totals := map[string]runrecord.GroupSeries{}
@@ -116,15 +122,15 @@ func (r *Report) readGroups(rows [][]runrecord.Interval, want func(string) bool)
 	if err != nil {
 		return nil, nil, err
 	}
-	// In the summary's order, groups the logs never saw included (empty).
+	// In the given order, groups the logs never saw included (empty).
 	var out []GroupPoints
 	seen := map[string]bool{}
-	for _, g := range r.Summary.Groups {
-		seen[g.Name] = true
-		if gp := byName[g.Name]; gp != nil {
+	for _, name := range names {
+		seen[name] = true
+		if gp := byName[name]; gp != nil {
 			out = append(out, *gp)
 		} else {
-			out = append(out, GroupPoints{Name: g.Name})
+			out = append(out, GroupPoints{Name: name})
 		}
 	}
 	for _, name := range order {
@@ -197,7 +203,7 @@ func (r *Report) mergeGroups(rows [][]runrecord.Interval, began time.Time, sendi
 		g.Summary = r.Summary
 		return []runrecord.GroupSummary{g}, nil
 	}
-	points, totals, err := r.readGroups(rows, nil)
+	points, totals, err := r.readGroups(rows, order, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -224,4 +230,30 @@ func addCounts(c *runrecord.Counts, s runrecord.Summary) {
 	for _, e := range s.Errors {
 		c.Errors.Add(e.Message, e.Count)
 	}
+}
+
+// WriteGroupsLog writes the records' groups logs merged, by group name and
+// absolute interval, as one groups log whose group i is Summary.Groups[i]
+// (and tagged as its Tag says): what a merged run record holds. It writes
+// nothing when the report has fewer than two groups.
+func (r *Report) WriteGroupsLog(w io.Writer) error {
+	gs := r.Summary.Groups
+	if len(gs) < 2 || gs[0].Tag == "" {
+		return nil
+	}
+	names := make([]string, len(gs))
+	for i, g := range gs {
+		names[i] = g.Name
+	}
+	gw := runrecord.NewGroupHlogWriter(w, names)
+	return runrecord.MergeGroupHlogs(r.Dirs, r.tagNames(), nil, func(start, end int64, groups map[string]runrecord.GroupSeries) error {
+		for i, name := range names {
+			if s, ok := groups[name]; ok {
+				if err := gw.WriteGroup(start, end, i, s); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 }

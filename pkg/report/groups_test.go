@@ -1,12 +1,15 @@
 package report_test
 
 import (
+	"bytes"
+	"io"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/loadgen/loadgen/internal/testrecords"
 	"github.com/loadgen/loadgen/pkg/report"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 var fastSlow = []testrecords.SyntheticGroup{{Name: "fast", Latency: time.Millisecond}, {Name: "slow", Latency: 20 * time.Millisecond}}
@@ -91,5 +94,31 @@ func TestLoadMergesGroupsAcrossShards(t *testing.T) {
 	}
 	if n != int64(mg[0].Requests) {
 		t.Errorf("merged fast intervals count %d, want %d", n, mg[0].Requests)
+	}
+
+	// The merged groups log (what a coordinator's merged record holds)
+	// has every group's requests, tagged as the merged summary says.
+	var buf bytes.Buffer
+	if err := merged.WriteGroupsLog(&buf); err != nil {
+		t.Fatal(err)
+	}
+	lr := runrecord.NewGroupHlogReader(&buf, "merged", nil)
+	counts := map[int]int64{}
+	for {
+		_, _, g, err := lr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range g {
+			counts[i] += s.Service.TotalCount()
+		}
+	}
+	for i, g := range mg {
+		if j, _ := runrecord.GroupIndex(g.Tag); j != i || counts[i] != int64(g.Requests) {
+			t.Errorf("merged log: group %s (tag %s) has %d requests, summary %d", g.Name, g.Tag, counts[i], g.Requests)
+		}
 	}
 }
