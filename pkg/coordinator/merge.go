@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -222,8 +223,47 @@ func writeMergedFiles(out string, dirs []string, rep *report.Report) error {
 		return err
 	}
 	rows := make([]runrecord.Interval, 0, len(rep.Intervals))
+	at := map[int64]int{}
 	for _, p := range rep.Intervals {
+		at[p.StartMs] = len(rows)
 		rows = append(rows, runrecord.Interval{StartMs: p.StartMs, Completed: uint64(p.Count), Errors: p.Errors})
 	}
+	if err := writeMergedGroups(out, rep, rows, at); err != nil {
+		return err
+	}
 	return runrecord.WriteIntervals(out, rows)
+}
+
+// writeMergedGroups writes the endpoint groups' merged groups.hlog and
+// puts their errors in the merged intervals' rows (at: row by start).
+func writeMergedGroups(out string, rep *report.Report, rows []runrecord.Interval, at map[int64]int) error {
+	pts, err := rep.GroupIntervals()
+	if err != nil || len(pts) == 0 {
+		return err
+	}
+	f, err := runrecord.CreateAtomic(filepath.Join(out, runrecord.GroupsLog))
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := errors.Join(rep.WriteGroupsLog(w), w.Flush()); err != nil {
+		f.Discard()
+		return fmt.Errorf("write merged groups log: %w", err)
+	}
+	if err := f.Commit(); err != nil {
+		return err
+	}
+	for i, g := range pts {
+		for _, p := range g.Intervals {
+			j, ok := at[p.StartMs]
+			if !ok || p.Errors == 0 {
+				continue
+			}
+			if rows[j].GroupErrors == nil {
+				rows[j].GroupErrors = map[string]uint64{}
+			}
+			rows[j].GroupErrors[runrecord.GroupTag(i)] = p.Errors
+		}
+	}
+	return nil
 }

@@ -66,6 +66,9 @@ func (w *GroupHlogWriter) WriteGroup(startMs, endMs int64, i int, s GroupSeries)
 		h   *hdr.PackedHistogram
 		tag string
 	}{{s.Latency, tag}, {s.Service, tag + "." + TagService}, {s.Lag, tag + "." + TagLag}} {
+		if x.h == nil {
+			continue // a series a merged log did not have
+		}
 		if err := w.enc.writeLine(w.w, x.h, x.tag, startMs, endMs, w.base); err != nil {
 			return fmt.Errorf("write groups log: %w", err)
 		}
