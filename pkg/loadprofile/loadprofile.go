@@ -11,6 +11,9 @@
 //	for _, s := range p.Settings {
 //		fmt.Println(s.Key, s.Values) // url [http://127.0.0.1:8080/]
 //	}
+//
+// With Options.Scenario set, a top-level "scenarios" key holds a list of
+// mappings, each one scenario's own settings (Profile.Scenarios).
 package loadprofile
 
 import (
@@ -26,7 +29,21 @@ import (
 type Profile struct {
 	Path     string
 	Settings []Setting
+	// Scenarios are the entries of a top-level "scenarios" list (when
+	// Options.Scenario allows one), each a mapping of its own settings.
+	Scenarios []Scenario
+	// ScenariosPos is where the "scenarios" key is written.
+	ScenariosPos Pos
 }
+
+// Scenario is one entry of a profile's scenarios list.
+type Scenario struct {
+	Pos      Pos // where the entry starts
+	Settings []Setting
+}
+
+// ScenariosKey is the top-level key of a profile's scenarios.
+const ScenariosKey = "scenarios"
 
 // Setting is one key of a profile with its values, in file order.
 type Setting struct {
@@ -48,6 +65,9 @@ type Options struct {
 	// paths are resolved against the profile's directory, so a profile
 	// works from any working directory.
 	IsPath func(key string) bool
+	// Scenario, if set, allows a top-level "scenarios" list of mappings
+	// and reports whether a key is a setting inside one.
+	Scenario func(key string) bool
 }
 
 // Error is a problem at a place in a profile.
@@ -101,11 +121,45 @@ func Parse(data []byte, path string, o Options) (*Profile, error) {
 		return nil, fail(m, "a profile is a mapping of setting names to values")
 	}
 	p := &Profile{Path: path}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if o.Scenario == nil || k.Value != ScenariosKey {
+			continue
+		}
+		p.ScenariosPos = Pos{k.Line, k.Column}
+		if v.Kind != yaml.SequenceNode || len(v.Content) == 0 {
+			return nil, fail(v, "%q is a list of scenarios, each a mapping of settings (name, url or targets, rate, stages or sine)", ScenariosKey)
+		}
+		for _, item := range v.Content {
+			if item.Kind != yaml.MappingNode {
+				return nil, fail(item, "a scenario is a mapping of settings, like {name: reads, url: http://127.0.0.1:8080/items, rate: 200}")
+			}
+			st, err := settings(item, path, o.Scenario, o.IsPath, fail, false)
+			if err != nil {
+				return nil, err
+			}
+			p.Scenarios = append(p.Scenarios, Scenario{Pos: Pos{item.Line, item.Column}, Settings: st})
+		}
+	}
+	var err error
+	if p.Settings, err = settings(m, path, o.Known, o.IsPath, fail, o.Scenario != nil); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// settings reads a mapping of settings; skipScenarios leaves the
+// top-level scenarios key to the caller.
+func settings(m *yaml.Node, path string, known, isPath func(string) bool, fail func(*yaml.Node, string, ...any) error, skipScenarios bool) ([]Setting, error) {
+	var out []Setting
 	seen := map[string]int{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
+		if skipScenarios && k.Value == ScenariosKey {
+			continue
+		}
 		key := strings.TrimLeft(k.Value, "-")
-		if o.Known != nil && !o.Known(key) {
+		if known != nil && !known(key) {
 			return nil, &Error{Path: path, Pos: Pos{k.Line, k.Column}, Err: fmt.Errorf("%w %q", ErrUnknownSetting, k.Value)}
 		}
 		if line, dup := seen[key]; dup {
@@ -127,13 +181,13 @@ func Parse(data []byte, path string, o Options) (*Profile, error) {
 				return nil, fail(val, "%q: list items must be plain values", key)
 			}
 			str := val.Value
-			if o.IsPath != nil && o.IsPath(key) && str != "" && !filepath.IsAbs(str) {
+			if isPath != nil && isPath(key) && str != "" && !filepath.IsAbs(str) {
 				str = filepath.Join(filepath.Dir(path), str)
 			}
 			s.Values = append(s.Values, str)
 			s.ValuePos = append(s.ValuePos, Pos{val.Line, val.Column})
 		}
-		p.Settings = append(p.Settings, s)
+		out = append(out, s)
 	}
-	return p, nil
+	return out, nil
 }

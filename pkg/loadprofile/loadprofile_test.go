@@ -52,8 +52,9 @@ func TestParseErrorsNamePlace(t *testing.T) {
 func FuzzParse(f *testing.F) {
 	f.Add("name: x\nurl: [http://a/]\nrate: 5\n")
 	f.Add("stages: 1s:1\nheader: ['A: b']\n")
+	f.Add("duration: 5s\nscenarios:\n  - name: a\n    rate: 5\n  - {name: b, stages: 1s:1}\n")
 	f.Fuzz(func(t *testing.T, src string) {
-		p, err := Parse([]byte(src), "p.yaml", Options{})
+		p, err := Parse([]byte(src), "p.yaml", Options{Scenario: func(string) bool { return true }})
 		if err != nil {
 			var pe *Error
 			if !errors.As(err, &pe) || !strings.HasPrefix(err.Error(), "p.yaml") {
@@ -61,10 +62,61 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
-		for _, s := range p.Settings {
+		all := p.Settings
+		for _, sc := range p.Scenarios {
+			all = append(all, sc.Settings...)
+		}
+		for _, s := range all {
 			if len(s.Values) != len(s.ValuePos) {
 				t.Fatalf("%d values, %d positions", len(s.Values), len(s.ValuePos))
 			}
 		}
 	})
+}
+
+// A profile's scenarios are a list of mappings, each with its own
+// settings and places; keys are checked against their own list.
+func TestParseScenarios(t *testing.T) {
+	src := `name: mix
+duration: 30s
+scenarios:
+  - name: reads
+    url: http://127.0.0.1:8080/items
+    rate: 200
+  - name: writes
+    targets: writes.txt
+    stages: 30s:100
+`
+	inScenario := func(k string) bool { return k == "name" || k == "url" || k == "rate" || k == "targets" || k == "stages" }
+	o := Options{
+		Known:    func(k string) bool { return k == "name" || k == "duration" },
+		IsPath:   func(k string) bool { return k == "targets" },
+		Scenario: inScenario,
+	}
+	p, err := Parse([]byte(src), "dir/mix.yaml", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Settings) != 2 || len(p.Scenarios) != 2 || p.ScenariosPos != (Pos{3, 1}) {
+		t.Fatalf("settings %+v scenarios %+v", p.Settings, p.Scenarios)
+	}
+	w := p.Scenarios[1]
+	if w.Pos != (Pos{7, 5}) || w.Settings[1].Key != "targets" || w.Settings[1].Values[0] != "dir/writes.txt" || w.Settings[2].ValuePos[0] != (Pos{9, 13}) {
+		t.Errorf("second scenario %+v", w)
+	}
+	for bad, want := range map[string]string{
+		"scenarios: x\n":                          `p.yaml:1:12: "scenarios" is a list`,
+		"scenarios: []\n":                         `p.yaml:1:12: "scenarios" is a list`,
+		"scenarios:\n  - url\n":                   "p.yaml:2:5: a scenario is a mapping",
+		"scenarios:\n  - name: a\n    ratee: 5\n": `p.yaml:3:5: unknown setting "ratee"`,
+		"scenarios:\n  - name: a\n    name: b\n":  `p.yaml:3:5: "name" is already set on line 2`,
+	} {
+		if _, err := Parse([]byte(bad), "p.yaml", o); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", bad, err, want)
+		}
+	}
+	// Without Options.Scenario, "scenarios" is a setting like any other.
+	if _, err := Parse([]byte(src), "p.yaml", Options{Known: o.Known}); !errors.Is(err, ErrUnknownSetting) {
+		t.Errorf("scenarios not allowed: %v", err)
+	}
 }
