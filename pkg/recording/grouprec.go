@@ -219,6 +219,59 @@ func (g *groupRecorder) summaries(began time.Time, sending time.Duration) []runr
 	return out
 }
 
+// scenarioSummaries are every scenario's summary: its groups' histograms
+// and counts added up (of maps group to scenario), and its own schedule's
+// counts from the attack's outcome. Called after summaries.
+func (g *groupRecorder) scenarioSummaries(names []string, of []int, out attack.Outcome) []runrecord.ScenarioSummary {
+	res := make([]runrecord.ScenarioSummary, len(names))
+	for si, name := range names {
+		total := runrecord.NewGroupSeries(g.highest)
+		c := runrecord.NewCounts()
+		sc := runrecord.ScenarioSummary{Name: name, Groups: []string{}}
+		for gi, st := range g.st {
+			if gi >= len(of) || of[gi] != si {
+				continue
+			}
+			sc.Groups = append(sc.Groups, g.names[gi])
+			if st == nil {
+				continue
+			}
+			total.Merge(st.total)
+			addCounts(&c, st.c)
+		}
+		sc.Summary = runrecord.SummarizeGroup(total, c, out.Began, out.Sending)
+		res[si] = withOutcome(sc, out, si)
+	}
+	return res
+}
+
+// withOutcome adds a scenario's own counts (sent, due, missed) from the
+// attack's outcome.
+func withOutcome(sc runrecord.ScenarioSummary, out attack.Outcome, i int) runrecord.ScenarioSummary {
+	if i < len(out.Scenarios) {
+		o := out.Scenarios[i]
+		sc.Sent, sc.Due, sc.Missed = o.Sent, o.Due, o.Missed
+	}
+	return sc
+}
+
+// addCounts adds b's counts into a.
+func addCounts(a *runrecord.Counts, b runrecord.Counts) {
+	a.Requests += b.Requests
+	a.Success += b.Success
+	a.BytesIn += b.BytesIn
+	a.BytesOut += b.BytesOut
+	for k, v := range b.Codes {
+		a.Codes[k] += v
+	}
+	for _, e := range b.Errors.List() {
+		a.Errors.Add(e.Message, e.Count)
+	}
+	if b.LastEnd.After(a.LastEnd) {
+		a.LastEnd = b.LastEnd
+	}
+}
+
 // GroupStats is one endpoint group's part of IntervalStats.
 type GroupStats struct {
 	Name       string

@@ -36,6 +36,11 @@ type Config struct {
 	// groups); with one, the run is that group.
 	Groups  []string
 	GroupOf []int
+	// Scenarios are the names of the attack's scenarios (when it has
+	// any) and GroupScenario the scenario of each group: the summary then
+	// has each scenario's, its groups added up.
+	Scenarios     []string
+	GroupScenario []int
 }
 
 // IntervalStats describes an interval that just closed, and the run so far.
@@ -280,12 +285,20 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 	if out.WireIn > 0 || out.WireOut > 0 {
 		sum.BytesIn, sum.BytesOut = out.WireIn, out.WireOut
 	}
+	whole := sum
 	switch {
 	case r.groups != nil:
 		sum.Groups = r.groups.summaries(out.Began, out.Sending)
+		if len(r.cfg.Scenarios) > 0 {
+			sum.Scenarios = r.groups.scenarioSummaries(r.cfg.Scenarios, r.cfg.GroupScenario, out)
+		}
 	case len(r.cfg.Groups) == 1:
 		// One group: the run is that group, and latency.hlog its log.
-		sum.Groups = []runrecord.GroupSummary{{Name: r.cfg.Groups[0], Summary: sum}}
+		sum.Groups = []runrecord.GroupSummary{{Name: r.cfg.Groups[0], Summary: whole}}
+		if len(r.cfg.Scenarios) == 1 {
+			sc := runrecord.ScenarioSummary{Name: r.cfg.Scenarios[0], Groups: r.cfg.Groups, Summary: whole}
+			sum.Scenarios = []runrecord.ScenarioSummary{withOutcome(sc, out, 0)}
+		}
 	}
 	return sum, r.err
 }

@@ -50,9 +50,13 @@ type Plan struct {
 	// Grouping says how targets form endpoint groups (rules, limit).
 	Grouping groups.Options
 	Schedule attack.Schedule
-	Options  attack.Options
-	Interval time.Duration // latency interval (default 1 s)
-	Out      string        // run directory; created if missing
+	// Scenarios, if set, are several streams of slots in one attack, on
+	// one clock, into one record, each with its own targets and schedule;
+	// Targets, TargetGroups and Schedule are then unused.
+	Scenarios []Scenario
+	Options   attack.Options
+	Interval  time.Duration // latency interval (default 1 s)
+	Out       string        // run directory; created if missing
 	// Replace lets the run replace an earlier run record in Out (every
 	// file of it is removed first). Without it, a directory holding a
 	// record is refused (runrecord.ErrRecordExists): two runs never mix.
@@ -98,27 +102,88 @@ type Plan struct {
 	LiveMetrics *livemetrics.Server
 }
 
+// Scenario is one stream of slots of a plan with several: a scenario of
+// a load profile. Its slot n is due at the attack's start plus its own
+// Schedule's Due(n), and goes to its own targets, round-robin.
+type Scenario struct {
+	Name         string
+	Targets      []vegeta.Target
+	TargetGroups []string // see Plan.TargetGroups
+	Schedule     attack.Schedule
+}
+
+// Streams are the plan's scenarios, or its targets and schedule as one
+// unnamed stream.
+func (p *Plan) Streams() []Scenario {
+	if len(p.Scenarios) > 0 {
+		return p.Scenarios
+	}
+	return []Scenario{{Targets: p.Targets, TargetGroups: p.TargetGroups, Schedule: p.Schedule}}
+}
+
+// End is when the plan's schedules end (0: one of them never does).
+func (p *Plan) End() time.Duration {
+	var end time.Duration
+	for _, sc := range p.Streams() {
+		e := sc.Schedule.End()
+		if e == 0 {
+			return 0
+		}
+		end = max(end, e)
+	}
+	return end
+}
+
+// ScheduleString describes the plan's rate shape(s).
+func (p *Plan) ScheduleString() string {
+	if len(p.Scenarios) == 0 {
+		return p.Schedule.String()
+	}
+	parts := make([]string, len(p.Scenarios))
+	for i, sc := range p.Scenarios {
+		parts[i] = sc.Name + ": " + sc.Schedule.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// allTargets are every scenario's targets, in order: the attack's.
+func (p *Plan) allTargets() []vegeta.Target {
+	var all []vegeta.Target
+	for _, sc := range p.Streams() {
+		all = append(all, sc.Targets...)
+	}
+	return all
+}
+
+// TargetCount is how many targets the plan attacks, every scenario's.
+func (p *Plan) TargetCount() int {
+	n := 0
+	for _, sc := range p.Streams() {
+		n += len(sc.Targets)
+	}
+	return n
+}
+
+// ErrBadScenario is wrapped by the PlanError of a scenario without a
+// name, with a name given twice, or without targets or a schedule.
+var ErrBadScenario = errors.New("bad scenario")
+
 // Validate checks a plan before anything is sent, changing nothing but
-// creating Out: the targets, schedule and options as the attack will take
+// creating Out: the targets, schedules and options as the attack will take
 // them, the collector's configuration, and whether Out can receive the
 // record. A caller that prints a banner calls it first, so bad input never
 // follows an "attacking ..." line.
 func (p *Plan) Validate() error {
-	if len(p.Targets) == 0 {
-		return attack.ErrNoTargets
+	if err := p.checkStreams(); err != nil {
+		return err
 	}
-	if p.Schedule != nil {
-		if _, err := attack.New(p.Targets, p.Schedule, p.Options); err != nil {
-			return err
-		}
+	if _, err := p.attacker(); err != nil {
+		return err
 	}
 	if p.Collect != nil {
 		if _, err := collect.New(*p.Collect); err != nil {
 			return err
 		}
-	}
-	if p.Schedule == nil {
-		return errors.New("no schedule")
 	}
 	if p.Out == "" {
 		return errors.New("no output directory")
@@ -158,16 +223,56 @@ func (e *PlanError) Unwrap() error { return e.Err }
 // or scenario the plan does not have.
 var ErrUnknownGroup = errors.New("no such group")
 
+// checkStreams checks every scenario's targets, schedule and name.
+func (p *Plan) checkStreams() error {
+	seen := map[string]bool{}
+	for i, sc := range p.Streams() {
+		what := "the plan"
+		if len(p.Scenarios) > 0 {
+			what = fmt.Sprintf("scenario %d %q", i+1, sc.Name)
+			if err := groups.CheckName(sc.Name); err != nil {
+				return fmt.Errorf("%w %d: name: %w", ErrBadScenario, i+1, err)
+			}
+			if seen[sc.Name] {
+				return fmt.Errorf("%w %d: the name %q is given twice", ErrBadScenario, i+1, sc.Name)
+			}
+			seen[sc.Name] = true
+		}
+		if len(sc.Targets) == 0 {
+			return fmt.Errorf("%s: no targets: %w", what, attack.ErrNoTargets)
+		}
+		if sc.Schedule == nil {
+			return fmt.Errorf("%w: %s has no schedule", ErrBadScenario, what)
+		}
+	}
+	return nil
+}
+
+// attacker prepares the plan's attack: every stream on one clock.
+func (p *Plan) attacker() (*attack.Attacker, error) {
+	var scs []attack.Scenario
+	for _, sc := range p.Streams() {
+		scs = append(scs, attack.Scenario{Name: sc.Name, Schedule: sc.Schedule, Targets: sc.Targets})
+	}
+	return attack.NewScenarios(scs, p.Options)
+}
+
 // Groups forms the plan's endpoint groups; problems are *PlanError.
 func (p *Plan) Groups() (*groups.Set, error) {
-	eps := make([]groups.Endpoint, len(p.Targets))
-	for i, t := range p.Targets {
-		eps[i] = groups.Endpoint{Method: t.Method, URL: t.URL}
-		if i < len(p.TargetGroups) && p.TargetGroups[i] != "" {
-			if err := groups.CheckName(p.TargetGroups[i]); err != nil {
-				return nil, &PlanError{fmt.Errorf("target %d (%s %s): %w", i+1, t.Method, runrecord.RedactURL(t.URL), err)}
+	if err := p.checkStreams(); err != nil {
+		return nil, &PlanError{err}
+	}
+	var eps []groups.Endpoint
+	for _, sc := range p.Streams() {
+		for i, t := range sc.Targets {
+			e := groups.Endpoint{Method: t.Method, URL: t.URL, Scenario: sc.Name}
+			if i < len(sc.TargetGroups) && sc.TargetGroups[i] != "" {
+				if err := groups.CheckName(sc.TargetGroups[i]); err != nil {
+					return nil, &PlanError{fmt.Errorf("target %d (%s %s): %w", i+1, t.Method, runrecord.RedactURL(t.URL), err)}
+				}
+				e.Name = sc.TargetGroups[i]
 			}
-			eps[i].Name = p.TargetGroups[i]
+			eps = append(eps, e)
 		}
 	}
 	set := groups.Build(eps, p.Grouping)
@@ -195,13 +300,13 @@ func quoteAll(names []string) string {
 // Execute runs the plan and writes its run record to Plan.Out. Problems with
 // the plan are reported as *PlanError before anything is sent.
 func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
-	a, err := attack.New(p.Targets, p.Schedule, p.Options)
-	if err != nil {
-		return nil, &PlanError{err}
-	}
 	set, err := p.Groups()
 	if err != nil {
 		return nil, err
+	}
+	a, err := p.attacker()
+	if err != nil {
+		return nil, &PlanError{err}
 	}
 	var col *collect.Collector
 	if p.Collect != nil {
@@ -228,6 +333,9 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		Targets:    targetNames(p),
 		Groups:     set.Names,
 		GroupOf:    set.Of,
+
+		Scenarios:     p.scenarioNames(),
+		GroupScenario: groupScenarios(set, p.scenarioNames()),
 	})
 	if err != nil {
 		return nil, err
@@ -261,7 +369,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	record := rec.Record
 	var stream *recording.Stream
 	if p.Results != nil {
-		if stream, err = recording.NewStream(p.Results, p.ResultsFormat, p.Targets, p.Name); err != nil {
+		if stream, err = recording.NewStream(p.Results, p.ResultsFormat, p.allTargets(), p.Name); err != nil {
 			return nil, &PlanError{err}
 		}
 		record = func(r *attack.Result) {
@@ -297,12 +405,17 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if stream != nil {
 		recErr = errors.Join(recErr, stream.Close())
 	}
-	if !p.Schedule.Open() {
+	if len(p.Scenarios) == 0 && !p.Schedule.Open() {
 		// Rate 0: a request leaves when a worker is free; there is no
 		// intended time, so no lag (latency is service latency).
 		sum.DispatchLag = runrecord.Lag{NotApplicable: true}
 	}
 	describeGroups(&sum, set)
+	for i := range sum.Scenarios {
+		if i < len(p.Scenarios) {
+			sum.Scenarios[i].Schedule = p.Scenarios[i].Schedule.String()
+		}
+	}
 	sum.Generator = self.stop(a.Client(), p.Options.Pacing, a.MaxWorkers(), out, sum)
 	if err := self.saveProfile(p.Out); err != nil && recErr == nil {
 		recErr = err
@@ -371,6 +484,24 @@ func waitUntil(ctx context.Context, t time.Time) time.Duration {
 	return time.Since(t)
 }
 
+// scenarioNames are the plan's scenarios' names (nil without scenarios).
+func (p *Plan) scenarioNames() []string {
+	var out []string
+	for _, sc := range p.Scenarios {
+		out = append(out, sc.Name)
+	}
+	return out
+}
+
+// groupScenarios maps each group to its scenario's index.
+func groupScenarios(set *groups.Set, names []string) []int {
+	out := make([]int, len(set.Names))
+	for g, sc := range set.Scenario {
+		out[g] = slices.Index(names, sc)
+	}
+	return out
+}
+
 // describeGroups adds what the grouping knows to the recorded groups.
 func describeGroups(sum *runrecord.Summary, set *groups.Set) {
 	for i := range sum.Groups {
@@ -405,7 +536,7 @@ const maxPlanTargets = 100
 func PlanRecord(p Plan) runrecord.Plan {
 	o := p.Options
 	rp := runrecord.Plan{
-		Schedule:       p.Schedule.String(),
+		Schedule:       p.ScheduleString(),
 		Duration:       o.Duration,
 		Workers:        o.Workers,
 		Connections:    o.Connections,
@@ -441,11 +572,18 @@ func PlanRecord(p Plan) runrecord.Plan {
 	if o.Trace {
 		rp.Trace = &runrecord.PlanTrace{Header: attack.TraceparentHeader, Sample: o.TraceSample, Link: p.TraceLink}
 	}
-	for i, t := range p.Targets {
+	var all []vegeta.Target
+	for _, sc := range p.Streams() {
+		all = append(all, sc.Targets...)
+		if len(p.Scenarios) > 0 {
+			rp.Scenarios = append(rp.Scenarios, runrecord.PlanScenario{Name: sc.Name, Schedule: sc.Schedule.String(), Targets: len(sc.Targets)})
+		}
+	}
+	for i, t := range all {
 		if i == maxPlanTargets {
 			// A file of 10,000 URLs would make run.json megabytes of
 			// targets; the file itself says them all.
-			rp.TargetsTotal = len(p.Targets)
+			rp.TargetsTotal = len(all)
 			break
 		}
 		rp.Targets = append(rp.Targets, runrecord.PlanTarget{
@@ -462,7 +600,7 @@ func PlanRecord(p Plan) runrecord.Plan {
 func liveInfo(p Plan, a *attack.Attacker) livemetrics.Info {
 	in := livemetrics.Info{
 		Name:        p.Name,
-		Schedule:    p.Schedule.String(),
+		Schedule:    p.ScheduleString(),
 		Duration:    a.Duration(),
 		Client:      a.Client(),
 		Pacing:      cmp.Or(p.Options.Pacing, attack.PacingCoarse),
@@ -478,11 +616,12 @@ func liveInfo(p Plan, a *attack.Attacker) livemetrics.Info {
 	return in
 }
 
-// targetNames are the targets as exemplars name them: "METHOD URL",
-// secrets in the URL redacted.
+// targetNames are the attack's targets (every scenario's, in order) as
+// exemplars name them: "METHOD URL", secrets in the URL redacted.
 func targetNames(p Plan) []string {
-	names := make([]string, len(p.Targets))
-	for i, t := range p.Targets {
+	all := p.allTargets()
+	names := make([]string, len(all))
+	for i, t := range all {
 		names[i] = t.Method + " " + runrecord.RedactURL(t.URL)
 	}
 	return names

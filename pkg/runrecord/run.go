@@ -148,6 +148,16 @@ type Plan struct {
 	// MaxGroups the group limit when not the default.
 	GroupRules []string `json:"group_rules,omitempty"`
 	MaxGroups  int      `json:"max_groups,omitempty"`
+	// Scenarios are the plan's scenarios, when it has several streams of
+	// slots (Targets then lists every scenario's, in order).
+	Scenarios []PlanScenario `json:"scenarios,omitempty"`
+}
+
+// PlanScenario is one scenario as planned.
+type PlanScenario struct {
+	Name     string `json:"name"`
+	Schedule string `json:"schedule"`
+	Targets  int    `json:"targets"`
 }
 
 // PlanTrace is how requests were traced. The header carries random ids
