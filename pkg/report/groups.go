@@ -22,6 +22,8 @@ type groupState struct {
 	once   sync.Once
 	points []GroupPoints
 	err    error
+	// totals are the groups' merged histograms, when records were merged.
+	totals map[string]runrecord.GroupSeries
 }
 
 // tagNames maps each record's group index to its name.
@@ -208,6 +210,7 @@ func (r *Report) mergeGroups(rows [][]runrecord.Interval, began time.Time, sendi
 		return nil, err
 	}
 	r.groups.points = points
+	r.groups.totals = totals
 	out := make([]runrecord.GroupSummary, 0, len(order))
 	for i, name := range order {
 		a := byName[name]
@@ -216,6 +219,60 @@ func (r *Report) mergeGroups(rows [][]runrecord.Interval, began time.Time, sendi
 		out = append(out, a.g)
 	}
 	return out, nil
+}
+
+// mergeScenarios builds the merged records' scenario summaries: each
+// scenario's own counts (sent, due, missed) added over the records, its
+// latency from its groups' merged histograms (mergeGroups ran first).
+func (r *Report) mergeScenarios(groups []runrecord.GroupSummary, began time.Time, sending time.Duration, lastEnd time.Time) []runrecord.ScenarioSummary {
+	type acc struct {
+		s runrecord.ScenarioSummary
+		c runrecord.Counts
+	}
+	var order []string
+	byName := map[string]*acc{}
+	for _, run := range r.Runs {
+		for _, sc := range run.Summary.Scenarios {
+			a := byName[sc.Name]
+			if a == nil {
+				a = &acc{s: runrecord.ScenarioSummary{Name: sc.Name, Schedule: sc.Schedule}, c: runrecord.NewCounts()}
+				a.c.LastEnd = lastEnd
+				byName[sc.Name] = a
+				order = append(order, sc.Name)
+			}
+			a.s.Sent += sc.Sent
+			a.s.Due += sc.Due
+			a.s.Missed += sc.Missed
+			addCounts(&a.c, sc.Summary)
+		}
+	}
+	var out []runrecord.ScenarioSummary
+	for _, name := range order {
+		a := byName[name]
+		var total runrecord.GroupSeries
+		a.s.Groups = []string{}
+		for _, g := range groups {
+			if g.Scenario != name {
+				continue
+			}
+			a.s.Groups = append(a.s.Groups, g.Name)
+			if t, ok := r.groups.totals[g.Name]; ok {
+				total = addGroup(total, t)
+			}
+		}
+		missed := a.s.Missed
+		a.s.Summary = runrecord.SummarizeGroup(total, a.c, began, sending)
+		a.s.Missed = missed
+		if len(groups) == 1 {
+			// One group: the scenario is the whole run.
+			sent, due := a.s.Sent, a.s.Due
+			a.s.Summary = r.Summary
+			a.s.Sent, a.s.Due, a.s.Missed = sent, due, missed
+			a.s.Summary.Groups, a.s.Summary.Scenarios = nil, nil
+		}
+		out = append(out, a.s)
+	}
+	return out
 }
 
 // addCounts adds a summary's counts into c.

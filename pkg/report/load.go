@@ -116,9 +116,11 @@ func Load(dirs ...string) (*Report, error) {
 		}
 	}
 	s := rep.Summary
-	if rep.Summary.Groups, err = rep.mergeGroups(rows, began, s.Duration, began.Add(s.Duration+s.Wait)); err != nil {
+	lastEnd := began.Add(s.Duration + s.Wait)
+	if rep.Summary.Groups, err = rep.mergeGroups(rows, began, s.Duration, lastEnd); err != nil {
 		return nil, err
 	}
+	rep.Summary.Scenarios = rep.mergeScenarios(rep.Summary.Groups, began, s.Duration, lastEnd)
 	for _, r := range rep.Runs {
 		if f := r.Summary.GroupFolding; f != nil {
 			rep.Summary.GroupFolding = f // shards of one attack fold alike

@@ -38,6 +38,22 @@ func writeGroups(w io.Writer, s runrecord.Summary) error {
 	return nil
 }
 
+// writeScenarios writes the table of a run's scenarios: each one's own
+// schedule, what it sent and missed, and its requests' latency.
+func writeScenarios(w io.Writer, s runrecord.Summary) error {
+	if len(s.Scenarios) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "Scenarios (%d on one clock; latency from the intended send time):\n", len(s.Scenarios))
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "  scenario\tschedule\tsent\tmissed\trate\tsuccess\tp50\tp90\tp99\tmax")
+	for _, sc := range s.Scenarios {
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%.2f/s\t%.2f%%\t%s\t%s\t%s\t%s\n", sc.Name, sc.Schedule, sc.Sent, sc.Missed, sc.Rate, sc.SuccessRatio*100,
+			Round(sc.Latency.P50), Round(sc.Latency.P90), Round(sc.Latency.P99), Round(sc.Latency.Max))
+	}
+	return tw.Flush()
+}
+
 // Folding says in a line how targets were folded into groups.
 func Folding(f *runrecord.GroupFolding) string {
 	msg := fmt.Sprintf("%d distinct endpoints in %d group%s (limit %d)", f.Endpoints, f.Groups, plural(f.Groups), f.Max)

@@ -53,6 +53,9 @@ func Write(w io.Writer, s runrecord.Summary) error {
 	for _, e := range s.Errors {
 		fmt.Fprintf(w, "%s (x%d)\n", e.Message, e.Count)
 	}
+	if err := writeScenarios(w, s); err != nil {
+		return err
+	}
 	if err := writeGroups(w, s); err != nil {
 		return err
 	}
