@@ -34,6 +34,12 @@ func runAttack(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	return attackWith(plan, &af, sf, stdout, stderr)
+}
+
+// attackWith runs a plan made from attack flags (or a profile): as one
+// shard of a coordinated attack, or on its own.
+func attackWith(plan runner.Plan, af *attackFlags, sf shardFlags, stdout, stderr io.Writer) error {
 	if af.every < 0 {
 		return usagef("-every must not be negative")
 	}
@@ -71,6 +77,9 @@ func runAttack(args []string, stdout, stderr io.Writer) error {
 	defer finish()
 	plan.LiveMetrics = live // a shard serves its own part; Prometheus sums the shards
 	if sf.coordinator != "" {
+		if len(plan.Scenarios) > 0 {
+			return usagef("-coordinator takes one schedule, not a profile's scenarios: run each shard with -shard I/N alone and merge their records with 'loadgen report DIR...'")
+		}
 		_, err := executeShard(plan, sf, af.after(), stdout, stderr)
 		if cerr := closeOutput(); cerr != nil && err == nil {
 			err = cerr
@@ -115,11 +124,23 @@ func (f *attackFlags) plan(args []string) (runner.Plan, error) {
 	if err != nil {
 		return runner.Plan{}, err
 	}
+	p, err := f.common(args, sched.End(), sched.Open())
+	if err != nil {
+		return runner.Plan{}, err
+	}
+	p.Targets, p.TargetGroups, p.Schedule = tgts, tgroups, sched
+	return p, nil
+}
+
+// common is the plan of the flags that are not about targets and rates
+// (options, grouping, collection, SLO, output), for schedules that end at
+// end (0: never) and are open (false: -rate 0).
+func (f *attackFlags) common(args []string, end time.Duration, open bool) (runner.Plan, error) {
 	grouping, err := f.grouping()
 	if err != nil {
 		return runner.Plan{}, err
 	}
-	opts, err := f.options(sched)
+	opts, err := f.optionsFor(end, open)
 	if err != nil {
 		return runner.Plan{}, err
 	}
@@ -142,12 +163,7 @@ func (f *attackFlags) plan(args []string) (runner.Plan, error) {
 	p := runner.Plan{
 		Name:     f.name,
 		Labels:   f.hist.labels,
-		Targets:  tgts,
-		Schedule: sched,
-
-		TargetGroups: tgroups,
-		Grouping:     grouping,
-
+		Grouping: grouping,
 		Options:  opts,
 		Interval: f.interval,
 		Out:      out,
@@ -199,10 +215,7 @@ func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer, h
 	abort := make(chan struct{})
 	plan.Abort = abort
 
-	du := plan.Options.Duration
-	if end := plan.Schedule.End(); end > 0 && (du == 0 || end < du) {
-		du = end
-	}
+	du := planDuration(plan)
 	// Everything that can be checked is checked before the banner: bad
 	// input never looks like an attack that started.
 	if err := plan.Validate(); err != nil {
@@ -222,7 +235,7 @@ func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer, h
 		plan.Progress = show
 	}
 	fmt.Fprintf(stderr, "attacking %d target(s) at %s; record in %s\n",
-		len(plan.Targets), describe(plan, du), plan.Out)
+		plan.TargetCount(), describe(plan, du), plan.Out)
 
 	defer onInterrupt(func() {
 		prog.say("stopping: waiting up to %s for requests in flight (Ctrl-C again to abort them)\n", plan.Options.Timeout)
@@ -256,9 +269,19 @@ func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer, h
 	return run, err
 }
 
+// planDuration is how long the plan sends: -duration or the end of its
+// schedules, whichever comes first (0: until interrupted).
+func planDuration(p runner.Plan) time.Duration {
+	du := p.Options.Duration
+	if end := p.End(); end > 0 && (du == 0 || end < du) {
+		du = end
+	}
+	return du
+}
+
 func describe(p runner.Plan, du time.Duration) string {
 	if du == 0 {
-		return p.Schedule.String() + " until interrupted"
+		return p.ScheduleString() + " until interrupted"
 	}
-	return fmt.Sprintf("%s for %s", p.Schedule, du)
+	return fmt.Sprintf("%s for %s", p.ScheduleString(), du)
 }

@@ -213,13 +213,19 @@ func (f *attackFlags) grouping() (groups.Options, error) {
 
 // options returns the attack options for schedule s after validation.
 func (f *attackFlags) options(s attack.Schedule) (attack.Options, error) {
+	return f.optionsFor(s.End(), s.Open())
+}
+
+// optionsFor returns the attack options for schedules that end at end (0:
+// never) and are open (false: -rate 0), after validation.
+func (f *attackFlags) optionsFor(end time.Duration, open bool) (attack.Options, error) {
 	o := f.opts
 	if err := f.conn.apply(&o); err != nil {
 		return o, err
 	}
 	o.Name = f.name
 	o.Duration = f.duration
-	if end := s.End(); end > 0 {
+	if end > 0 {
 		switch {
 		case !f.set["duration"]:
 			// The default -duration is for -rate; a ramp plan says how
@@ -230,7 +236,7 @@ func (f *attackFlags) options(s attack.Schedule) (attack.Options, error) {
 		}
 	}
 	o.MaxWorkers = f.maxWork.n
-	if !s.Open() && !f.maxWork.set {
+	if !open && !f.maxWork.set {
 		// -rate 0 sends as fast as the workers allow: without a cap that
 		// is one more goroutine and connection per slot, without bound.
 		o.MaxWorkers = o.Workers

@@ -15,7 +15,10 @@ func profileFlagSet() (*attackFlags, func([]byte, string) ([]string, error)) {
 	fs := newFlagSet("attack", "", io.Discard)
 	af.register(fs)
 	fs.String("out", "", "")
-	return af, func(data []byte, path string) ([]string, error) { return profileArgs(data, path, fs) }
+	return af, func(data []byte, path string) ([]string, error) {
+		_, a, err := profileArgs(data, path, fs)
+		return a, err
+	}
 }
 
 func TestProfileArgs(t *testing.T) {
