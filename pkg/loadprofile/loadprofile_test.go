@@ -87,7 +87,9 @@ scenarios:
     targets: writes.txt
     stages: 30s:100
 `
-	inScenario := func(k string) bool { return k == "name" || k == "url" || k == "rate" || k == "targets" || k == "stages" }
+	inScenario := func(k string) bool {
+		return k == "name" || k == "url" || k == "rate" || k == "targets" || k == "stages"
+	}
 	o := Options{
 		Known:    func(k string) bool { return k == "name" || k == "duration" },
 		IsPath:   func(k string) bool { return k == "targets" },
