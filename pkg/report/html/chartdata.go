@@ -27,6 +27,9 @@ type chartData struct {
 	// TraceLink: where a click on one goes ("" : it copies the trace id).
 	Exemplars []marker `json:"exemplars"`
 	TraceLink string   `json:"trace_link"`
+	// Groups are the endpoint groups' latency timelines on Time, in the
+	// summary's order, for the latency chart's group switch.
+	Groups []groupSeries `json:"groups,omitempty"`
 
 	Target   *targetSeries  `json:"target"`
 	Spectrum *spectrum      `json:"spectrum"`

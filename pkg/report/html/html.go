@@ -93,8 +93,12 @@ type htmlPage struct {
 	Diverged bool
 	Codes    []codeCount
 	Charts   chartData
-	CPU      *profileSection
-	Allocs   *profileSection
+	// Groups are the endpoint groups (two or more), slowest p99 first;
+	// Folding says how targets were folded into them.
+	Groups  []groupRow
+	Folding string
+	CPU     *profileSection
+	Allocs  *profileSection
 	// Slowest requests of the run, and whether the chart shows only some
 	// of the kept exemplars.
 	Exemplars      []exemplarRow
@@ -159,6 +163,16 @@ func Write(w io.Writer, rep *report.Report) error {
 		page.Charts.TraceLink = rep.TraceLink
 	}
 	page.Exemplars = exemplarRows(rep)
+	page.Groups, page.Folding = groupRows(rep.Summary), foldingNote(rep.Summary)
+	if page.Groups != nil {
+		// A groups log the page cannot read costs the group switch of the
+		// charts, not the report.
+		if pts, err := rep.GroupIntervals(); err != nil {
+			page.Notes = append(page.Notes, "The endpoint groups' timelines could not be read: "+err.Error())
+		} else {
+			page.Charts.Groups = newGroupSeries(rep, pts)
+		}
+	}
 	if len(timeline) == 0 {
 		page.Notes = append(page.Notes, "No target timeline in the run record (attack without a collector): target CPU, RSS and GC are not shown.")
 	}

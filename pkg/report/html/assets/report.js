@@ -6,6 +6,7 @@
   const D = typeof LOADGEN !== "undefined" ? LOADGEN : {};
   const C = typeof LOADGEN_COMPARE !== "undefined" ? LOADGEN_COMPARE : {};
   const charts = [];
+  const byId = {};
   const sync = { key: "loadgen-time", setSeries: false };
   const palette = ["#1f77b4", "#2ca02c", "#ff7f0e", "#d62728", "#9467bd", "#8c564b"];
 
@@ -60,7 +61,6 @@
   function sized(axes) {
     return axes.map(function (a, i) { return i === 0 ? a : Object.assign({ size: autoSize, labelGap: 6 }, a); });
   }
-  const byId = {};
   function make(id, height, scales, series, axes, data, ownCursor, plugins) {
     const el = document.getElementById(id);
     if (!el) return;
@@ -323,6 +323,49 @@
     while (d < 5 && Math.abs(p - Number(p.toFixed(d))) > 1e-9 * Math.max(1, p)) d++;
     return p.toFixed(d) + "%";
   }
+
+  // The latency and rate charts show all requests or one endpoint group.
+  const pick = document.getElementById("latency-group");
+  if (pick && D.groups && D.groups.length) {
+    pick.addEventListener("change", function () {
+      const g = pick.value === "" ? null : D.groups[Number(pick.value)];
+      const src = g || D;
+      if (byId["chart-latency"]) byId["chart-latency"].setData([D.time, src.p50, src.p90, src.p99, src.max]);
+      if (byId["chart-rate"]) byId["chart-rate"].setData([D.time, src.rate, src.errors]);
+      document.body.setAttribute("data-latency-group", g ? g.name : "");
+    });
+  }
+  // Tables with data-sort headers sort by a click on them (again: the
+  // other way); a group's row shows that group in the charts.
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    table.querySelectorAll("thead th[data-sort]").forEach(function (th) {
+      th.style.cursor = "pointer";
+      th.addEventListener("click", function () {
+        const col = Array.prototype.indexOf.call(th.parentNode.children, th);
+        const numeric = th.getAttribute("data-sort") === "num";
+        const desc = th.getAttribute("data-dir") !== "desc";
+        const body = table.tBodies[0];
+        const rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          const x = a.cells[col].getAttribute("data-v"), y = b.cells[col].getAttribute("data-v");
+          const c = numeric ? Number(x) - Number(y) : x.localeCompare(y);
+          return desc ? -c : c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+        table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("data-dir"); });
+        th.setAttribute("data-dir", desc ? "desc" : "asc");
+      });
+    });
+    table.querySelectorAll("tbody tr[data-group]").forEach(function (tr) {
+      tr.style.cursor = "pointer";
+      tr.addEventListener("click", function () {
+        if (!pick) return;
+        pick.value = tr.getAttribute("data-group");
+        pick.dispatchEvent(new Event("change"));
+        pick.scrollIntoView({ block: "center" });
+      });
+    });
+  });
 
   window.addEventListener("resize", function () {
     charts.forEach(function (c) { c[0].setSize({ width: width(c[1]), height: c[0].height }); });
