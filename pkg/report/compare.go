@@ -43,6 +43,10 @@ type Comparison struct {
 	Metrics           []Metric
 	// Functions is nil unless both sides have a CPU profile.
 	Functions []FunctionShare
+	// Groups compare the endpoint groups both sides have, metric by
+	// metric with the same noise rule, on each group's own requests and
+	// per-interval figures (nil unless a side has several groups).
+	Groups []GroupComparison
 	// baseTL and newTL are the target timelines (for the noise bands).
 	baseTL, newTL []runrecord.TargetSample
 	// BaseCPU and NewCPU are the merged CPU profiles (nil when missing),
@@ -104,7 +108,10 @@ func Compare(baseDirs, newDirs []string) (*Comparison, error) {
 		return nil, fmt.Errorf("new: %w", err)
 	}
 	for _, d := range metricDefs() {
-		c.Metrics = append(c.Metrics, c.compare(d))
+		c.Metrics = append(c.Metrics, compareOn(d, c.Base, c.New, c.baseTL, c.newTL))
+	}
+	if c.Groups, err = compareGroups(c.Base, c.New); err != nil {
+		return nil, err
 	}
 	if c.BaseCPU, err = LoadProfile("cpu", baseDirs...); err != nil {
 		return nil, fmt.Errorf("base: %w", err)
@@ -118,10 +125,12 @@ func Compare(baseDirs, newDirs []string) (*Comparison, error) {
 	return c, nil
 }
 
-func (c *Comparison) compare(d metricDef) Metric {
+// compareOn compares one metric of two reports (btl, ntl: their target
+// timelines).
+func compareOn(d metricDef, base, next *Report, btl, ntl []runrecord.TargetSample) Metric {
 	m := Metric{Name: d.name, Label: d.label, Unit: d.unit, HigherIsBetter: d.higherIsBetter}
-	b, bok := d.value(c.Base.Summary)
-	n, nok := d.value(c.New.Summary)
+	b, bok := d.value(base.Summary)
+	n, nok := d.value(next.Summary)
 	if bok {
 		m.Base = &b
 	}
@@ -146,7 +155,7 @@ func (c *Comparison) compare(d metricDef) Metric {
 		m.Verdict = direction(diff, d.higherIsBetter)
 		return m
 	}
-	band, ok := noiseBand(d.spread(c.Base, c.baseTL), d.spread(c.New, c.newTL), d.extreme)
+	band, ok := noiseBand(d.spread(base, btl), d.spread(next, ntl), d.extreme)
 	if !ok {
 		m.Verdict = VerdictUnknown
 		return m

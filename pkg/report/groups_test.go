@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +121,48 @@ func TestLoadMergesGroupsAcrossShards(t *testing.T) {
 		if j, _ := runrecord.GroupIndex(g.Tag); j != i || counts[i] != int64(g.Requests) {
 			t.Errorf("merged log: group %s (tag %s) has %d requests, summary %d", g.Name, g.Tag, counts[i], g.Requests)
 		}
+	}
+}
+
+// Compare goes group by group with the same noise rule: the group that
+// got slower is worse, the one that did not is the same, and a group's
+// metrics carry it in their names.
+func TestCompareGroups(t *testing.T) {
+	d := t.TempDir()
+	base, next := filepath.Join(d, "base"), filepath.Join(d, "new")
+	testrecords.WriteSynthetic(t, base, testrecords.Synthetic{Secs: 20, PerSec: 60, Seed: 7, Groups: fastSlow})
+	slower := []testrecords.SyntheticGroup{fastSlow[0], {Name: "slow", Latency: 40 * time.Millisecond}}
+	testrecords.WriteSynthetic(t, next, testrecords.Synthetic{Secs: 20, PerSec: 60, Seed: 7, Groups: slower})
+	c, err := report.Compare([]string{base}, []string{next})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Groups) != 2 || c.Groups[0].Name != "fast" || c.Groups[1].Name != "slow" {
+		t.Fatalf("groups %+v", c.Groups)
+	}
+	verdict := func(g int, name string) report.Metric {
+		for _, m := range c.Groups[g].Metrics {
+			if m.Name == report.GroupMetric(name, c.Groups[g].Name) {
+				return m
+			}
+		}
+		t.Fatalf("group %d has no %s", g, name)
+		return report.Metric{}
+	}
+	if m := verdict(0, "latency.p99"); m.Verdict != report.VerdictSame || m.Name != "latency.p99{group=fast}" {
+		t.Errorf("fast p99: %+v", m)
+	}
+	for _, name := range []string{"latency.p50", "latency.p90", "latency.p99"} {
+		if m := verdict(1, name); m.Verdict != report.VerdictWorse || *m.Ratio < 1.8 {
+			t.Errorf("slow %s: %s (ratio %v, noise %v)", name, m.Verdict, *m.Ratio, m.Noise)
+		}
+	}
+	for _, m := range c.Groups[0].Metrics {
+		if strings.HasPrefix(m.Name, "target.") || strings.HasPrefix(m.Name, "missed") {
+			t.Errorf("a group compares %s", m.Name)
+		}
+	}
+	if report.GroupMetric("latency.p99", "GET /a") != `latency.p99{group="GET /a"}` {
+		t.Error("a name with a space is not quoted")
 	}
 }

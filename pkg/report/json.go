@@ -26,10 +26,11 @@ func Diverged(s runrecord.Summary) bool {
 
 // compareJSON is the JSON form: both summaries, then the metric rows.
 type compareJSON struct {
-	Base      any             `json:"base"`
-	New       any             `json:"new"`
-	Metrics   []Metric        `json:"metrics"`
-	Functions []FunctionShare `json:"functions,omitempty"`
+	Base      any               `json:"base"`
+	New       any               `json:"new"`
+	Metrics   []Metric          `json:"metrics"`
+	Functions []FunctionShare   `json:"functions,omitempty"`
+	Groups    []GroupComparison `json:"groups,omitempty"`
 }
 
 // WriteCompareJSON writes {"base": summary, "new": summary, "metrics": [...]}
@@ -37,5 +38,6 @@ type compareJSON struct {
 func WriteCompareJSON(w io.Writer, c *Comparison) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(compareJSON{Base: c.Base.Summary, New: c.New.Summary, Metrics: c.Metrics, Functions: c.Functions})
+	enc.SetEscapeHTML(false)
+	return enc.Encode(compareJSON{Base: c.Base.Summary, New: c.New.Summary, Metrics: c.Metrics, Functions: c.Functions, Groups: c.Groups})
 }

@@ -17,6 +17,7 @@ type comparePage struct {
 	pageAssets
 	Base, New string
 	Metrics   []report.Metric
+	Groups    []report.GroupComparison
 	Functions []report.FunctionShare
 	DiffFlame string // pprof's flame graph page of new minus base
 	// ProfileNote says why there is no diff flame graph.
@@ -49,6 +50,7 @@ func WriteCompare(w io.Writer, c *report.Comparison) error {
 		Base:       text.Side(c.BaseDirs, c.Base),
 		New:        text.Side(c.NewDirs, c.New),
 		Metrics:    c.Metrics,
+		Groups:     c.Groups,
 		Functions:  c.Functions,
 		Made:       time.Now().UTC(),
 	}

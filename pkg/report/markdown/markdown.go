@@ -92,8 +92,31 @@ func WriteCompare(w io.Writer, c *report.Comparison) error {
 		}
 	}
 	b.WriteString("\n")
+	writeGroups(&b, c)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeGroups lists the endpoint groups whose metrics moved beyond the
+// noise, one line each, so a pull-request comment says which endpoint.
+func writeGroups(b *strings.Builder, c *report.Comparison) {
+	var lines []string
+	for _, g := range c.Groups {
+		for _, m := range g.Metrics {
+			if m.Verdict == report.VerdictWorse || m.Verdict == report.VerdictBetter {
+				lines = append(lines, fmt.Sprintf("- `%s` %s", cell(g.Name), cell(text.MetricLine(m))))
+			}
+		}
+	}
+	if len(c.Groups) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nEndpoint groups: %d compared", len(c.Groups))
+	if len(lines) == 0 {
+		b.WriteString(", none moved beyond the noise.\n")
+		return
+	}
+	b.WriteString("; beyond the noise:\n\n" + strings.Join(lines, "\n") + "\n")
 }
 
 // cell makes text safe inside a table cell: a pipe would end the cell,

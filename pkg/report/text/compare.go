@@ -23,6 +23,7 @@ func WriteCompare(w io.Writer, c *report.Comparison) error {
 			Change(m.Unit, m.Change), Ratio(m.Ratio), Noise(m.Unit, m.Noise), m.Verdict})
 	}
 	writeTable(&b, rows, 6)
+	writeGroupCompare(&b, c)
 	if len(c.Functions) > 0 {
 		b.WriteString("\nCPU profile: functions whose share of the target's CPU changed most (flat = in the function itself)\n")
 		rows := [][]string{{"function", "base flat", "new flat", "change", "base cum", "new cum", "flat CPU s base -> new"}}

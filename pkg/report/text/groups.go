@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
@@ -52,6 +53,48 @@ func writeScenarios(w io.Writer, s runrecord.Summary) error {
 			Round(sc.Latency.P50), Round(sc.Latency.P90), Round(sc.Latency.P99), Round(sc.Latency.Max))
 	}
 	return tw.Flush()
+}
+
+// writeGroupCompare writes the groups both sides have, one row each:
+// p50, p99, throughput and success, base -> new and the verdict, worst
+// first.
+func writeGroupCompare(b *strings.Builder, c *report.Comparison) {
+	if len(c.Groups) == 0 {
+		return
+	}
+	b.WriteString("\nEndpoint groups (the same noise rule on each group's own requests; gate one with -fail-on worse:latency.p99{group=NAME}):\n")
+	rows := [][]string{{"group", "p50 base -> new", "verdict", "p99 base -> new", "verdict", "throughput", "success"}}
+	gs := append([]report.GroupComparison(nil), c.Groups...)
+	rank := func(g report.GroupComparison) int {
+		n := 0
+		for _, m := range g.Metrics {
+			if m.Verdict == report.VerdictWorse {
+				n++
+			}
+		}
+		return n
+	}
+	sort.SliceStable(gs, func(i, j int) bool { return rank(gs[i]) > rank(gs[j]) })
+	for _, g := range gs {
+		by := map[string]report.Metric{}
+		for _, m := range g.Metrics {
+			by[strings.SplitN(m.Name, "{", 2)[0]] = m
+		}
+		pair := func(name string) string {
+			m := by[name]
+			s := Value(m.Unit, m.Base) + " -> " + Value(m.Unit, m.New)
+			if m.Ratio != nil {
+				s += " (" + Ratio(m.Ratio) + ")"
+			}
+			return s
+		}
+		rows = append(rows, []string{g.Name, pair("latency.p50"), by["latency.p50"].Verdict, pair("latency.p99"), by["latency.p99"].Verdict,
+			by["throughput"].Verdict, by["success_ratio"].Verdict})
+	}
+	writeTable(b, rows, 0)
+	if n := len(c.New.Summary.Groups) - len(c.Groups); n > 0 {
+		fmt.Fprintf(b, "(%d group(s) of the new run are not in the base run)\n", n)
+	}
 }
 
 // Folding says in a line how targets were folded into groups.
