@@ -27,7 +27,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		"Exit status: 0 ok, 1 failure, 2 usage, 4 -fail-on worse and a metric got worse beyond the noise", stdout)
 	typ := fs.String("type", "text", "output: text (a table), json, html, or markdown (a table for a pull-request comment or $GITHUB_STEP_SUMMARY)")
 	baseline := fs.String("baseline", "", "take BASE from the run history: last:NAME (the newest run of NAME), last-pass:NAME (the newest whose SLO passed), or label:KEY=VALUE (the newest with that label and NEW's name)")
-	failOn := fs.String("fail-on", "", "worse: exit 4 when any metric's verdict is worse; worse:METRIC,... only for these metrics (latency.p99, throughput, ...)")
+	failOn := fs.String("fail-on", "", "worse: exit 4 when any metric of the run is worse; worse:METRIC,... only for these metrics (latency.p99, throughput, ...);\nan endpoint group's metric gates when named, like worse:latency.p99{group=orders}")
 	junitOut := fs.String("junit", "", "also write the comparison as JUnit XML to FILE (each metric a test case; worse ones fail)")
 	dbFlag := fs.String("history", "", historyHelp+"; read by -baseline")
 	pos, err := parseInterspersed(fs, args)
@@ -132,9 +132,14 @@ func (g failGate) check(c *report.Comparison) error {
 		known[m.Name] = true
 		names = append(names, m.Name)
 	}
+	for _, gc := range c.Groups {
+		for _, m := range gc.Metrics {
+			known[m.Name] = true
+		}
+	}
 	for m := range g.metrics {
 		if !known[m] {
-			return usagef("-fail-on: unknown metric %q; compare has %s", m, strings.Join(names, ", "))
+			return usagef("-fail-on: unknown metric %q; compare has %s, and each group's as METRIC{group=NAME}", m, strings.Join(names, ", "))
 		}
 	}
 	return nil
@@ -149,6 +154,15 @@ func (g failGate) verdict(c *report.Comparison) error {
 	for _, m := range c.Metrics {
 		if m.Verdict == report.VerdictWorse && g.gates(m.Name) {
 			worse = append(worse, text.MetricLine(m))
+		}
+	}
+	// A group's metric gates only when named: with every group's metrics
+	// gating, one of dozens would be "worse" by chance alone.
+	for _, gc := range c.Groups {
+		for _, m := range gc.Metrics {
+			if m.Verdict == report.VerdictWorse && g.metrics[m.Name] {
+				worse = append(worse, gc.Name+" "+text.MetricLine(m))
+			}
 		}
 	}
 	if len(worse) == 0 {
