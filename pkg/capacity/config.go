@@ -109,6 +109,12 @@ func (c Config) Validate() error {
 	}
 	p := c.Plan
 	p.Schedule = stepSchedule(c.MinRate)
+	if len(p.Scenarios) > 0 {
+		return errors.New("a capacity search varies one rate: a plan with scenarios has several")
+	}
+	if _, err := p.Groups(); err != nil {
+		return err // an SLO on a group the plan does not have
+	}
 	return p.Validate()
 }
 

@@ -47,6 +47,21 @@ type latencyBound struct {
 	service bool // bound on service latency, not intended-time latency
 }
 
+// intervalOf is what a check sees of an interval: the run's, or its
+// group's when the check names one (ok false when the group had no
+// result yet).
+func intervalOf(st recording.IntervalStats, group string) (completed uint64, p50, serviceP50 time.Duration, ok bool) {
+	if group == "" {
+		return st.Completed, st.P50, st.ServiceP50, true
+	}
+	for _, g := range st.Groups {
+		if g.Name == group {
+			return g.Completed, g.P50, g.ServiceP50, true
+		}
+	}
+	return 0, 0, 0, false
+}
+
 // atOrAboveMedian reports whether a median beyond a bound breaks it.
 func atOrAboveMedian(key string) bool {
 	switch key {
@@ -63,7 +78,10 @@ func newStopper(set *slo.Set, need, rate int, step, interval time.Duration, canc
 		switch {
 		case c.Kind == slo.Latency && (c.Op == "<" || c.Op == "<=") && atOrAboveMedian(base):
 			s.latency = append(s.latency, latencyBound{check: c, service: service})
-		case c.Key == "success" && (c.Op == ">=" || c.Op == ">"):
+		case c.Key == "success" && (c.Op == ">=" || c.Op == ">") && c.Group == "":
+			// A group's share of the step's requests is not known in
+			// advance, so its error budget is not either: a group's
+			// success check is judged at the end of the step.
 			budget := (1 - c.Limit) * float64(rate) * step.Seconds()
 			if s.errBudget < 0 || budget < s.errBudget {
 				s.errBudget, s.successEx = budget, c.Expr
@@ -97,11 +115,17 @@ func (s *stopper) observe(st recording.IntervalStats) {
 	silent := time.Duration(s.empty) * s.interval
 	var broken *latencyBound
 	for i, b := range s.latency {
-		med := st.P50
-		if b.service {
-			med = st.ServiceP50
+		completed, med, svc, ok := intervalOf(st, b.check.Group)
+		if !ok {
+			continue
 		}
-		if stalled := s.empty > 0 && float64(silent) > b.check.Limit; stalled || (st.Completed > 0 && !b.check.Holds(float64(med))) {
+		if b.service {
+			med = svc
+		}
+		// A stall is the run's silence (a group's share of an interval is
+		// too small to call one).
+		stalled := b.check.Group == "" && s.empty > 0 && float64(silent) > b.check.Limit
+		if stalled || (completed > 0 && !b.check.Holds(float64(med))) {
 			broken = &s.latency[i]
 			if stalled {
 				med = silent

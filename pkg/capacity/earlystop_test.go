@@ -72,3 +72,30 @@ func TestStopper(t *testing.T) {
 		t.Errorf("stopped a slow step for empty intervals: %q", got)
 	}
 }
+
+// A latency check on a group watches that group's intervals: the slow
+// group's median stops the step even while the run's median is fine, and
+// a fast group never does.
+func TestStopperOnGroup(t *testing.T) {
+	iv := func(fast, slow time.Duration) recording.IntervalStats {
+		return recording.IntervalStats{P50: fast, Completed: 100, Groups: []recording.GroupStats{
+			{Name: "GET /fast", Completed: 90, P50: fast}, {Name: "GET /slow", Completed: 10, P50: slow}}}
+	}
+	for spec, want := range map[string]string{
+		`p99{group="GET /slow"}<50ms`:       "median latency beyond p99{group=\"GET /slow\"}<50ms for 3 intervals",
+		`p99{group="GET /fast"}<50ms`:       "",
+		`success{group="GET /slow"}>=99.9%`: "",
+	} {
+		set, err := slo.Parse(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newStopper(set, 3, 100, 10*time.Second, time.Second, func() {})
+		for range 3 {
+			s.observe(iv(time.Millisecond, 80*time.Millisecond))
+		}
+		if got := s.stopped(); !strings.HasPrefix(got, want) || (want == "") != (got == "") {
+			t.Errorf("%s: stopped = %q, want %q", spec, got, want)
+		}
+	}
+}

@@ -34,6 +34,7 @@ func (s *search) record(reason string, interrupted bool) *runrecord.Run {
 		Knee:            float64(s.fail),
 		StopReason:      reason,
 		SLO:             c.Plan.SLO.String(),
+		Group:           sloGroup(c.Plan.SLO),
 		MinRate:         float64(c.MinRate),
 		MaxRate:         float64(c.MaxRate),
 		Precision:       c.Precision,

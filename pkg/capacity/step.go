@@ -10,6 +10,7 @@ import (
 	"github.com/loadgen/loadgen/pkg/recording"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
+	"github.com/loadgen/loadgen/pkg/slo"
 )
 
 // stepSchedule is a constant rate of r requests/s.
@@ -110,6 +111,14 @@ func (s *search) measure(ctx context.Context, n, rate int, phase string) (runrec
 		return step, nil, fmt.Errorf("step %02d at %d/s: %w", n, rate, err)
 	}
 	sum := run.Summary
+	if g := sloGroup(p.SLO); g != "" {
+		// The search is about that group: its figures are the step's.
+		for _, gs := range sum.Groups {
+			if gs.Name == g {
+				sum.Requests, sum.Throughput, sum.SuccessRatio, sum.Latency = gs.Requests, gs.Throughput, gs.SuccessRatio, gs.Latency
+			}
+		}
+	}
 	step.Duration = sum.Duration
 	step.Requests = sum.Requests
 	step.Throughput = sum.Throughput
@@ -148,6 +157,22 @@ func (s *search) measure(ctx context.Context, n, rate int, phase string) (runrec
 		return step, run, fmt.Errorf("step %02d at %d/s: %w", n, rate, err)
 	}
 	return step, run, nil
+}
+
+// sloGroup is the endpoint group every latency check of the SLO names,
+// or "" when they name none, or several.
+func sloGroup(set *slo.Set) string {
+	group := ""
+	for _, c := range set.Checks() {
+		if c.Kind != slo.Latency {
+			continue
+		}
+		if c.Group == "" || (group != "" && c.Group != group) {
+			return ""
+		}
+		group = c.Group
+	}
+	return group
 }
 
 func nameOr(name string) string {

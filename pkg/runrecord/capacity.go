@@ -15,9 +15,12 @@ type Capacity struct {
 	Knee       float64 `json:"knee"`
 	StopReason string  `json:"stop_reason"`
 	SLO        string  `json:"slo"`
-	MinRate    float64 `json:"min_rate"`
-	MaxRate    float64 `json:"max_rate"`
-	Precision  float64 `json:"precision"`
+	// Group is the endpoint group the SLO's latency checks are about,
+	// when they all name one: the steps' figures are that group's.
+	Group     string  `json:"group,omitempty"`
+	MinRate   float64 `json:"min_rate"`
+	MaxRate   float64 `json:"max_rate"`
+	Precision float64 `json:"precision"`
 	// SummaryStep is the step whose figures the capacity run's summary
 	// repeats: the one at the sustainable rate (or the lowest, if none).
 	SummaryStep string         `json:"summary_step"`

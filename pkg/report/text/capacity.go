@@ -23,6 +23,9 @@ func WriteCapacity(w io.Writer, c *runrecord.Capacity) error {
 		fmt.Fprintf(w, "Knee: %g/s (the lowest rate that failed)\n", c.Knee)
 	}
 	fmt.Fprintf(w, "Stopped: %s\n", c.StopReason)
+	if c.Group != "" {
+		fmt.Fprintf(w, "Steps: the figures of group %q, the one the SLO is about\n", c.Group)
+	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "step\tphase\trate\tresult\tthroughput\tsuccess\tp50\tp99\tp99.9\tcpu\trss\tnote")
 	for _, s := range c.Steps {
