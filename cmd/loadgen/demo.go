@@ -58,10 +58,13 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 	defer srv.Stop()
 	fmt.Fprintf(stderr, "demo target (pid %d) serving on %s, admin on %s\n", srv.Pid(), srv.URL, srv.AdminURL)
 
-	// A mix of cheap and CPU-heavy requests, and every 15th /stall request
-	// (about one request in a hundred) held 100 ms, so the tail has a story.
+	// A mix of cheap and CPU-heavy requests, so the tail has a story: six
+	// /fib sizes, six endpoint groups in the report, the slowest of them the
+	// one whose Fib calls fill the flame graph; and every 15th /stall
+	// request (about one request in a hundred) held 100 ms: a seventh group,
+	// slow by waiting rather than CPU, whose exemplars lead to its traces.
 	var urls []string
-	for _, n := range []int{10, 15, 20, 20, 22, 25} {
+	for _, n := range []int{10, 15, 18, 20, 22, 25} {
 		urls = append(urls, fmt.Sprintf("%s/fib?n=%d", srv.URL, n))
 	}
 	urls = append(urls, srv.URL+"/stall?every=15&ms=100")
