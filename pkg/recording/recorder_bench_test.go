@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -63,4 +64,35 @@ func BenchmarkRecordParallel(b *testing.B) {
 			r.Record(res)
 		}
 	})
+}
+
+// BenchmarkRecordGroups is BenchmarkRecord with the results spread over
+// endpoint groups (1: no per-group recording at all), for the cost of
+// recording each group beside the run:
+//
+//	go test -run X -bench RecordGroups -benchmem ./pkg/recording/
+func BenchmarkRecordGroups(b *testing.B) {
+	for _, n := range []int{1, 6, 64} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			names := make([]string, n)
+			of := make([]int, n)
+			for i := range names {
+				names[i], of[i] = GroupName(i), i
+			}
+			r, err := New(b.TempDir(), Config{Interval: time.Hour, Groups: names, GroupOf: of})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { r.Close(attack.Outcome{}) })
+			res := make([]*attack.Result, 1024)
+			for i := range res {
+				res[i] = sampleResult(i * 7919)
+				res[i].Target = i % n
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				r.Record(res[i&1023])
+			}
+		})
+	}
 }
