@@ -137,6 +137,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	browser := startBrowser(t)
 	t.Run("report", func(t *testing.T) { reportInBrowser(t, browser) })
 	t.Run("compare", func(t *testing.T) { compareInBrowser(t, browser) })
+	t.Run("groups", func(t *testing.T) { groupsInBrowser(t, browser) })
 }
 
 // The report: no console errors, every chart drawn by uPlot, pprof's

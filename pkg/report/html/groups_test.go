@@ -77,12 +77,10 @@ func TestHTMLReportGroups(t *testing.T) {
 	}
 }
 
-// In a real browser: the groups table sorts by a click on a column, and a
-// click on a group switches the latency chart to it, without errors.
-func TestHTMLReportGroupsInBrowser(t *testing.T) {
-	if findChromium() == "" {
-		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
-	}
+// In a real browser (a subtest of TestHTMLInBrowser): the groups table
+// sorts by a click on a column, and a click on a group switches the
+// latency chart to it, without errors.
+func groupsInBrowser(t *testing.T, browser context.Context) {
 	page, err := html.WriteRecord(groupsFixture(t))
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +90,7 @@ func TestHTMLReportGroupsInBrowser(t *testing.T) {
 		shot = filepath.Join(d, "groups.png")
 	}
 	first := `document.querySelector("#groups-table tbody tr td").getAttribute("data-v")`
-	errs := browserPage(t, page, shot, func(ctx context.Context) error {
+	errs := browserPage(t, browser, page, shot, func(ctx context.Context) error {
 		return errors.Join(
 			waitEval(ctx, "charts built", `Number(document.body.getAttribute("data-charts")) >= 3`),
 			waitEval(ctx, "slowest first", first+` === "GET /fib?n=25"`),
