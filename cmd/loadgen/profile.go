@@ -344,6 +344,11 @@ func scenariosPlan(p *loadprofile.Profile, top *attackFlags, args []string) (run
 	for i, sc := range p.Scenarios {
 		sargs, err := settingArgs(p, sc.Settings, attackFlagSet(nil, nil))
 		if err != nil {
+			// A bad value keeps its place and says whose scenario it is in.
+			var pe *loadprofile.Error
+			if errors.As(err, &pe) {
+				pe.Err = fmt.Errorf("scenario %d %q: %w", i+1, settingValue(sc.Settings, "name"), pe.Err)
+			}
 			return runner.Plan{}, usageError{err}
 		}
 		var f attackFlags
@@ -400,6 +405,17 @@ func scenariosPlan(p *loadprofile.Profile, top *attackFlags, args []string) (run
 	}
 	plan.Scenarios = scs
 	return plan, nil
+}
+
+// settingValue is the last value of settings' key ("" when not set).
+func settingValue(settings []loadprofile.Setting, key string) string {
+	v := ""
+	for _, st := range settings {
+		if st.Key == key && len(st.Values) > 0 {
+			v = st.Values[len(st.Values)-1]
+		}
+	}
+	return v
 }
 
 // nameByRules names the targets a scenario's own group rules match (a
