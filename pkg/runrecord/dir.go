@@ -43,7 +43,7 @@ const StepsDir = "steps"
 // temporary files of atomic writes that a killed run may leave behind.
 func recordEntry(name string) bool {
 	switch name {
-	case MetaFile, LatencyLog, IntervalsFile, TargetFile, ProfilesDir, ReportFile, StepsDir, ExemplarsFile, TargetSpansFile:
+	case MetaFile, LatencyLog, GroupsLog, IntervalsFile, TargetFile, ProfilesDir, ReportFile, StepsDir, ExemplarsFile, TargetSpansFile:
 		return true
 	}
 	// CreateAtomic's ".NAME.tmp*" and CheckWritable's ".probe*"; other
