@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -302,6 +303,25 @@ func TestDistributedRun(t *testing.T) {
 	}
 	if offline.Summary.Requests != s.Requests || offline.Summary.Latency != s.Latency || offline.Summary.ServiceLatency != s.ServiceLatency {
 		t.Errorf("merged record differs from loadgen report of its shards:\nrecord  %+v\noffline %+v", s.Latency, offline.Summary.Latency)
+	}
+	// So are its endpoint groups (/a and /b) and its slowest requests,
+	// in the summary and in the files a later report reads.
+	again, err := report.Load(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Groups) != 2 || len(offline.Summary.Groups) != 2 {
+		t.Errorf("merged groups %d, offline %d: want /a and /b", len(s.Groups), len(offline.Summary.Groups))
+	} else {
+		for i, g := range s.Groups {
+			if o := offline.Summary.Groups[i]; g.Name != o.Name || g.Requests != o.Requests || g.Latency != o.Latency {
+				t.Errorf("group %d: merged %s %d %+v, offline %s %d %+v", i, g.Name, g.Requests, g.Latency, o.Name, o.Requests, o.Latency)
+			}
+		}
+	}
+	if len(offline.Exemplars) == 0 || !reflect.DeepEqual(again.Exemplars, offline.Exemplars) || !reflect.DeepEqual(s.Exemplars, offline.Summary.Exemplars) {
+		t.Errorf("merged record's exemplars (%d, %d in its summary) differ from the offline merge's (%d, %d)",
+			len(again.Exemplars), len(s.Exemplars), len(offline.Exemplars), len(offline.Summary.Exemplars))
 	}
 	if s.SLO == nil || !s.SLO.Pass || s.SLO.Partial {
 		t.Errorf("SLO verdict %+v, want a full pass", s.SLO)

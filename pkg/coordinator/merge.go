@@ -231,7 +231,29 @@ func writeMergedFiles(out string, dirs []string, rep *report.Report) error {
 	if err := writeMergedGroups(out, rep, rows, at); err != nil {
 		return err
 	}
+	if err := writeMergedExemplars(out, rep); err != nil {
+		return err
+	}
 	return runrecord.WriteIntervals(out, rows)
+}
+
+// writeMergedExemplars writes the shards' exemplars merged (per interval
+// the K slowest of their union), so the merged record's page and text
+// show the slowest requests as the offline merge of the shards does.
+func writeMergedExemplars(out string, rep *report.Report) error {
+	if len(rep.Exemplars) == 0 {
+		return nil
+	}
+	f, err := runrecord.CreateAtomic(filepath.Join(out, runrecord.ExemplarsFile))
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := errors.Join(runrecord.NewExemplarWriter(w).Write(rep.Exemplars), w.Flush()); err != nil {
+		f.Discard()
+		return err
+	}
+	return f.Commit()
 }
 
 // writeMergedGroups writes the endpoint groups' merged groups.hlog and
