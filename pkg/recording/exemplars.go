@@ -67,6 +67,7 @@ func (s *slowest) reset() { s.n = 0 }
 type exemplars struct {
 	cur, run slowest
 	targets  []string // names of the attack's targets, by index
+	groups   []string // endpoint group of each target, by index (nil: one group)
 	file     *runrecord.AtomicFile
 	buf      *bufio.Writer
 	out      *runrecord.ExemplarWriter
@@ -74,7 +75,8 @@ type exemplars struct {
 
 // newExemplars starts dir's exemplars.jsonl, keeping k per interval
 // (0: runrecord.DefaultExemplars; at most runrecord.MaxExemplars).
-func newExemplars(dir string, k int, targets []string) (*exemplars, error) {
+// With groups (the group of each target), each exemplar names its group.
+func newExemplars(dir string, k int, targets, groups []string) (*exemplars, error) {
 	if k <= 0 {
 		k = runrecord.DefaultExemplars
 	}
@@ -84,7 +86,7 @@ func newExemplars(dir string, k int, targets []string) (*exemplars, error) {
 		return nil, err
 	}
 	buf := bufio.NewWriter(f)
-	return &exemplars{cur: newSlowest(k), run: newSlowest(k), targets: targets,
+	return &exemplars{cur: newSlowest(k), run: newSlowest(k), targets: targets, groups: groups,
 		file: f, buf: buf, out: runrecord.NewExemplarWriter(buf)}, nil
 }
 
@@ -125,7 +127,8 @@ func (e *exemplars) list(s *slowest) []runrecord.Exemplar {
 			ServiceLatency: k.service,
 			DispatchLag:    k.lag,
 			Status:         int(k.code),
-			Target:         e.target(k.target),
+			Target:         at(e.targets, k.target),
+			Group:          at(e.groups, k.target),
 			Seq:            k.seq,
 		}
 		if k.err != "" {
@@ -142,9 +145,10 @@ func (e *exemplars) list(s *slowest) []runrecord.Exemplar {
 	return out
 }
 
-func (e *exemplars) target(i int) string {
-	if i >= 0 && i < len(e.targets) {
-		return e.targets[i]
+// at is names[i], or "" when there is none.
+func at(names []string, i int) string {
+	if i >= 0 && i < len(names) {
+		return names[i]
 	}
 	return ""
 }

@@ -28,7 +28,7 @@ func twoGroups(t *testing.T, dir string, cfg Config) runrecord.Summary {
 	t0 := time.Unix(1_700_000_000, 0)
 	for i := 0; i < 300; i++ {
 		end := t0.Add(time.Duration(i) * 10 * time.Millisecond)
-		r := attack.Result{Target: i % 3, End: end, Code: 200, Latency: time.Millisecond, Service: 900 * time.Microsecond, Lag: 100 * time.Microsecond}
+		r := attack.Result{Seq: uint64(i), Target: i % 3, End: end, Code: 200, Latency: time.Millisecond, Service: 900 * time.Microsecond, Lag: 100 * time.Microsecond}
 		if r.Target == 1 {
 			r.Latency, r.Service = 20*time.Millisecond, 19*time.Millisecond
 			if i == 100 {
@@ -73,6 +73,24 @@ func TestGroupSummaries(t *testing.T) {
 	rows, err := runrecord.ReadIntervals(dir)
 	if err != nil || len(rows) != 3 || rows[1].GroupErrors["g1"] != 1 || rows[0].GroupErrors != nil {
 		t.Errorf("intervals %+v %v", rows, err)
+	}
+	// The slowest requests name their group, in the summary and in
+	// exemplars.jsonl; the groups' own summaries do not repeat them.
+	ex, err := runrecord.ReadExemplars(dir)
+	if err != nil || len(ex) == 0 || len(sum.Exemplars) == 0 {
+		t.Fatalf("exemplars: %d in the file, %d in the summary, %v", len(ex), len(sum.Exemplars), err)
+	}
+	for _, e := range append(ex, sum.Exemplars...) {
+		want := "GET /fast"
+		if e.Seq%3 == 1 {
+			want = "GET /slow"
+		}
+		if e.Group != want {
+			t.Errorf("exemplar seq %d (target %q): group %q, want %q", e.Seq, e.Target, e.Group, want)
+		}
+	}
+	if sum.Exemplars[0].Group != "GET /slow" || fast.Exemplars != nil || slow.Exemplars != nil {
+		t.Errorf("slowest of the run %+v; groups' exemplars %d, %d", sum.Exemplars[0], len(fast.Exemplars), len(slow.Exemplars))
 	}
 }
 
@@ -130,6 +148,10 @@ func TestOneGroupIsTheRun(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, runrecord.GroupsLog)); !os.IsNotExist(err) {
 		t.Errorf("groups.hlog with one group: %v", err)
+	}
+	// Its slowest requests are the run's, once, naming no group.
+	if len(sum.Exemplars) != 1 || sum.Exemplars[0].Group != "" || sum.Groups[0].Exemplars != nil {
+		t.Errorf("exemplars %+v, the group's %+v", sum.Exemplars, sum.Groups[0].Exemplars)
 	}
 }
 

@@ -105,7 +105,7 @@ func New(dir string, cfg Config) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex, err := newExemplars(dir, cfg.Exemplars, cfg.Targets)
+	ex, err := newExemplars(dir, cfg.Exemplars, cfg.Targets, targetGroups(cfg))
 	if err != nil {
 		f.Discard()
 		return nil, err
@@ -135,6 +135,22 @@ func New(dir string, cfg Config) (*Recorder, error) {
 		}
 	}
 	return r, nil
+}
+
+// targetGroups is the group name of each target, for the exemplars, when
+// the run has several groups (nil otherwise: the run is its one group).
+// The names are shared, so an exemplar costs no allocation for its group.
+func targetGroups(cfg Config) []string {
+	if len(cfg.Groups) < 2 {
+		return nil
+	}
+	out := make([]string, len(cfg.GroupOf))
+	for t, g := range cfg.GroupOf {
+		if g >= 0 && g < len(cfg.Groups) {
+			out[t] = cfg.Groups[g]
+		}
+	}
+	return out
 }
 
 func (r *Recorder) align(t time.Time) int64 {
@@ -285,7 +301,10 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 	if out.WireIn > 0 || out.WireOut > 0 {
 		sum.BytesIn, sum.BytesOut = out.WireIn, out.WireOut
 	}
+	// A group's or scenario's summary lists no slowest requests of its
+	// own (the run's name their groups), also when the run is one group.
 	whole := sum
+	whole.Exemplars = nil
 	switch {
 	case r.groups != nil:
 		sum.Groups = r.groups.summaries(out.Began, out.Sending)

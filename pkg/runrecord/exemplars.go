@@ -38,6 +38,9 @@ type Exemplar struct {
 	Status         int           `json:"status"`          // 0: no response
 	Error          string        `json:"error,omitempty"` // grouped (NormalizeError)
 	Target         string        `json:"target"`          // "METHOD URL", secrets redacted
+	// Group is the endpoint group it belongs to, when the run had several
+	// (a name of the summary's groups).
+	Group string `json:"group,omitempty"`
 	// TraceID is the W3C trace id it carried (32 lowercase hex digits)
 	// when the attack was traced; Sampled says whether its sampled flag
 	// was set (a tracing backend keeps only sampled traces).

@@ -1,8 +1,10 @@
 package text
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -21,7 +23,16 @@ func writeExemplars(w io.Writer, list []runrecord.Exemplar) error {
 	if len(list) == 0 {
 		return nil
 	}
-	fmt.Fprintln(w, "Slowest requests [due (UTC), latency, service, lag, status or error, target, trace id]:")
+	// A run of several endpoint groups names each request's group: the
+	// line to follow from the groups table to a trace.
+	grouped := slices.ContainsFunc(list, func(e runrecord.Exemplar) bool { return e.Group != "" })
+	group := func(runrecord.Exemplar) string { return "" }
+	if grouped {
+		fmt.Fprintln(w, "Slowest requests [due (UTC), latency, service, lag, status or error, group, target, trace id]:")
+		group = func(e runrecord.Exemplar) string { return cmp.Or(printable(e.Group), "-") + "\t" }
+	} else {
+		fmt.Fprintln(w, "Slowest requests [due (UTC), latency, service, lag, status or error, target, trace id]:")
+	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	for _, e := range list {
 		trace := e.TraceID
@@ -30,8 +41,8 @@ func writeExemplars(w io.Writer, list []runrecord.Exemplar) error {
 		} else if e.Sampled != nil && !*e.Sampled {
 			trace += " (not sampled)"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Intended.UTC().Format("15:04:05.000"),
-			Round(e.Latency), Round(e.ServiceLatency), Round(e.DispatchLag), outcome(e), printable(e.Target), trace)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s%s\t%s\n", e.Intended.UTC().Format("15:04:05.000"),
+			Round(e.Latency), Round(e.ServiceLatency), Round(e.DispatchLag), outcome(e), group(e), printable(e.Target), trace)
 	}
 	return tw.Flush()
 }

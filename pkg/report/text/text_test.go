@@ -2,6 +2,7 @@ package text
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -71,5 +72,25 @@ func TestWriteTextSlowestRequests(t *testing.T) {
 	}
 	if strings.Count(tail, "\n") != 3 {
 		t.Errorf("the summary does not end with the slowest requests:\n%s", tail)
+	}
+	if strings.Contains(tail, "group") {
+		t.Errorf("a run of one group names groups:\n%s", tail)
+	}
+
+	// With several groups, each request names its group.
+	s.Exemplars[0].Group, s.Exemplars[1].Group = "GET /stall", "orders"
+	b.Reset()
+	if err := Write(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	tail = b.String()[strings.Index(b.String(), "Slowest requests"):]
+	for _, want := range []string{
+		`status or error, group, target, trace id\]`,
+		`(?m)  200 +GET /stall  GET http://127\.0\.0\.1:8080/stall  4bf92f3577b34da6a3ce929d0e0e4736$`,
+		`(?m)reset\\x1b\[0m  orders +GET http://127\.0\.0\.1:8080/a +00f067aa0ba902b700f067aa0ba902b7 \(not sampled\)$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(tail) {
+			t.Errorf("slowest requests do not match %s:\n%s", want, tail)
+		}
 	}
 }
