@@ -26,6 +26,7 @@ type marker struct {
 	Lag     string  `json:"lag"`
 	Outcome string  `json:"outcome"`
 	Target  string  `json:"target"`
+	Group   string  `json:"group,omitempty"` // its endpoint group, when the run had several
 	Trace   string  `json:"trace,omitempty"`
 	Sampled bool    `json:"sampled,omitempty"`
 }
@@ -58,6 +59,7 @@ func exemplarMarkers(list []runrecord.Exemplar) ([]marker, bool) {
 			Lag:     text.Round(e.DispatchLag).String(),
 			Outcome: outcome(e),
 			Target:  e.Target,
+			Group:   e.Group,
 			Trace:   e.TraceID,
 			Sampled: e.Sampled == nil || *e.Sampled,
 		}

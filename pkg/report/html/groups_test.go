@@ -58,9 +58,26 @@ func TestHTMLReportGroups(t *testing.T) {
 			P50  []*float64 `json:"p50"`
 			Rate []float64  `json:"rate"`
 		} `json:"groups"`
+		Exemplars []struct {
+			Y     float64 `json:"y"`
+			Group string  `json:"group"`
+		} `json:"exemplars"`
 	}
 	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
 		t.Fatal(err)
+	}
+	// The slowest requests name their group, on the chart and in the
+	// table: each interval's are the slow group's.
+	byGroup := map[string]int{}
+	for _, e := range data.Exemplars {
+		byGroup[e.Group]++
+	}
+	if len(data.Exemplars) == 0 || byGroup["GET /fib?n=25"] != len(data.Exemplars) {
+		t.Errorf("exemplar dots by group %v: want every one the slow group's", byGroup)
+	}
+	if !strings.Contains(page, "<th>status or error</th><th>group</th><th>target</th>") ||
+		!regexp.MustCompile(`<td class="outcome">\d+</td><td class="target"><code>GET /fib\?n=25</code></td>`).MatchString(page) {
+		t.Error("the slowest-requests table has no group column, or its first row is not the slow group's")
 	}
 	if len(data.Groups) != 3 || data.Groups[1].Name != "GET /fib?n=25" || len(data.Groups[1].P50) != len(data.Time) {
 		t.Fatalf("chart groups: %d, want 3 on %d points", len(data.Groups), len(data.Time))
@@ -90,6 +107,9 @@ func groupsInBrowser(t *testing.T, browser context.Context) {
 		shot = filepath.Join(d, "groups.png")
 	}
 	first := `document.querySelector("#groups-table tbody tr td").getAttribute("data-v")`
+	// Dots drawn on the latency chart (those of the first interval lie
+	// left of its first point, so not all of the page's exemplars).
+	dots := `Number(document.getElementById("chart-latency").uplot.root.getAttribute("data-dots"))`
 	errs := browserPage(t, browser, page, shot, func(ctx context.Context) error {
 		return errors.Join(
 			waitEval(ctx, "charts built", `Number(document.body.getAttribute("data-charts")) >= 3`),
@@ -100,8 +120,13 @@ func groupsInBrowser(t *testing.T, browser context.Context) {
 			waitEval(ctx, "slowest p99 first again", first+` === "GET /fib?n=25"`),
 			waitEval(ctx, "sort by p99 the other way", `(() => { document.querySelectorAll("#groups-table thead th")[6].click(); return true; })()`),
 			waitEval(ctx, "fastest p99 first", first+` === "GET /fib?n=10"`),
+			waitEval(ctx, "the slowest requests drawn", `(window.allDots = `+dots+`) > 0`),
 			waitEval(ctx, "click a group", `(() => { document.querySelector('#groups-table tr[data-group="1"]').click(); return true; })()`),
 			waitEval(ctx, "chart shows the group", `document.body.getAttribute("data-latency-group") === "GET /fib?n=25"`),
+			waitEval(ctx, "its slowest requests drawn (every one is the slow group's)", dots+` === window.allDots`),
+			waitEval(ctx, "click the fast group", `(() => { document.querySelector('#groups-table tr[data-group="0"]').click(); return true; })()`),
+			waitEval(ctx, "chart shows the fast group", `document.body.getAttribute("data-latency-group") === "GET /fib?n=10"`),
+			waitEval(ctx, "no other group's dots", dots+` === 0`),
 		)
 	})
 	if len(errs) > 0 {

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -103,6 +104,7 @@ type htmlPage struct {
 	// of the kept exemplars.
 	Exemplars      []exemplarRow
 	MarkersThinned bool
+	ExemplarGroups bool     // the exemplars name their endpoint groups
 	Notes          []string // why a part of the page is missing
 	Made           time.Time
 }
@@ -163,6 +165,7 @@ func Write(w io.Writer, rep *report.Report) error {
 		page.Charts.TraceLink = rep.TraceLink
 	}
 	page.Exemplars = exemplarRows(rep)
+	page.ExemplarGroups = slices.ContainsFunc(rep.Summary.Exemplars, func(e runrecord.Exemplar) bool { return e.Group != "" })
 	page.Groups, page.Folding = groupRows(rep.Summary), foldingNote(rep.Summary)
 	if page.Groups != nil {
 		// A groups log the page cannot read costs the group switch of the

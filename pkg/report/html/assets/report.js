@@ -153,6 +153,10 @@
   // The slowest requests as dots on the latency chart: hover shows their
   // details (as text: they may hold the target's words), click opens the
   // trace or copies its id.
+  // With an endpoint group shown in the latency chart (the group switch
+  // below), only that group's slowest requests are drawn.
+  let exemplarGroup = null;
+  function shownDot(e) { return exemplarGroup === null || e.group === exemplarGroup; }
   function exemplarPlugin(list, scale) {
     let tip = null, hot = -1;
     const R = 4;
@@ -161,6 +165,7 @@
       if (l == null || l < 0 || t == null) return -1;
       let best = -1, bd = (R + 4) * (R + 4);
       list.forEach(function (e, i) {
+        if (!shownDot(e)) return;
         const dx = u.valToPos(e.x, "x") - l, dy = u.valToPos(e.y, scale) - t;
         const d = dx * dx + dy * dy;
         if (d <= bd) { bd = d; best = i; }
@@ -170,6 +175,7 @@
     function describe(e) {
       const lines = ["latency " + e.latency + " (service " + e.service + ", dispatch lag " + e.lag + ")",
         "due " + e.due + " UTC", "status " + e.outcome, e.target];
+      if (e.group) lines.push("group " + e.group);
       if (e.trace) lines.push("trace " + e.trace + (e.sampled ? "" : " (not sampled)"),
         traceURL(e.trace) ? "click: open the trace" : "click: copy the trace id");
       return lines.join("\n");
@@ -195,15 +201,19 @@
         ctx.fillStyle = "rgba(0,0,0,0.75)";
         ctx.strokeStyle = "#fff";
         ctx.lineWidth = dpr;
+        let drawn = 0;
         list.forEach(function (e) {
+          if (!shownDot(e)) return;
           const cx = u.valToPos(e.x, "x", true), cy = u.valToPos(e.y, scale, true);
           if (cx < u.bbox.left || cx > u.bbox.left + u.bbox.width || cy < u.bbox.top || cy > u.bbox.top + u.bbox.height) return;
+          drawn++;
           ctx.beginPath();
           ctx.arc(cx, cy, R * dpr, 0, 2 * Math.PI);
           ctx.fill();
           ctx.stroke();
         });
         ctx.restore();
+        u.root.setAttribute("data-dots", drawn); // for the browser test
       }],
       setCursor: [function (u) {
         hot = nearest(u);
@@ -330,6 +340,7 @@
     pick.addEventListener("change", function () {
       const g = pick.value === "" ? null : D.groups[Number(pick.value)];
       const src = g || D;
+      exemplarGroup = g ? g.name : null;
       if (byId["chart-latency"]) byId["chart-latency"].setData([D.time, src.p50, src.p90, src.p99, src.max]);
       if (byId["chart-rate"]) byId["chart-rate"].setData([D.time, src.rate, src.errors]);
       document.body.setAttribute("data-latency-group", g ? g.name : "");
