@@ -47,7 +47,7 @@ Runs a load profile: a YAML mapping whose keys are 'loadgen attack' flag
 names and whose values are the flag values (a list for repeatable flags):
 
   name: checkout-smoke
-  url: [http://127.0.0.1:8080/hello, http://127.0.0.1:8080/fib?n=20]
+  url: ["http://127.0.0.1:8080/hello", "http://127.0.0.1:8080/fib?n=20"]
   header: ["Accept: application/json"]
   stages: 10s:100,20s:500,10s:0
   timeout: 5s

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"gopkg.in/yaml.v3"
 )
 
 func knownFlags() *attackFlags { return &attackFlags{} }
@@ -89,4 +91,38 @@ func FuzzProfileArgs(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The profiles run -h shows are YAML as written: a URL with a "?" in an
+// unquoted [a, b] list is not (gopkg.in/yaml.v3 follows libyaml from
+// before libyaml#105), so the help's lists quote their URLs.
+func TestRunHelpExamplesParse(t *testing.T) {
+	var out strings.Builder
+	run([]string{"run", "-h"}, &out, io.Discard)
+	var examples []string
+	var cur []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		switch {
+		case strings.HasPrefix(line, "  name: "):
+			cur = []string{line[2:]}
+		case cur != nil && strings.HasPrefix(line, "  "):
+			cur = append(cur, line[2:])
+		case cur != nil:
+			examples = append(examples, strings.Join(cur, "\n"))
+			cur = nil
+		}
+	}
+	if len(examples) != 2 {
+		t.Fatalf("%d profile examples in run -h, want 2:\n%s", len(examples), out.String())
+	}
+	for _, ex := range examples {
+		var m map[string]any
+		if err := yaml.Unmarshal([]byte(ex), &m); err != nil {
+			t.Errorf("run -h example does not parse: %v\n%s", err, ex)
+		}
+	}
+	var first struct{ URL []string }
+	if err := yaml.Unmarshal([]byte(examples[0]), &first); err != nil || len(first.URL) != 2 || first.URL[1] != "http://127.0.0.1:8080/fib?n=20" {
+		t.Errorf("first example's urls %q, %v", first.URL, err)
+	}
 }
