@@ -86,14 +86,15 @@ func TestClientsAgree(t *testing.T) {
 
 // TestAbortFailsInFlight: Abort closes the connections, so a request
 // stuck on a stalled target fails at once instead of at the timeout. The
-// abort comes once a request has reached the target: on a busy machine the
-// first one may leave late.
+// abort comes once a request of this subtest has reached the target (its
+// own path: a request the previous subtest sent may still arrive late on a
+// busy machine, and would abort this one before it sent anything).
 func TestAbortFailsInFlight(t *testing.T) {
 	release := make(chan struct{})
-	arrived := make(chan struct{}, 1)
+	arrived := make(chan string, 16)
 	url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
 		select {
-		case arrived <- struct{}{}:
+		case arrived <- r.URL.Path:
 		default:
 		}
 		select {
@@ -104,20 +105,22 @@ func TestAbortFailsInFlight(t *testing.T) {
 	defer close(release)
 	for _, c := range []string{ClientNet, ClientFast} {
 		t.Run(c, func(t *testing.T) {
-			select { // a request of the previous subtest
-			case <-arrived:
-			default:
-			}
 			o := DefaultOptions()
 			o.Client, o.Timeout, o.Duration = c, time.Minute, time.Second
-			a, err := New(targetsFor(t, url), Constant{Freq: 100, Per: time.Second}, o)
+			a, err := New(targetsFor(t, url+"/"+c), Constant{Freq: 100, Per: time.Second}, o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			go func() {
-				select {
-				case <-arrived:
-				case <-time.After(30 * time.Second):
+				for deadline := time.After(30 * time.Second); ; {
+					select {
+					case p := <-arrived:
+						if p != "/"+c {
+							continue
+						}
+					case <-deadline:
+					}
+					break
 				}
 				a.Abort()
 			}()
