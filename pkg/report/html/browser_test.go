@@ -30,34 +30,60 @@ func findChromium() string {
 	return ""
 }
 
-// startBrowser starts one headless Chromium for a test's pages (its start
-// is most of the cost on a busy machine); it ends with the test.
+// browser is the one headless Chromium the package's tests open their
+// pages in, as tabs: starting it is most of a browser test's cost on a busy
+// machine. TestMain closes it.
+var browser struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+	dir    string
+	err    error
+}
+
+// startBrowser returns the shared browser, starting it on first use; it
+// skips the test where no Chromium is installed.
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
 	bin := findChromium()
 	if bin == "" {
 		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	t.Cleanup(cancel)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(acancel)
-	bctx, bcancel := chromedp.NewContext(actx)
-	t.Cleanup(bcancel)
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("start Chromium: %v", err)
+	browser.once.Do(func() {
+		browser.dir, browser.err = os.MkdirTemp("", "loadgen-html-chromium-")
+		if browser.err != nil {
+			return
+		}
+		opts := append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(bin),
+			chromedp.NoSandbox,
+			chromedp.DisableGPU,
+			chromedp.Flag("disable-quic", true),
+			chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-sync", true),
+			chromedp.UserDataDir(browser.dir),
+			chromedp.WindowSize(1280, 900),
+		)
+		actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+		bctx, bcancel := chromedp.NewContext(actx)
+		browser.ctx = bctx
+		browser.cancel = func() { bcancel(); acancel() }
+		browser.err = chromedp.Do(bctx)
+	})
+	if browser.err != nil {
+		t.Fatalf("start Chromium: %v", browser.err)
 	}
-	return bctx
+	return browser.ctx
+}
+
+// closeBrowser ends the shared browser, if a test started it.
+func closeBrowser() {
+	if browser.cancel != nil {
+		browser.cancel()
+	}
+	if browser.dir != "" {
+		os.RemoveAll(browser.dir)
+	}
 }
 
 // browserPage opens a page file from disk in a new tab of the browser and
@@ -134,10 +160,11 @@ func waitEval(ctx context.Context, what, expr string) error {
 
 // The report and the comparison page opened from disk in one real browser.
 func TestHTMLInBrowser(t *testing.T) {
-	browser := startBrowser(t)
-	t.Run("report", func(t *testing.T) { reportInBrowser(t, browser) })
-	t.Run("compare", func(t *testing.T) { compareInBrowser(t, browser) })
-	t.Run("groups", func(t *testing.T) { groupsInBrowser(t, browser) })
+	t.Parallel() // a tab of the shared browser
+	b := startBrowser(t)
+	t.Run("report", func(t *testing.T) { reportInBrowser(t, b) })
+	t.Run("compare", func(t *testing.T) { compareInBrowser(t, b) })
+	t.Run("groups", func(t *testing.T) { groupsInBrowser(t, b) })
 }
 
 // The report: no console errors, every chart drawn by uPlot, pprof's

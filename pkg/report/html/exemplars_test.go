@@ -31,9 +31,11 @@ var tracedRun = struct {
 	err  error
 }{}
 
-// TestMain removes the shared fixtures after the tests.
+// TestMain removes the shared fixtures and closes the shared browser after
+// the tests.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	closeBrowser()
 	if tracedRun.dir != "" {
 		os.RemoveAll(filepath.Dir(tracedRun.dir))
 	}
