@@ -177,6 +177,11 @@ type Outcome struct {
 	// PeakGoroutines is the most goroutines of the whole process seen by
 	// the controller during the attack.
 	PeakGoroutines int
+	// Retries counts requests sent again on another connection: a kept-
+	// alive connection found closed before the request was written (any
+	// method), or an idempotent request whose connection failed before
+	// the first response byte (net/http's rules, for both clients).
+	Retries uint64
 	// Scenarios has one entry per scenario, in order.
 	Scenarios []ScenarioOutcome
 }
@@ -298,7 +303,11 @@ func NewScenarios(scs []Scenario, o Options) (*Attacker, error) {
 		if o.Pool != nil {
 			c = o.Pool.share(ClientNet, c).(*http.Client)
 		}
-		a.sender = &netSender{client: c, targets: targets, name: o.Name, maxBody: o.MaxBody, chunked: o.Chunked}
+		ns := &netSender{client: c, targets: targets, name: o.Name, maxBody: o.MaxBody, chunked: o.Chunked, tracker: t}
+		for _, tg := range targets {
+			ns.errPfx = append(ns.errPfx, errPrefix(tg.Method, tg.URL))
+		}
+		a.sender = ns
 	}
 	return a, nil
 }
@@ -347,6 +356,50 @@ func (a *Attacker) Abort() {
 	a.tracker.abort()
 }
 
+// EndGrace is how long past the end of sending (the duration and the
+// end drain, or Stop) plus the timeout an attack may take before its
+// watchdog aborts the requests still in flight: every request ends within
+// the timeout by its own deadline, so this only matters if a client fails
+// to keep one. An attack with a duration thus always ends within
+// duration + 1 s (the end drain, engine.go) + timeout + EndGrace.
+const EndGrace = time.Second
+
+// sendingEnds is how long after the start sending ends at the latest: the
+// duration plus the end drain (none for a closed loop, which stops at the
+// duration); 0 when the attack runs until stopped.
+func (a *Attacker) sendingEnds(du time.Duration) time.Duration {
+	if du == 0 || !a.scs[0].Schedule.Open() {
+		return du
+	}
+	return du + endDrain
+}
+
+// watchdog aborts the attack if requests are still in flight EndGrace
+// after they should all have ended: the end of sending plus the timeout.
+func (a *Attacker) watchdog(began time.Time, sending time.Duration, done <-chan struct{}) {
+	var end <-chan time.Time
+	if sending > 0 {
+		t := time.NewTimer(time.Until(began.Add(sending + a.opts.Timeout + EndGrace)))
+		defer t.Stop()
+		end = t.C
+	}
+	select {
+	case <-done:
+		return
+	case <-end:
+	case <-a.stopch:
+		t := time.NewTimer(a.opts.Timeout + EndGrace)
+		defer t.Stop()
+		select {
+		case <-done:
+			return
+		case <-end:
+		case <-t.C:
+		}
+	}
+	a.Abort()
+}
+
 // Run attacks until the duration or schedule ends, Stop or Abort is called,
 // or ctx is done (which stops gracefully). record is called for every hit,
 // never concurrently, in completion order; the *Result is only valid during
@@ -363,13 +416,14 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	}()
 
 	// A shared Pool counts bytes for every attack that used it.
-	in0, out0 := a.tracker.in.Load(), a.tracker.out.Load()
+	in0, out0, retries0 := a.tracker.in.Load(), a.tracker.out.Load(), a.tracker.retries.Load()
 	du := a.Duration()
 	r := a.newRun(record, du)
 	r.began = time.Now()
 	if !a.opts.Start.IsZero() {
 		r.began = a.opts.Start
 	}
+	go a.watchdog(r.began, a.sendingEnds(du), done)
 	a.live.Store(r)
 	r.disp.start(r.began)
 	initial := a.opts.Workers
@@ -409,6 +463,7 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	}
 	out.Missed = out.Due - out.Sent
 	out.WireIn, out.WireOut = a.tracker.in.Load()-in0, a.tracker.out.Load()-out0
+	out.Retries = a.tracker.retries.Load() - retries0
 	r.mu.Lock()
 	out.Workers = r.nwork
 	r.mu.Unlock()

@@ -1,12 +1,17 @@
 package attack
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -87,16 +92,97 @@ func fastUnsupported(o Options, targets []vegeta.Target) string {
 type netSender struct {
 	client  *http.Client
 	targets []vegeta.Target
+	errPfx  []string // per target: `Get "url": `
 	name    string
 	maxBody int64
 	chunked bool
+	tracker *connTracker
 }
 
-func (s *netSender) newConn() senderConn { return s }
+// netConn is one worker's sender: its requests carry a context with the
+// worker's trace, which counts net/http's own retries and 1xx responses.
+type netConn struct {
+	s   *netSender
+	ctx context.Context
+	// attempts: connections net/http got during the current round trip
+	// (one per try); n1xx: 1xx responses in it. The trace callbacks run
+	// on net/http's goroutines, hence atomics.
+	attempts atomic.Int32
+	n1xx     atomic.Int32
+	retried  atomic.Bool
+}
 
-func (s *netSender) send(t int, seq uint64, r *Result) {
-	tgt := &s.targets[t]
-	req, err := tgt.Request()
+type netConnKey struct{}
+
+func (s *netSender) newConn() senderConn {
+	c := &netConn{s: s}
+	trace := &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { c.attempts.Add(1) },
+		// With this hook net/http leaves the number of 1xx responses to
+		// us (each still within MaxResponseHeaderBytes); fasthttp stops
+		// at 100, and so do we.
+		Got1xxResponse: func(int, textproto.MIMEHeader) error {
+			if c.n1xx.Add(1) > max1xxResponses {
+				return errTooMany1xx
+			}
+			return nil
+		},
+	}
+	c.ctx = context.WithValue(httptrace.WithClientTrace(context.Background(), trace), netConnKey{}, c)
+	return c
+}
+
+// countingTransport notes, per round trip, whether net/http tried more
+// than one connection: it retries a request whose connection turned out
+// closed before anything was written, and an idempotent one whose
+// connection failed before the first response byte. Neither is silent:
+// the retry is counted.
+type countingTransport struct{ rt http.RoundTripper }
+
+func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c, _ := req.Context().Value(netConnKey{}).(*netConn)
+	if c == nil {
+		return t.rt.RoundTrip(req)
+	}
+	c.attempts.Store(0)
+	c.n1xx.Store(0)
+	resp, err := t.rt.RoundTrip(req)
+	if c.attempts.Load() > 1 {
+		c.retried.Store(true)
+	}
+	return resp, err
+}
+
+// CloseIdleConnections passes through, so Pool.CloseIdle reaches the
+// transport.
+func (t countingTransport) CloseIdleConnections() {
+	if ci, ok := t.rt.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// request is vegeta's Target.Request, with the worker's context.
+func (c *netConn) request(tgt *vegeta.Target) (*http.Request, error) {
+	var body io.Reader
+	if len(tgt.Body) != 0 {
+		body = bytes.NewReader(tgt.Body)
+	}
+	req, err := http.NewRequestWithContext(c.ctx, tgt.Method, tgt.URL, body)
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range tgt.Header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	if host := req.Header.Get("Host"); host != "" {
+		req.Host = host
+	}
+	return req, nil
+}
+
+func (c *netConn) send(t int, seq uint64, r *Result) {
+	s := c.s
+	req, err := c.request(&s.targets[t])
 	if err != nil {
 		r.Sent = time.Now()
 		r.End = r.Sent
@@ -113,25 +199,34 @@ func (s *netSender) send(t int, seq uint64, r *Result) {
 	if r.traceparent != nil {
 		req.Header["Traceparent"] = r.traceparent
 	}
+	c.retried.Store(false)
 	r.Sent = time.Now()
 	resp, err := s.client.Do(req)
+	if c.retried.Load() {
+		s.tracker.retries.Add(1)
+	}
 	if err != nil {
+		// The target's URL, not the last redirect's: errors group by
+		// target, with either client.
 		r.End = time.Now()
-		r.Error = err.Error()
+		r.Error = s.errPfx[t] + netErrorDetail(unwrapURLError(err), nil, false)
 		return
 	}
 	kept, err := drain(resp.Body, s.maxBody)
 	resp.Body.Close()
 	r.End = time.Now()
+	if err != nil {
+		// vegeta's hit: a body that cannot be read fails the hit, with
+		// no status code, like any other transport error.
+		r.Error = s.errPfx[t] + netErrorDetail(err, nil, true)
+		return
+	}
 	r.BytesIn = kept
 	if req.ContentLength > 0 {
 		r.BytesOut = uint64(req.ContentLength)
 	}
 	r.Code = uint16(resp.StatusCode)
-	switch {
-	case err != nil:
-		r.Error = err.Error()
-	case r.Code < 200 || r.Code >= 400:
+	if r.Code < 200 || r.Code >= 400 {
 		r.Error = resp.Status
 	}
 }

@@ -190,3 +190,21 @@ func TestClientsSendTargetHeaders(t *testing.T) {
 		})
 	}
 }
+
+// TestClientsSendURLCredentials: a URL's userinfo goes out as Basic
+// credentials with either client, as net/http sends it.
+func TestClientsSendURLCredentials(t *testing.T) {
+	url := loopback(t, func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "user" || p != "pw" {
+			http.Error(w, "no credentials", http.StatusUnauthorized)
+		}
+	})
+	for _, c := range []string{ClientNet, ClientFast} {
+		t.Run(c, func(t *testing.T) {
+			r := hitOnce(t, c, strings.Replace(url, "http://", "http://user:pw@", 1), nil)
+			if r.Code != 200 {
+				t.Fatalf("code %d error %q", r.Code, r.Error)
+			}
+		})
+	}
+}

@@ -3,13 +3,17 @@ package attack
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -17,14 +21,18 @@ import (
 )
 
 // fastSender sends plain HTTP/1.1 with fasthttp. Each worker owns prebuilt
-// requests (one per target) and a response, so a hit allocates nothing;
+// requests (one per target) and a response, so a hit allocates little;
 // fasthttp writes and reads on the worker's own goroutine, where net/http
 // hands every request to a connection's read and write goroutines.
 //
-// Semantics kept equal to the net/http sender: connections come from the
-// same tracker (wire bytes, Abort), the timeout covers the whole hit
-// including redirects, redirects follow net/http's rules (-redirects), and
-// a status below 200 or from 400 is an error carrying the status line.
+// Semantics kept equal to the net/http sender (TestHostileTargets holds
+// both to one table): connections come from the same tracker (wire
+// bytes, Abort); the timeout covers the whole hit, redirects included;
+// bodies stream and are discarded, so a response costs a fixed buffer
+// whatever its size; headers are bounded alike; redirects follow
+// net/http's rules (-redirects), and a hop to another scheme (https) goes
+// through net/http; retries follow net/http's rules and are counted; a
+// status below 200 or from 400 is an error carrying the status line.
 type fastSender struct {
 	client   *fasthttp.Client
 	targets  []vegeta.Target
@@ -34,7 +42,19 @@ type fastSender struct {
 	maxBody  int64
 	redirect int
 	close    bool
+	tracker  *connTracker
+
+	// other carries redirect hops to schemes fasthttp does not speak here
+	// (https), made on first use.
+	otherOnce sync.Once
+	other     *http.Client
+	opts      Options
+	route     *route
 }
+
+// maxStaleSkips bounds how many closed idle connections one request may
+// find in a row before it fails (each costs one recv(2), nothing is sent).
+const maxStaleSkips = 64
 
 func newFastSender(o Options, targets []vegeta.Target, t *connTracker, rt *route) *fastSender {
 	maxConns := o.MaxConnections
@@ -46,19 +66,29 @@ func newFastSender(o Options, targets []vegeta.Target, t *connTracker, rt *route
 		DialTimeout: func(addr string, timeout time.Duration) (net.Conn, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), timeout)
 			defer cancel()
-			return t.dialVia(ctx, rt.dial, "tcp", addr)
+			return t.dialH1(ctx, rt.dial, "tcp", addr)
 		},
 		MaxConnsPerHost:        maxConns,
 		MaxConnWaitTimeout:     o.Timeout, // wait for a free connection like net/http, not fail
 		DisablePathNormalizing: true,      // send the path as given, as net/http does
-		// net/http notices at once when a server closes an idle
-		// keep-alive connection (its read loop sees EOF); fasthttp only
-		// finds out when it reuses one, and a request fails. Closing idle
-		// connections before common server idle timeouts (Node's is 5 s)
-		// avoids that race, and LIFO reuse keeps the connections in use
-		// few, so the ones opened during a stall go idle and are closed.
+		// Idle connections the server closed are found before reuse
+		// (trackedConn.Write), but closing ours before common server
+		// idle timeouts (Node's is 5 s) saves the recv(2), and LIFO
+		// reuse keeps the connections in use few, so the ones opened
+		// during a stall go idle and are closed.
 		MaxIdleConnDuration: 4 * time.Second,
 		ConnPoolStrategy:    fasthttp.LIFO,
+		// Bodies stream through a fixed buffer and are discarded: a
+		// multi-gigabyte or endless body costs no more memory than a
+		// small one (fasthttp buffers whole bodies otherwise).
+		StreamResponseBody: true,
+		// The read buffer bounds the status line and headers; fasthttp
+		// cannot parse headers larger than it (limits.go).
+		ReadBufferSize: MaxResponseHeaderBytes,
+		// fasthttp would retry idempotent requests up to 5 times on any
+		// error, silently; send retries them by net/http's rules, and
+		// counts them.
+		MaxIdemponentCallAttempts: 1,
 	}
 	s := &fastSender{
 		client:   c,
@@ -68,12 +98,24 @@ func newFastSender(o Options, targets []vegeta.Target, t *connTracker, rt *route
 		maxBody:  o.MaxBody,
 		redirect: o.Redirects,
 		close:    !o.KeepAlive,
+		tracker:  t,
+		opts:     o,
+		route:    rt,
 	}
 	for _, tg := range targets {
-		op := strings.ToUpper(tg.Method[:1]) + strings.ToLower(tg.Method[1:])
-		s.errPfx = append(s.errPfx, fmt.Sprintf("%s %q: ", op, tg.URL))
+		s.errPfx = append(s.errPfx, errPrefix(tg.Method, tg.URL))
 	}
 	return s
+}
+
+// errPrefix is net/http's `Get "url": ` for a request, with the URL's
+// password replaced as net/http's Client does.
+func errPrefix(method, rawURL string) string {
+	shown := rawURL
+	if u, err := url.Parse(rawURL); err == nil {
+		shown = redactedURL(u)
+	}
+	return fmt.Sprintf("%s %q: ", urlOp(method), shown)
 }
 
 type fastConn struct {
@@ -85,9 +127,12 @@ type fastConn struct {
 	// so memory and a new worker's start-up stay bounded.
 	reqs  []*fasthttp.Request
 	owner []int
-	resp  fasthttp.Response
-	seq   []byte
-	tp    []byte // traceparent value
+	// userAuth: the slot's Authorization came from its URL's userinfo
+	// (dropped on the first redirect, as net/http does).
+	userAuth []bool
+	resp     fasthttp.Response
+	seq      []byte
+	tp       []byte // traceparent value
 }
 
 // maxPrebuilt bounds the requests each worker keeps built.
@@ -95,7 +140,8 @@ const maxPrebuilt = 64
 
 func (s *fastSender) newConn() senderConn {
 	n := min(len(s.targets), maxPrebuilt)
-	c := &fastConn{s: s, reqs: make([]*fasthttp.Request, n), owner: make([]int, n), seq: make([]byte, 0, 20), tp: make([]byte, 0, traceparentLen)}
+	c := &fastConn{s: s, reqs: make([]*fasthttp.Request, n), owner: make([]int, n), userAuth: make([]bool, n),
+		seq: make([]byte, 0, 20), tp: make([]byte, 0, traceparentLen)}
 	for i := range c.reqs {
 		c.reqs[i] = new(fasthttp.Request)
 		c.reset(i)
@@ -115,7 +161,7 @@ func (c *fastConn) request(t int) *fasthttp.Request {
 // reset (re)builds target i's request, in its slot, from its vegeta.Target.
 func (c *fastConn) reset(i int) {
 	slot := i % len(c.reqs)
-	c.owner[slot] = i
+	c.owner[slot], c.userAuth[slot] = i, false
 	tg, req := &c.s.targets[i], c.reqs[slot]
 	req.Reset()
 	// fasthttp sends "Content-Type: application/octet-stream" with a body
@@ -136,6 +182,13 @@ func (c *fastConn) reset(i int) {
 	if len(tg.Body) > 0 {
 		req.SetBody(tg.Body)
 	}
+	// net/http sends a URL's userinfo as Basic credentials (on the first
+	// hop only); fasthttp ignores it.
+	if u := req.URI(); len(u.Username()) > 0 && len(req.Header.Peek("Authorization")) == 0 {
+		cred := base64.StdEncoding.EncodeToString([]byte(string(u.Username()) + ":" + string(u.Password())))
+		req.Header.Set("Authorization", "Basic "+cred)
+		c.userAuth[slot] = true
+	}
 	if c.s.name != "" {
 		req.Header.Set("X-Vegeta-Attack", c.s.name)
 	}
@@ -144,7 +197,12 @@ func (c *fastConn) reset(i int) {
 	}
 }
 
-var errTooManyRedirects = errors.New("stopped after too many redirects")
+// errTooManyRedirects: net/http's words when -redirects is exceeded.
+type errTooManyRedirects int
+
+func (e errTooManyRedirects) Error() string {
+	return "stopped after " + strconv.Itoa(int(e)) + " redirects"
+}
 
 func (c *fastConn) send(t int, seq uint64, r *Result) {
 	req := c.request(t)
@@ -156,7 +214,7 @@ func (c *fastConn) send(t int, seq uint64, r *Result) {
 	}
 	r.Sent = time.Now()
 	deadline := r.Sent.Add(c.s.timeout)
-	err := c.s.client.DoDeadline(req, &c.resp, deadline)
+	err := c.do(req, deadline)
 	redirected := false
 	for hops := 0; err == nil && c.s.redirect != vegeta.NoFollow && fasthttp.StatusCodeIsRedirect(c.resp.StatusCode()); hops++ {
 		loc := c.resp.Header.Peek("Location")
@@ -164,43 +222,240 @@ func (c *fastConn) send(t int, seq uint64, r *Result) {
 			break // net/http returns a redirect without Location as the response
 		}
 		if hops >= c.s.redirect {
-			err = fmt.Errorf("stopped after %d redirects: %w", c.s.redirect, errTooManyRedirects)
+			err = errTooManyRedirects(c.s.redirect)
 			break
 		}
 		redirected = true
-		followRedirect(req, c.resp.StatusCode(), loc)
-		err = c.s.client.DoDeadline(req, &c.resp, deadline)
+		code := c.resp.StatusCode()
+		prev := req.URI().String()
+		// net/http reads up to 2 KiB of a redirect's body so that its
+		// connection can be reused, and closes the rest.
+		c.closeBody(2 << 10)
+		if c.userAuth[t%len(c.reqs)] && hops == 0 {
+			req.Header.Del("Authorization")
+		}
+		followRedirect(req, code, loc, prev)
+		if !bytes.Equal(req.URI().Scheme(), []byte("http")) {
+			c.sendOther(t, req, deadline, hops+1, r)
+			c.reset(t)
+			return
+		}
+		err = c.do(req, deadline)
 	}
-	r.End = time.Now()
 	if redirected {
-		c.reset(t)
+		defer c.reset(t)
 	}
 	if err != nil {
-		if errors.Is(err, fasthttp.ErrTimeout) {
-			err = fmt.Errorf("%w (Client.Timeout exceeded)", err)
-		}
-		r.Error = c.s.errPfx[t] + err.Error()
+		r.End = time.Now()
+		r.Error = c.s.errPfx[t] + fastError(err, false)
+		c.closeBody(0)
 		c.resp.Reset()
 		return
 	}
-	r.Code = uint16(c.resp.StatusCode())
-	n := int64(len(c.resp.Body()))
+	n, err := c.readBody()
+	r.End = time.Now()
+	defer c.resp.Reset()
+	if err != nil {
+		// vegeta's hit: a body that cannot be read fails the hit, with no
+		// status code, like any other transport error.
+		r.Error = c.s.errPfx[t] + fastError(err, true)
+		return
+	}
 	if c.s.maxBody >= 0 && n > c.s.maxBody {
 		n = c.s.maxBody
 	}
+	r.Code = uint16(c.resp.StatusCode())
 	r.BytesIn = uint64(n)
 	r.BytesOut = uint64(len(c.s.targets[t].Body))
 	if r.Code < 200 || r.Code >= 400 {
 		r.Error = strconv.Itoa(int(r.Code)) + " " + string(statusText(&c.resp))
 	}
-	c.resp.Reset()
 }
 
-// followRedirect points req at loc with net/http's method rules: 301, 302
-// and 303 turn anything but GET and HEAD into a GET without a body.
-func followRedirect(req *fasthttp.Request, code int, loc []byte) {
+// do sends req once, and again on another connection when net/http would
+// (retryable), counting the retry.
+func (c *fastConn) do(req *fasthttp.Request, deadline time.Time) error {
+	retried := false
+	defer func() {
+		if retried {
+			c.s.tracker.retries.Add(1)
+		}
+	}()
+	resent := false
+	for skips := 0; ; {
+		err := c.s.client.DoDeadline(req, &c.resp, deadline)
+		if err == nil {
+			return nil
+		}
+		switch c.retryable(req, err) {
+		case retryStale:
+			if skips++; skips > maxStaleSkips {
+				return err
+			}
+		case retryResend:
+			if resent {
+				return err
+			}
+			resent = true
+		default:
+			return err
+		}
+		retried = true
+	}
+}
+
+type retryKind int
+
+const (
+	retryNo     retryKind = iota
+	retryStale            // nothing was written: any method
+	retryResend           // idempotent, failed before the first response byte
+)
+
+// retryable applies net/http's rules (persistConn.shouldRetryRequest) to a
+// failed try: only on a reused connection; any request that was not
+// written at all; an idempotent one whose connection failed before the
+// first response byte (it may have reached the application, as RFC 9110
+// 9.2.2 allows for idempotent methods). Never after a timeout.
+func (c *fastConn) retryable(req *fasthttp.Request, err error) retryKind {
+	if errors.Is(err, errStaleConn) {
+		return retryStale
+	}
+	tc := trackedOf(c.resp.LocalAddr())
+	if tc == nil || tc.exchanges < 2 || isTimeout(err) {
+		return retryNo // a fresh connection: the server hung up on this request
+	}
+	if tc.wrote == 0 {
+		return retryStale
+	}
+	if !tc.writing && tc.read == 0 && idempotent(req) {
+		return retryResend
+	}
+	return retryNo
+}
+
+// idempotent is net/http's Request.isReplayable for a request whose body
+// can be sent again.
+func idempotent(req *fasthttp.Request) bool {
+	switch string(req.Header.Method()) {
+	case "GET", "HEAD", "OPTIONS", "TRACE":
+		return true
+	}
+	return len(req.Header.Peek("Idempotency-Key")) > 0 || len(req.Header.Peek("X-Idempotency-Key")) > 0
+}
+
+func isTimeout(err error) bool {
+	var ne interface{ Timeout() bool }
+	return errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
+}
+
+// readBody reads the response body to its end and discards it.
+func (c *fastConn) readBody() (int64, error) {
+	st := c.resp.BodyStream()
+	if st == nil {
+		return int64(len(c.resp.Body())), nil
+	}
+	n, err := io.Copy(io.Discard, st)
+	if cerr := c.resp.CloseBodyStream(); err == nil {
+		err = cerr
+	}
+	if err != nil && c.resp.Header.ContentLength() == -1 && !isTimeout(err) &&
+		!errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		// fasthttp's chunk parser reports the token it choked on
+		// ("empty hex number"); net/http, and we, the framing.
+		err = errMalformedChunked
+	}
+	return n, err
+}
+
+// closeBody reads up to limit bytes of a streamed body and closes it (the
+// connection too, unless the body was read to its end).
+func (c *fastConn) closeBody(limit int64) {
+	if st := c.resp.BodyStream(); st != nil {
+		if limit > 0 {
+			_, _ = io.CopyN(io.Discard, st, limit)
+		}
+		_ = c.resp.CloseBodyStream()
+	}
+}
+
+// sendOther follows a redirect to a scheme other than http (https) with
+// net/http, which does TLS, HTTP/2 and proxies; fasthttp would run a TLS
+// handshake without a read deadline. hops have been followed already.
+func (c *fastConn) sendOther(t int, req *fasthttp.Request, deadline time.Time, hops int, r *Result) {
+	s := c.s
+	s.otherOnce.Do(func() {
+		s.other = newClient(s.opts, s.tracker, s.route)
+		limit := s.opts.Redirects
+		s.other.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+			done, _ := req.Context().Value(hopsKey{}).(int)
+			if done+len(via) > limit {
+				return errTooManyRedirects(limit)
+			}
+			return nil
+		}
+	})
+	ctx, cancel := context.WithDeadline(context.WithValue(context.Background(), hopsKey{}, hops), deadline)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(ctx, string(req.Header.Method()), req.URI().String(), bytes.NewReader(req.Body()))
+	if err == nil {
+		if len(req.Body()) == 0 {
+			hreq.Body, hreq.GetBody, hreq.ContentLength = http.NoBody, nil, 0
+		}
+		for k, v := range req.Header.All() {
+			switch string(k) {
+			case "Host", "Content-Length", "Connection", "User-Agent":
+				continue
+			}
+			hreq.Header.Add(string(k), string(v))
+		}
+		hreq.Header.Set("User-Agent", "Go-http-client/1.1")
+	}
+	var resp *http.Response
+	if err == nil {
+		resp, err = s.other.Do(hreq)
+	}
+	if err != nil {
+		r.End = time.Now()
+		r.Error = s.errPfx[t] + netErrorDetail(unwrapURLError(err), ctx, false)
+		return
+	}
+	kept, err := drain(resp.Body, s.maxBody)
+	resp.Body.Close()
+	r.End = time.Now()
+	if err != nil {
+		r.Error = s.errPfx[t] + netErrorDetail(err, ctx, true)
+		return
+	}
+	r.Code = uint16(resp.StatusCode)
+	r.BytesIn = kept
+	r.BytesOut = uint64(len(s.targets[t].Body))
+	if r.Code < 200 || r.Code >= 400 {
+		r.Error = resp.Status
+	}
+}
+
+// hopsKey: the redirects a request followed before it reached net/http.
+type hopsKey struct{}
+
+// followRedirect points req at loc with net/http's rules: 301, 302 and 303
+// turn anything but GET and HEAD into a GET without a body; credentials
+// (Authorization, Cookie, ...) go only to the same domain or a subdomain;
+// Referer names the previous URL unless that was https.
+func followRedirect(req *fasthttp.Request, code int, loc []byte, prev string) {
+	fromHost := hostOnly(req.URI().Host())
 	req.URI().UpdateBytes(loc)
+	req.UseHostHeader = false
 	req.Header.SetHostBytes(req.URI().Host())
+	if !isDomainOrSubdomain(hostOnly(req.URI().Host()), fromHost) {
+		for _, h := range []string{"Authorization", "Www-Authenticate", "Cookie", "Cookie2", "Proxy-Authorization", "Proxy-Authenticate"} {
+			req.Header.Del(h)
+		}
+	}
+	if ref := refererFor(prev, req.URI()); ref != "" && len(req.Header.Referer()) == 0 {
+		req.Header.SetReferer(ref)
+	}
 	if code == 307 || code == 308 {
 		return
 	}
@@ -210,6 +465,36 @@ func followRedirect(req *fasthttp.Request, code int, loc []byte) {
 		req.ResetBody()
 		req.Header.Del("Content-Type")
 	}
+}
+
+// refererFor is net/http's refererForURL: the previous URL without
+// userinfo, none when leaving https for http.
+func refererFor(prev string, next *fasthttp.URI) string {
+	u, err := url.Parse(prev)
+	if err != nil || (u.Scheme == "https" && string(next.Scheme()) == "http") {
+		return ""
+	}
+	u.User = nil
+	return u.String()
+}
+
+func hostOnly(hostport []byte) string {
+	h := string(hostport)
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		return strings.ToLower(host)
+	}
+	return strings.ToLower(h)
+}
+
+// isDomainOrSubdomain is net/http's rule for sending credentials on.
+func isDomainOrSubdomain(sub, parent string) bool {
+	if sub == parent {
+		return true
+	}
+	if strings.ContainsAny(sub, ":%") { // IPv6 literals never match a parent
+		return false
+	}
+	return strings.HasSuffix(sub, parent) && sub[len(sub)-len(parent)-1] == '.'
 }
 
 // statusText is the server's reason phrase, or the standard one.
