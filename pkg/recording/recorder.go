@@ -296,6 +296,7 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 	r.hot.fold(&r.c)
 	sum := runrecord.Summarize(r.total, r.c, out.Began, out.Sending, out.Missed)
 	sum.Exemplars = r.ex.slowestOfRun()
+	sum.Retries = out.Retries
 	// Bodies are usually discarded unread by vegeta (-max-body 0), so the
 	// wire count is the honest one when there is one.
 	if out.WireIn > 0 || out.WireOut > 0 {

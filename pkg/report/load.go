@@ -161,7 +161,7 @@ func mergeSummaries(rep *Report) runrecord.Summary {
 	var (
 		began            time.Time
 		sendEnd, lastEnd time.Time
-		missed           uint64
+		missed, retries  uint64
 	)
 	for _, r := range rep.Runs {
 		s := r.Summary
@@ -176,6 +176,7 @@ func mergeSummaries(rep *Report) runrecord.Summary {
 			c.Errors.Add(e.Message, e.Count)
 		}
 		missed += s.Missed
+		retries += s.Retries
 		if began.IsZero() || r.Start.Before(began) {
 			began = r.Start
 		}
@@ -192,6 +193,7 @@ func mergeSummaries(rep *Report) runrecord.Summary {
 		s = runrecord.NewSeries(int64(time.Hour))
 	}
 	sum := runrecord.Summarize(s, c, began, sendEnd.Sub(began), missed)
+	sum.Retries = retries
 	sum.Target = mergeTargets(rep.Runs)
 	na := true
 	for _, r := range rep.Runs {

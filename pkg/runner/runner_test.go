@@ -1,8 +1,10 @@
 package runner
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -401,5 +403,47 @@ func TestStartInstantAndLag(t *testing.T) {
 	}
 	if run.Summary.Requests+run.Summary.Missed != 10 {
 		t.Errorf("%d requests + %d missed; want shard 1's 10 of 20 slots", run.Summary.Requests, run.Summary.Missed)
+	}
+}
+
+// TestRetriesReachTheRecord: a target that closes every kept-alive
+// connection after one response, without saying so. Every POST still
+// succeeds, and the requests sent again appear in run.json's summary.
+func TestRetriesReachTheRecord(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				io.Copy(io.Discard, req.Body)
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+			}()
+		}
+	}()
+	p := plan(t, "http://"+ln.Addr().String()+"/", "20/s", 500*time.Millisecond, func(o *attack.Options) {
+		o.Client, o.MaxWorkers, o.Workers = attack.ClientFast, 1, 1
+	})
+	p.Targets[0].Method, p.Targets[0].Body = "POST", []byte("x")
+	if _, err := Execute(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	back, err := runrecord.Read(p.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := back.Summary; s.SuccessRatio != 1 || s.Retries == 0 || s.Retries >= s.Requests {
+		t.Fatalf("success %.3f, %d retries of %d requests: want all successful, some retried", s.SuccessRatio, s.Retries, s.Requests)
 	}
 }

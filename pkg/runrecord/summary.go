@@ -5,11 +5,16 @@ import "time"
 // Summary is the JSON summary contract of DESIGN.md. Durations are integer
 // nanoseconds. Existing keys never change name; new keys may be added.
 type Summary struct {
-	Requests       uint64            `json:"requests"`
-	SuccessRatio   float64           `json:"success_ratio"`
-	Rate           float64           `json:"rate"`       // sent per second
-	Throughput     float64           `json:"throughput"` // successful per second
-	Missed         uint64            `json:"missed"`
+	Requests     uint64  `json:"requests"`
+	SuccessRatio float64 `json:"success_ratio"`
+	Rate         float64 `json:"rate"`       // sent per second
+	Throughput   float64 `json:"throughput"` // successful per second
+	Missed       uint64  `json:"missed"`
+	// Retries: requests sent again on a new connection, because a kept-
+	// alive one turned out closed before the request was written (any
+	// method), or failed before the first response byte (idempotent
+	// methods only: net/http's rules, with either client).
+	Retries        uint64            `json:"retries"`
 	Duration       time.Duration     `json:"duration"` // how long the attack sent
 	Wait           time.Duration     `json:"wait"`     // from the end of sending to the last response
 	Latency        Latency           `json:"latency"`

@@ -29,6 +29,9 @@ func Write(w io.Writer, s runrecord.Summary) error {
 		p("Dispatch lag\t[50, 99, max]\t%s\n", durs(s.DispatchLag.P50, s.DispatchLag.P99, s.DispatchLag.Max))
 	}
 	p("Missed\t[slots due, never sent]\t%d\n", s.Missed)
+	if s.Retries > 0 {
+		p("Retries\t[sent again, new connection]\t%d\n", s.Retries)
+	}
 	p("Bytes In\t[total, mean]\t%d, %.2f\n", s.BytesIn, mean(s.BytesIn, s.Requests))
 	p("Bytes Out\t[total, mean]\t%d, %.2f\n", s.BytesOut, mean(s.BytesOut, s.Requests))
 	p("Success\t[ratio]\t%.2f%%\n", s.SuccessRatio*100)

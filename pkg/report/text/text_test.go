@@ -94,3 +94,17 @@ func TestWriteTextSlowestRequests(t *testing.T) {
 		}
 	}
 }
+
+// Retries show when there were some.
+func TestWriteTextRetries(t *testing.T) {
+	var b bytes.Buffer
+	Write(&b, runrecord.Summary{Requests: 10})
+	if strings.Contains(b.String(), "Retries") {
+		t.Errorf("a retries line without retries:\n%s", b.String())
+	}
+	b.Reset()
+	Write(&b, runrecord.Summary{Requests: 10, Retries: 9})
+	if !regexp.MustCompile(`Retries\s+\[sent again, new connection\]\s+9\n`).MatchString(b.String()) {
+		t.Errorf("no retries line:\n%s", b.String())
+	}
+}
