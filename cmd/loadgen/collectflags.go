@@ -14,15 +14,16 @@ import (
 // collectFlags are the collector's flags, shared by every command that
 // attacks (they hang off attackFlags).
 type collectFlags struct {
-	pprof    string
-	metrics  string
-	expvar   string
-	pid      int
-	headers  stringList
-	interval time.Duration
-	timeout  time.Duration
-	baseline time.Duration
-	maxBytes byteSize
+	pprof     string
+	metrics   string
+	expvar    string
+	pid       int
+	headers   stringList
+	interval  time.Duration
+	timeout   time.Duration
+	baseline  time.Duration
+	maxBytes  byteSize
+	maxSeries int
 }
 
 // byteSize is a flag of bytes with an optional unit: 64MiB, 512MB, 1048576.
@@ -49,7 +50,8 @@ func (f *collectFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.timeout, "collect-timeout", collect.DefaultTimeout, "timeout of one collector request")
 	fs.DurationVar(&f.baseline, "collect-baseline", collect.DefaultBaseline, "idle sampling before the attack (0 = none)")
 	f.maxBytes = collect.DefaultMaxBytes
-	fs.Var(&f.maxBytes, "collect-max-bytes", "largest collector response accepted, in bytes with an optional unit like 64MiB or 500MB (default 64MiB)")
+	fs.Var(&f.maxBytes, "collect-max-bytes", "largest collector response read, in bytes with an optional unit like 64MiB or 500MB (default 64MiB), counted after decompression (gzipped profiles included); an endpoint over it is cut there and not read again in the run")
+	fs.IntVar(&f.maxSeries, "collect-max-series", collect.DefaultMaxSeries, "most series read from one -metrics scrape (loadgen keeps only the few it uses); an endpoint over it is cut there and not read again in the run")
 }
 
 // config builds the collector configuration; nil when nothing is collected.
@@ -70,10 +72,12 @@ func (f *collectFlags) config() (*collect.Config, error) {
 		return nil, usagef("-collect-baseline must not be negative")
 	case f.maxBytes <= 0:
 		return nil, usagef("-collect-max-bytes must be positive")
+	case f.maxSeries <= 0:
+		return nil, usagef("-collect-max-series must be positive")
 	case f.pid < 0:
 		return nil, usagef("-pid must be positive")
 	}
-	c.Interval, c.Timeout, c.MaxBytes = f.interval, f.timeout, int64(f.maxBytes)
+	c.Interval, c.Timeout, c.MaxBytes, c.MaxSeries = f.interval, f.timeout, int64(f.maxBytes), f.maxSeries
 	c.Baseline = f.baseline
 	if f.baseline == 0 {
 		c.Baseline = -1 // collect.Config: negative means none, zero the default

@@ -34,6 +34,9 @@ const (
 	DefaultTimeout  = 5 * time.Second
 	DefaultBaseline = 2 * time.Second
 	DefaultMaxBytes = 64 << 20
+	// DefaultMaxSeries bounds the series of one metrics scrape (a large
+	// service exposes tens of thousands); Prometheus' sample_limit.
+	DefaultMaxSeries = 200_000
 	// DefaultCPUWindow is the longest CPU profile window asked for. Shorter
 	// windows lose less when a run is cut short; longer ones cost fewer
 	// profile starts. 10 s is well under common server write timeouts.
@@ -50,7 +53,8 @@ type Config struct {
 	Interval   time.Duration `json:"interval"`          // sampling interval
 	Timeout    time.Duration `json:"timeout"`           // per scrape
 	Baseline   time.Duration `json:"baseline"`          // idle sampling before the attack (negative: none)
-	MaxBytes   int64         `json:"max_bytes"`         // cap on one response body
+	MaxBytes   int64         `json:"max_bytes"`         // cap on one response body, after decompression
+	MaxSeries  int           `json:"max_series"`        // cap on the series of one metrics scrape
 	CPUWindow  time.Duration `json:"cpu_window"`        // longest CPU profile window
 	Header     http.Header   `json:"-"`                 // sent with every collector request; never recorded
 	// HeaderNames records which headers were sent, without their values.
@@ -79,6 +83,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBytes <= 0 {
 		c.MaxBytes = DefaultMaxBytes
+	}
+	if c.MaxSeries <= 0 {
+		c.MaxSeries = DefaultMaxSeries
 	}
 	if c.CPUWindow <= 0 {
 		c.CPUWindow = DefaultCPUWindow
@@ -147,6 +154,7 @@ type Collector struct {
 	// or end): a clock tick due no later than it is stale.
 	boundary time.Time
 	ticks    []chan tick
+	cut      map[Source]bool // stopped at a cap: no more ticks
 	wg       sync.WaitGroup
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -191,7 +199,7 @@ func New(cfg Config) (*Collector, error) {
 		url  string
 		make func(string) Source
 	}{
-		{cfg.MetricsURL, func(u string) Source { return newPromSource(u, f) }},
+		{cfg.MetricsURL, func(u string) Source { return newPromSource(u, f, cfg.MaxSeries) }},
 		{cfg.ExpvarURL, func(u string) Source { return newExpvarSource(u, f) }},
 		{cfg.PprofURL, func(u string) Source { return newPprofSource(u, f, cfg, notes) }},
 	} {
@@ -208,7 +216,7 @@ func New(cfg Config) (*Collector, error) {
 
 // assemble wires sources into a collector (tests plug in their own).
 func assemble(cfg Config, notes *warnings, sources []Source) *Collector {
-	return &Collector{cfg: cfg, notes: notes, sources: sources, tl: newTimeline(sources, cfg.Interval)}
+	return &Collector{cfg: cfg, notes: notes, sources: sources, tl: newTimeline(sources, cfg.Interval), cut: map[Source]bool{}}
 }
 
 func checkURL(s string) error {
@@ -330,6 +338,9 @@ func (c *Collector) broadcast(tk tick) {
 
 func (c *Collector) broadcastLocked(tk tick) {
 	for i, ch := range c.ticks {
+		if c.cut[c.sources[i]] {
+			continue
+		}
 		select {
 		case ch <- tk:
 		default:
@@ -351,6 +362,17 @@ func (c *Collector) broadcastLocked(tk tick) {
 		}
 	}
 }
+
+// cutError is a reading stopped at a cap (bytes after decompression, or
+// series): the endpoint is not one to read every interval during an
+// attack, so its source stops there. what says how far it got.
+type cutError struct {
+	err  error
+	what string
+}
+
+func (e *cutError) Error() string { return fmt.Sprintf("%v (%s)", e.err, e.what) }
+func (e *cutError) Unwrap() error { return e.err }
 
 func (c *Collector) sampleLoop(ctx context.Context, s Source, ch <-chan tick) {
 	defer c.wg.Done()
@@ -375,6 +397,13 @@ func (c *Collector) sampleLoop(ctx context.Context, s Source, ch <-chan tick) {
 			// is the best estimate of when.
 			r.At = t0.Add(t1.Sub(t0) / 2)
 			c.tl.add(s, tk, r, err)
+			if ce := (*cutError)(nil); errors.As(err, &ce) {
+				c.tl.cut(s, ce)
+				c.mu.Lock()
+				c.cut[s] = true
+				c.mu.Unlock()
+				return
+			}
 		}
 	}
 }

@@ -240,9 +240,9 @@ func TestFailingEndpoints(t *testing.T) {
 		// generous one, so that a busy machine cannot turn their failure
 		// into a timeout.
 		{"slow", Config{ExpvarURL: srv.URL + "/slow", Timeout: 300 * time.Millisecond}, "no answer within 300ms"},
-		{"garbage", Config{MetricsURL: srv.URL + "/garbage/metrics"}, "parse metrics"},
+		{"garbage", Config{MetricsURL: srv.URL + "/garbage/metrics"}, "no known metric"},
 		{"garbage pprof", Config{PprofURL: srv.URL + "/garbage"}, "not a pprof profile"},
-		{"enormous", Config{MetricsURL: srv.URL + "/enormous/metrics", MaxBytes: 64 << 10}, "more than 65536 bytes"},
+		{"enormous", Config{MetricsURL: srv.URL + "/enormous/metrics", MaxBytes: 1 << 20}, "response too large: more than 1 MiB"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,12 +1,14 @@
 package collect
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 	"unicode"
@@ -58,22 +60,39 @@ func newFetcher(cfg Config) *fetcher {
 // errTooLarge marks a response over the size cap.
 var errTooLarge = errors.New("response too large")
 
-// get fetches url and returns its body (at most maxBytes, decompressed) and
-// headers. A non-2xx status is an error quoting the start of the body.
-func (f *fetcher) get(ctx context.Context, url, accept string) ([]byte, http.Header, error) {
-	return f.do(ctx, f.client, url, accept)
+// overCapError is a body over the byte cap.
+type overCapError struct{ max int64 }
+
+func (e *overCapError) Error() string {
+	return fmt.Sprintf("%v: more than %s", errTooLarge, iec(e.max))
+}
+func (e *overCapError) Is(target error) bool { return target == errTooLarge }
+
+// body is an open response: its reader stops at the size cap (counted
+// after any decompression) and lets the attack's goroutines run between
+// chunks; Close ends the request.
+type body struct {
+	io.Reader
+	hdr    http.Header
+	closer io.Closer
+	capped *cappedReader
 }
 
-// getLong is get for a request that lasts (a CPU profile window): on a
-// fresh connection, never re-sent (see fetcher.long).
-func (f *fetcher) getLong(ctx context.Context, url string) ([]byte, http.Header, error) {
-	return f.do(ctx, f.long, url, "")
+func (b *body) Close() error { return b.closer.Close() }
+
+// read is how many bytes were read so far (decompressed).
+func (b *body) read() int64 { return b.capped.n }
+
+// open starts a GET of url. A non-2xx status is an error quoting the start
+// of the body.
+func (f *fetcher) open(ctx context.Context, url, accept string) (*body, error) {
+	return f.openWith(ctx, f.client, url, accept)
 }
 
-func (f *fetcher) do(ctx context.Context, client *http.Client, url, accept string) ([]byte, http.Header, error) {
+func (f *fetcher) openWith(ctx context.Context, client *http.Client, url, accept string) (*body, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for k, vs := range f.header {
 		for _, v := range vs {
@@ -85,20 +104,108 @@ func (f *fetcher) do(ctx context.Context, client *http.Client, url, accept strin
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, nil, f.explain(ctx, err)
+		return nil, f.explain(ctx, err)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBytes+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the response: %w", f.explain(ctx, err))
+	var r io.Reader = resp.Body
+	// We ask for no compression; a server that compresses anyway is
+	// decompressed here, so the cap counts what the parsers will see.
+	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			resp.Body.Close()
+			return nil, fmt.Errorf("gzip response: %w", err)
+		}
+		r = zr
 	}
-	if int64(len(body)) > f.maxBytes {
-		return nil, nil, fmt.Errorf("%w: more than %d bytes (the collector's cap)", errTooLarge, f.maxBytes)
-	}
+	b := &body{hdr: resp.Header, closer: resp.Body, capped: &cappedReader{r: r, max: f.maxBytes}}
+	b.Reader = b.capped
 	if resp.StatusCode/100 != 2 {
-		return body, resp.Header, &statusError{code: resp.StatusCode, body: snippet(body)}
+		defer b.Close()
+		head, _ := io.ReadAll(io.LimitReader(b, 512))
+		return nil, &statusError{code: resp.StatusCode, body: snippet(head)}
 	}
-	return body, resp.Header, nil
+	return b, nil
+}
+
+// get fetches url whole (at most the cap) for parsers that need all of
+// it at once.
+func (f *fetcher) get(ctx context.Context, url, accept string) ([]byte, http.Header, error) {
+	return f.getWith(ctx, f.client, url, accept)
+}
+
+// getLong is get for a request that lasts (a CPU profile window): on a
+// fresh connection, never re-sent (see fetcher.long).
+func (f *fetcher) getLong(ctx context.Context, url string) ([]byte, http.Header, error) {
+	return f.getWith(ctx, f.long, url, "")
+}
+
+func (f *fetcher) getWith(ctx context.Context, client *http.Client, url, accept string) ([]byte, http.Header, error) {
+	b, err := f.openWith(ctx, client, url, accept)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer b.Close()
+	data, err := io.ReadAll(b)
+	if err != nil {
+		return nil, nil, f.readErr(ctx, err)
+	}
+	return data, b.hdr, nil
+}
+
+// readErr words an error met while reading a body.
+func (f *fetcher) readErr(ctx context.Context, err error) error {
+	if errors.Is(err, errTooLarge) {
+		return err
+	}
+	return fmt.Errorf("reading the response: %w", f.explain(ctx, err))
+}
+
+// cappedReader fails with errTooLarge past max bytes, and yields the
+// processor every chunk: decoding a large response then never holds a P
+// for long while the attack's workers wait for one.
+type cappedReader struct {
+	r       io.Reader
+	max, n  int64
+	sinceGo int64
+}
+
+// yieldEvery is how many bytes a collector reads between yields (tens of
+// microseconds of parsing).
+const yieldEvery = 64 << 10
+
+func (c *cappedReader) Read(p []byte) (int, error) {
+	if c.n >= c.max {
+		// One byte more tells a body of exactly max bytes from a longer one.
+		var one [1]byte
+		n, err := c.r.Read(one[:])
+		if n > 0 {
+			return 0, &overCapError{max: c.max}
+		}
+		return 0, err
+	}
+	if int64(len(p)) > c.max-c.n {
+		p = p[:c.max-c.n]
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.sinceGo += int64(n); c.sinceGo >= yieldEvery {
+		c.sinceGo = 0
+		runtime.Gosched()
+	}
+	return n, err
+}
+
+// iec is a byte count for people: 64 MiB, 512 KiB, 100 B.
+func iec(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 // explain turns a request's own deadline into words (the error still

@@ -2,9 +2,12 @@ package collect
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -80,12 +83,77 @@ func (s *pprofSource) Sample(ctx context.Context, r *Reading) error {
 // fetch gets and parses one named profile.
 func (s *pprofSource) fetch(ctx context.Context, name string) (*profile.Profile, error) {
 	body, _, err := s.f.get(ctx, s.base+"/"+name, "")
-	if err != nil {
-		return nil, fmt.Errorf("%s profile: %w", name, err)
+	if err == nil {
+		var p *profile.Profile
+		if p, err = parseProfile(body, s.cfg.MaxBytes); err == nil {
+			return p, nil
+		}
 	}
-	p, err := profile.ParseData(body)
+	if errors.Is(err, errTooLarge) {
+		return nil, &cutError{err: fmt.Errorf("%s profile: %w", name, err), what: iec(int64(len(body))) + " on the wire"}
+	}
+	return nil, fmt.Errorf("%s profile: %w", name, err)
+}
+
+// inflate reads zr whole, up to limit bytes. With the size its trailer
+// gives, one exact buffer holds it; when the trailer lies (several gzip
+// members) it reads on in chunks and joins them once, so memory stays
+// within twice what was inflated (doubling a buffer would reach four
+// times).
+func inflate(zr io.Reader, size, limit int64) ([]byte, error) {
+	cr := &cappedReader{r: zr, max: limit}
+	first := int64(1 << 20)
+	if size >= 0 {
+		first = size + 1 // a truthful trailer ends in a short read
+	}
+	var chunks [][]byte
+	total := 0
+	for n := first; ; n = 1 << 20 {
+		c := make([]byte, n)
+		k, err := io.ReadFull(cr, c)
+		total += k
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			if chunks == nil {
+				return c[:k], nil
+			}
+			return bytes.Join(append(chunks, c[:k]), nil)[:total], nil
+		case errors.Is(err, errTooLarge):
+			return nil, fmt.Errorf("%w: inflates past the %s cap", errTooLarge, iec(limit))
+		case err != nil:
+			return nil, fmt.Errorf("not a pprof profile: inflating: %w", err)
+		}
+		chunks = append(chunks, c)
+	}
+}
+
+// parseProfile parses a pprof profile, inflating a gzipped one through
+// the size cap first: profile.ParseData inflates without a limit, so a
+// 1 MB download could become gigabytes.
+func parseProfile(data []byte, limit int64) (*profile.Profile, error) {
+	if len(data) >= 2 && data[0] == 0x1f && data[1] == 0x8b {
+		size := int64(-1)
+		if len(data) >= 18 {
+			// gzip's trailer holds the inflated size (mod 2^32): a bomb
+			// usually says what it is before a byte is inflated.
+			size = int64(binary.LittleEndian.Uint32(data[len(data)-4:]))
+			if size > limit {
+				return nil, fmt.Errorf("%w: inflates to %s, over the %s cap", errTooLarge, iec(size), iec(limit))
+			}
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("not a pprof profile: %w", err)
+		}
+		out, err := inflate(zr, size, limit)
+		if err != nil {
+			return nil, err
+		}
+		data = out
+	}
+	p, err := profile.ParseData(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s profile: not a pprof profile (%d bytes starting %q): %w", name, len(body), snippet(body[:min(len(body), 16)]), err)
+		return nil, fmt.Errorf("not a pprof profile (%d bytes starting %q): %w", len(data), snippet(data[:min(len(data), 16)]), err)
 	}
 	return p, nil
 }
@@ -177,9 +245,9 @@ func (s *pprofSource) cpuLoop(ctx context.Context, planned time.Duration) {
 			s.pause(took)
 			continue
 		}
-		p, err := profile.ParseData(body)
+		p, err := parseProfile(body, s.cfg.MaxBytes)
 		if err != nil {
-			s.notes.Warn("pprof: CPU window is not a pprof profile (%d bytes): %v", len(body), err)
+			s.notes.Warn("pprof: CPU window: %v", err)
 			s.pause(took)
 			continue
 		}

@@ -1,6 +1,7 @@
 package collect
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -13,6 +14,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
+	"google.golang.org/protobuf/encoding/protodelim"
 )
 
 // promAccept prefers the classic text format (the cheapest to parse) and
@@ -23,14 +25,17 @@ const promAccept = "text/plain;version=0.0.4;q=1,application/openmetrics-text;ve
 // service with the standard process metrics gives CPU and RSS; Go services
 // with client_golang's Go collector also give goroutines, heap and GC.
 type promSource struct {
-	url string
-	f   *fetcher
+	url       string
+	f         *fetcher
+	maxSeries int
 
 	mu     sync.Mutex
 	caveat string
 }
 
-func newPromSource(url string, f *fetcher) *promSource { return &promSource{url: url, f: f} }
+func newPromSource(url string, f *fetcher, maxSeries int) *promSource {
+	return &promSource{url: url, f: f, maxSeries: maxSeries}
+}
 
 func (s *promSource) Name() string { return "metrics " + s.url }
 
@@ -42,13 +47,17 @@ func (s *promSource) Caveat() string {
 }
 
 func (s *promSource) Sample(ctx context.Context, r *Reading) error {
-	body, hdr, err := s.f.get(ctx, s.url, promAccept)
+	b, err := s.f.open(ctx, s.url, promAccept)
 	if err != nil {
 		return err
 	}
-	fams, err := ParseMetrics(body, hdr)
+	defer b.Close()
+	fams, ex, err := decodeFiltered(b, b.hdr, s.maxSeries)
 	if err != nil {
-		return err
+		if errors.Is(err, errTooLarge) || errors.Is(err, errTooManySeries) {
+			return &cutError{err: err, what: fmt.Sprintf("%s read, %d series", iec(b.read()), ex.series)}
+		}
+		return s.f.readErr(ctx, err)
 	}
 	*r = ReadingFromMetrics(fams)
 	if r.CPUSeconds == nil && r.RSSBytes == nil && r.GCCount == nil && r.Goroutines == nil {
@@ -88,6 +97,49 @@ func ParseMetrics(body []byte, hdr http.Header) (map[string]*dto.MetricFamily, e
 		fams[mf.GetName()] = mf
 	}
 	return fams, nil
+}
+
+// maxFamilyBytes bounds one family of a protobuf exposition (expfmt's
+// protobuf decoder has no limit).
+const maxFamilyBytes = 16 << 20
+
+// decodeFiltered decodes an exposition as it streams in, keeping only the
+// families loadgen reads: memory does not grow with the series count.
+func decodeFiltered(r io.Reader, hdr http.Header, maxSeries int) (map[string]*dto.MetricFamily, exposition, error) {
+	if expfmt.ResponseFormat(hdr).FormatType() != expfmt.TypeProtoDelim {
+		kept, ex, err := filterExposition(r, maxSeries)
+		if err != nil {
+			return nil, ex, err
+		}
+		fams, err := ParseMetrics(kept, hdr)
+		return fams, ex, err
+	}
+	var ex exposition
+	fams := map[string]*dto.MetricFamily{}
+	br := bufio.NewReader(r)
+	opts := protodelim.UnmarshalOptions{MaxSize: maxFamilyBytes}
+	for {
+		mf := &dto.MetricFamily{}
+		err := opts.UnmarshalFrom(br, mf)
+		if errors.Is(err, io.EOF) {
+			return fams, ex, nil
+		}
+		if err != nil {
+			var big *protodelim.SizeTooLargeError
+			if errors.As(err, &big) {
+				return nil, ex, fmt.Errorf("%w: a metric family of %s", errTooLarge, iec(int64(big.Size)))
+			}
+			return nil, ex, fmt.Errorf("parse metrics (protobuf): %w", err)
+		}
+		ex.series += len(mf.GetMetric())
+		if ex.series > maxSeries {
+			return nil, ex, fmt.Errorf("%w: more than %d", errTooManySeries, maxSeries)
+		}
+		if wanted([]byte(mf.GetName())) {
+			ex.kept += len(mf.GetMetric())
+			fams[mf.GetName()] = mf
+		}
+	}
 }
 
 // ReadingFromMetrics picks the figures loadgen uses out of parsed metrics.

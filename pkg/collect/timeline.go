@@ -28,6 +28,7 @@ type sourceLog struct {
 	entries           []entry
 	ok, failed, skips int
 	firstErr, lastErr string
+	cut               string // why the source was stopped at a cap
 }
 
 type entry struct {
@@ -79,6 +80,13 @@ func (tl *timeline) add(s Source, tk tick, r Reading, err error) {
 		}
 	}
 	l.entries = append(l.entries, entry{tk, r})
+}
+
+// cut notes that s was stopped at a cap.
+func (tl *timeline) cut(s Source, err error) {
+	tl.mu.Lock()
+	tl.logs[s].cut = err.Error()
+	tl.mu.Unlock()
 }
 
 func (tl *timeline) skipped(s Source) {
@@ -380,6 +388,10 @@ func (tl *timeline) warnings(cfg Config) []string {
 		name := describe(s, false)
 		total := l.ok + l.failed
 		switch {
+		case l.cut != "":
+			// One line for a hostile endpoint: what was cut, and that
+			// it was left alone afterwards.
+			out = append(out, fmt.Sprintf("%s: %s; stopped reading it for the rest of the run (%d good readings before)", name, l.cut, l.ok))
 		case l.failed > 0 && l.ok == 0:
 			out = append(out, fmt.Sprintf("%s: all %d readings failed, no figures from it: %s", name, total, l.lastErr))
 		case l.failed > 0:
@@ -391,7 +403,7 @@ func (tl *timeline) warnings(cfg Config) []string {
 		}
 		// One or two skips happen when a clock tick lands just after an
 		// attack start/end reading; only more say the source is slow.
-		if l.skips > 2 {
+		if l.skips > 2 && l.cut == "" {
 			out = append(out, fmt.Sprintf("%s: slower than the %s interval, %d readings skipped", name, cfg.Interval, l.skips))
 		}
 	}
