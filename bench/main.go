@@ -10,6 +10,7 @@
 //	go run ./bench -table=false -sweep # rate sweep 100 -> highest sustained, loadgen vs vegeta
 //	go run ./bench -table=false -stall -slow   # the stall and slow-target scenarios
 //	go run ./bench -memory 10m -tools loadgen-traced   # peak RSS, 10 min vs 10 s
+//	go run ./bench -hostile            # hostile targets and collector endpoints, on and off
 //
 // See BENCHMARKS.md for the figures and how to read them.
 package main
@@ -46,6 +47,10 @@ type config struct {
 	slow       bool
 	memory     time.Duration
 	extra      string
+
+	hostile     bool
+	hostileRate int
+	hostileOnly string
 }
 
 func main() {
@@ -76,6 +81,9 @@ func run() error {
 	showTable := flag.Bool("table", true, "the CPU table at -rates (turn off to run only -sweep, -stall, -slow or -search)")
 	flag.StringVar(&c.extra, "loadgen-flags", "", "more flags for every loadgen tool, like '-max-workers 256'")
 	flag.DurationVar(&c.memory, "memory", 0, "instead of the table: per tool, one attack this long at the first -rates, then 3 of -duration, and the peak RSS of each (memory flat in run length)")
+	flag.BoolVar(&c.hostile, "hostile", false, "instead of the table: hostile collector endpoints and targets, each with and without its behaviour (requests, p99, peak RSS)")
+	flag.IntVar(&c.hostileRate, "hostile-rate", 2000, "attack rate for -hostile's collector classes (nginx target)")
+	flag.StringVar(&c.hostileOnly, "hostile-only", "", "run only the -hostile classes whose name contains this")
 	flag.Parse()
 	var err error
 	if c.rates, err = ints(*rates); err != nil {
@@ -116,6 +124,9 @@ func run() error {
 	}
 	defer ng.stop()
 	url := fmt.Sprintf("http://127.0.0.1:%d/", c.port)
+	if c.hostile {
+		return hostileBench(c, url)
+	}
 	fmt.Printf("target: nginx 1 worker `return 200` at %s; %s per attack, %d rounds, medians\n", url, c.duration, c.rounds)
 	fmt.Printf("omitted: wrk2 (not packaged in Debian), k6 (large install; run it by hand if wanted)\n\n")
 

@@ -11,73 +11,29 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/internal/hostile"
 )
 
-// rawServer is a TCP server on 127.0.0.1 that answers each connection with
-// serve, which may send anything, or nothing, back. It is how the tests
-// play a hostile target: net/http's server would refuse to misbehave.
-func rawServer(t testing.TB, serve func(c net.Conn, br *bufio.Reader)) string {
+// rawServer serves serve on 127.0.0.1 until the test ends: how the tests
+// play a hostile target (net/http's server would refuse to misbehave).
+func rawServer(t testing.TB, serve hostile.Behaviour) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := hostile.Start(serve)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	conns := map[net.Conn]bool{}
-	done := make(chan struct{})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns[c] = true
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer c.Close()
-				serve(c, bufio.NewReader(c))
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		close(done)
-		ln.Close()
-		mu.Lock()
-		for c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return "http://" + ln.Addr().String()
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
-// readRequest reads one request (headers and a Content-Length body) and
-// returns its method, or "" when the client closed the connection.
-func readRequest(br *bufio.Reader) string {
-	req, err := http.ReadRequest(br)
-	if err != nil {
-		return ""
-	}
-	io.Copy(io.Discard, req.Body)
-	return req.Method
-}
-
-// forever writes chunk until the client goes away.
-func forever(c net.Conn, chunk []byte) {
-	for {
-		if _, err := c.Write(chunk); err != nil {
-			return
-		}
-	}
-}
+// readRequest and forever: see package hostile.
+var (
+	readRequest = hostile.ReadRequest
+	forever     = hostile.Forever
+)
 
 // hostileCase is one misbehaving target and the outcome both clients must
 // agree on.
