@@ -26,6 +26,7 @@ func rules() map[string][]string {
 		"internal/archtest":       {},
 		"internal/goldenrecords":  {}, // finds the checked-in records; its test (the -update step) makes them
 		"internal/demotarget":     {},
+		"internal/hostile":        {},
 		"pkg/attack":              {},
 		"pkg/runrecord":           {},
 		"pkg/loadprofile":         {},
