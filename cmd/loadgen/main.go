@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/runner"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 // Exit codes. Usage errors (bad flags or input, nothing was sent) are
@@ -89,6 +90,10 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	// Whatever loadgen prints passes the run record's redactor: an error
+	// that quotes a URL (a flag's invalid value, a targets file's line)
+	// shows no credential in it.
+	stdout, stderr = redactingWriter{stdout}, redactingWriter{stderr}
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
@@ -280,4 +285,20 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	v := runner.Versions()
 	fmt.Fprintf(stdout, "loadgen %s (%s, vegeta %s, %s/%s)\n", v.Loadgen, v.Go, v.Vegeta, runtime.GOOS, runtime.GOARCH)
 	return nil
+}
+
+// redactingWriter hides credentials (URL userinfo, credential-looking query
+// values, "Bearer ..." tokens) in what is written through it. Every Write
+// of loadgen's is a whole message or line.
+type redactingWriter struct{ w io.Writer }
+
+func (r redactingWriter) Write(p []byte) (int, error) {
+	s := runrecord.RedactText(string(p))
+	if len(s) == len(p) && s == string(p) {
+		return r.w.Write(p)
+	}
+	if _, err := io.WriteString(r.w, s); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

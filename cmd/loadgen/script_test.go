@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -51,6 +53,7 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("PROFILES", profiles)
+			env.Setenv("ADMIN_ADDR", strings.TrimPrefix(srv.AdminURL, "http://"))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -82,6 +85,34 @@ func TestScripts(t *testing.T) {
 				}
 				if got != want || sent == 0 {
 					ts.Fatalf("%d slots sent or missed (%d sent), want %d", got, sent, want)
+				}
+			},
+			// nosecret MARKER PATH...: no file at or under PATH contains
+			// MARKER (every planted secret carries it).
+			"nosecret": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) < 2 {
+					ts.Fatalf("usage: nosecret MARKER PATH...")
+				}
+				files := 0
+				for _, root := range args[1:] {
+					err := filepath.WalkDir(ts.MkAbs(root), func(path string, d fs.DirEntry, err error) error {
+						if err != nil || d.IsDir() {
+							return err
+						}
+						b, err := os.ReadFile(path)
+						if err != nil {
+							return err
+						}
+						files++
+						if i := bytes.Index(b, []byte(args[0])); i >= 0 {
+							ts.Fatalf("%s holds a secret: ...%s...", path, b[max(0, i-60):min(len(b), i+40)])
+						}
+						return nil
+					})
+					ts.Check(err)
+				}
+				if files == 0 {
+					ts.Fatalf("nosecret: no file under %v", args[1:])
 				}
 			},
 			// expand FILE...: replace $VAR and ${VAR} in files with the

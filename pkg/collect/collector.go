@@ -371,7 +371,12 @@ type cutError struct {
 	what string
 }
 
-func (e *cutError) Error() string { return fmt.Sprintf("%v (%s)", e.err, e.what) }
+func (e *cutError) Error() string {
+	if e.what == "" {
+		return e.err.Error()
+	}
+	return fmt.Sprintf("%v (%s)", e.err, e.what)
+}
 func (e *cutError) Unwrap() error { return e.err }
 
 func (c *Collector) sampleLoop(ctx context.Context, s Source, ch <-chan tick) {
@@ -457,6 +462,10 @@ func (c *Collector) Stop(ctx context.Context) (*runrecord.TargetSummary, error) 
 	sum, gcFrom := c.tl.summary(c.cfg)
 	sum.Warnings = append(c.tl.warnings(c.cfg), append(c.notes.list(), sum.Warnings...)...)
 	sum.ProfilingOff = c.notes.offList()
+	for i, w := range sum.Warnings {
+		// Errors of net/http and of the endpoints may quote a URL.
+		sum.Warnings[i] = runrecord.RedactText(w)
+	}
 	for _, s := range c.sources {
 		sum.Sources = append(sum.Sources, describe(s, gcFrom[s]))
 	}

@@ -90,7 +90,11 @@ func (s *pprofSource) fetch(ctx context.Context, name string) (*profile.Profile,
 		}
 	}
 	if errors.Is(err, errTooLarge) {
-		return nil, &cutError{err: fmt.Errorf("%s profile: %w", name, err), what: iec(int64(len(body))) + " on the wire"}
+		ce := &cutError{err: fmt.Errorf("%s profile: %w", name, err)}
+		if body != nil { // it was the inflated size
+			ce.what = iec(int64(len(body))) + " on the wire"
+		}
+		return nil, ce
 	}
 	return nil, fmt.Errorf("%s profile: %w", name, err)
 }

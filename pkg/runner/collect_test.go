@@ -97,7 +97,7 @@ func TestFailingCollectorLeavesAttackAlone(t *testing.T) {
 		t.Fatal("no target summary")
 	}
 	all := strings.Join(tgt.Warnings, "\n")
-	for _, want := range []string{"metrics " + down.URL + "/metrics: all", "expvar " + bad.URL + "/debug/vars: all", "no answer within 500ms", "more than 65536 bytes"} {
+	for _, want := range []string{"metrics " + down.URL + "/metrics: all", "expvar " + bad.URL + "/debug/vars: all", "no answer within 500ms", "more than 64 KiB"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("warnings %q lack %q", tgt.Warnings, want)
 		}
@@ -109,7 +109,7 @@ func TestFailingCollectorLeavesAttackAlone(t *testing.T) {
 	if strings.Contains(string(b), "s3cret") {
 		t.Errorf("run.json holds the collector header's value:\n%s", b)
 	}
-	if !strings.Contains(string(b), `"collect"`) || !strings.Contains(string(b), "more than 65536 bytes") {
+	if !strings.Contains(string(b), `"collect"`) || !strings.Contains(string(b), "more than 64 KiB") {
 		t.Errorf("run.json lacks the collector config or its warnings:\n%s", b)
 	}
 	if _, err := os.Stat(filepath.Join(p.Out, runrecord.TargetFile)); err != nil {

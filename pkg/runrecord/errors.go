@@ -21,8 +21,11 @@ var (
 )
 
 // NormalizeError folds the parts of an error message that differ between
-// otherwise identical errors (local ports, long ids) so they group together.
+// otherwise identical errors (local ports, long ids) so they group together,
+// and hides the credentials it quotes (a URL's userinfo and secret query
+// values: net/http and fasthttp put the request's URL in their errors).
 func NormalizeError(msg string) string {
+	msg = RedactText(msg)
 	msg = localAddr.ReplaceAllString(msg, "*->")
 	msg = longNumber.ReplaceAllString(msg, "N")
 	if len(msg) > maxErrorLength {

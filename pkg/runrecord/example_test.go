@@ -23,5 +23,5 @@ func ExampleMergeHlogs() {
 // Secrets in URLs never reach a record.
 func ExampleRedactURL() {
 	fmt.Println(runrecord.RedactURL("http://bob:hunter2@127.0.0.1:8080/items?api_key=k3y&page=2"))
-	// Output: http://bob:xxxxx@127.0.0.1:8080/items?api_key=REDACTED&page=2
+	// Output: http://REDACTED@127.0.0.1:8080/items?api_key=REDACTED&page=2
 }

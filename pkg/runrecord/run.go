@@ -6,10 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -189,35 +187,6 @@ type Interval struct {
 	GroupErrors map[string]uint64 `json:"group_errors,omitempty"`
 }
 
-// secretHeaders are never written to a run record.
-var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key", "X-Auth-Token"}
-
-// Redact returns a copy of h with secret values replaced.
-func Redact(h http.Header) http.Header {
-	if len(h) == 0 {
-		return nil
-	}
-	out := h.Clone()
-	for k := range out {
-		if IsSecretHeader(k) {
-			out[k] = []string{"REDACTED"}
-		}
-	}
-	return out
-}
-
-// IsSecretHeader reports whether a header's value must not be recorded.
-func IsSecretHeader(name string) bool {
-	name = http.CanonicalHeaderKey(name)
-	for _, s := range secretHeaders {
-		if name == s {
-			return true
-		}
-	}
-	l := strings.ToLower(name)
-	return strings.Contains(l, "token") || strings.Contains(l, "secret") || strings.Contains(l, "password")
-}
-
 // Write stores run.json in dir atomically.
 func Write(dir string, r *Run) error {
 	r.FormatVersion = FormatVersion
@@ -254,33 +223,6 @@ func WriteIntervals(dir string, rows []Interval) error {
 // ReadIntervals loads intervals.jsonl (missing file: no rows).
 func ReadIntervals(dir string) ([]Interval, error) {
 	return readJSONL[Interval](filepath.Join(dir, IntervalsFile))
-}
-
-// RedactURL hides a URL's password and secret-looking query values
-// (token, key, secret, password...). A URL with nothing to hide comes back
-// unchanged, byte for byte.
-func RedactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return s
-	}
-	changed := false
-	if _, ok := u.User.Password(); ok {
-		changed = true
-	}
-	q := u.Query()
-	for k := range q {
-		l := strings.ToLower(k)
-		if IsSecretHeader(k) || l == "key" || strings.HasSuffix(l, "_key") || strings.HasSuffix(l, "apikey") || l == "sig" || l == "signature" {
-			q.Set(k, "REDACTED")
-			changed = true
-		}
-	}
-	if !changed {
-		return s
-	}
-	u.RawQuery = q.Encode()
-	return u.Redacted()
 }
 
 // CheckWritable makes dir (and parents) and proves a file can be created in

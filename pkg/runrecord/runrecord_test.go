@@ -100,14 +100,48 @@ func TestCheckWritable(t *testing.T) {
 func TestRedactURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"http://127.0.0.1:8080/x?n=1&b=2":         "http://127.0.0.1:8080/x?n=1&b=2", // untouched, byte for byte
-		"http://bob:hunter2@h/x":                  "http://bob:xxxxx@h/x",
+		"http://bob:hunter2@h/x":                  "http://REDACTED@h/x",
+		"https://ghp_T0KEN@github.com/x":          "https://REDACTED@github.com/x",
 		"http://h/x?api_key=s3cret&n=1":           "http://h/x?api_key=REDACTED&n=1",
 		"http://h/m?access_token=s3cret":          "http://h/m?access_token=REDACTED",
 		"not a url":                               "not a url",
-		"http://h/x?sig=abc&Signature=def&page=2": "http://h/x?Signature=REDACTED&page=2&sig=REDACTED",
+		"http://h/x?sig=abc&Signature=def&page=2": "http://h/x?sig=REDACTED&Signature=REDACTED&page=2",
+		"http://h/s3?X-Amz-Signature=ab&X-Amz-Credential=cd&X-Amz-Date=20260101": "http://h/s3?X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED&X-Amz-Date=20260101",
+		"http://h/?sessionid=1&PHPSESSID=2&auth=3&pwd=4&key=5&monkey=6&author=7": "http://h/?sessionid=REDACTED&PHPSESSID=REDACTED&auth=REDACTED&pwd=REDACTED&key=REDACTED&monkey=6&author=7",
+		"http://h/?client%5Fsecret=x":                                            "http://h/?client%5Fsecret=REDACTED",
 	} {
 		if got := RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestRedactText: secrets inside free text, as the clients' and the
+// collector's error messages quote them.
+func TestRedactText(t *testing.T) {
+	for in, want := range map[string]string{
+		`Get "http://u:pw@127.0.0.1:1/?api_key=K&n=1": dial tcp 127.0.0.1:1: connect: connection refused`: `Get "http://REDACTED@127.0.0.1:1/?api_key=REDACTED&n=1": dial tcp 127.0.0.1:1: connect: connection refused`,
+		`Post "http://h/login?token=abc": EOF`:                                       `Post "http://h/login?token=REDACTED": EOF`,
+		`error when reading /path?session=zz&x=1 from h`:                             `error when reading /path?session=REDACTED&x=1 from h`,
+		`HTTP 401: {"error":"bad header Bearer abc.def.ghi"}`:                        `HTTP 401: {"error":"bad header Bearer REDACTED"}`,
+		`context deadline exceeded (Client.Timeout exceeded while awaiting headers)`: `context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+		`targets.txt:3: bad URL "http://a:b@h/?secret=1 2"`:                          `targets.txt:3: bad URL "http://REDACTED@h/?secret=REDACTED 2"`,
+	} {
+		if got := RedactText(in); got != want {
+			t.Errorf("RedactText(%q)\n = %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+func TestIsSecretName(t *testing.T) {
+	for _, n := range []string{"token", "api_key", "apiKey", "ApiKey", "x-api-key", "access_token", "X-Amz-Signature", "X-Goog-Signature", "sig", "secret", "client_secret", "password", "passwd", "pwd", "auth", "Authorization", "sessionid", "session_id", "PHPSESSID", "JSESSIONID", "jwt", "X-Amz-Security-Token", "private_key", "AccessKeyId", "sessionKey"} {
+		if !IsSecretName(n) {
+			t.Errorf("%q not taken for a secret", n)
+		}
+	}
+	for _, n := range []string{"page", "n", "monkey", "author", "signal", "keepalive", "Content-Type", "X-Vegeta-Seq", "Accept", "passage", "code", "design"} {
+		if IsSecretName(n) {
+			t.Errorf("%q taken for a secret", n)
 		}
 	}
 }
