@@ -68,7 +68,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	}
 	c, err := report.Compare(base, next)
 	if err != nil {
-		return err
+		return badRecord(err)
 	}
 	if err := gate.check(c); err != nil {
 		return err

@@ -118,15 +118,18 @@ func runDemo(args []string, stdout, stderr io.Writer) error {
 }
 
 // keepSpans moves the demo target's spans file into the run record dir
-// (written atomically, like the record's other files) and returns its
-// path there.
+// (written atomically, like the record's other files), adds it to the
+// record's manifest, and returns its path there.
 func keepSpans(from, dir string) (string, error) {
 	b, err := os.ReadFile(from)
 	if err != nil {
 		return "", err
 	}
 	to := filepath.Join(dir, runrecord.TargetSpansFile)
-	return to, runrecord.WriteFile(to, b)
+	if err := runrecord.WriteFile(to, b); err != nil {
+		return "", err
+	}
+	return to, runrecord.Attach(dir, runrecord.TargetSpansFile)
 }
 
 // showDemoHistory prints the demo's runs so far from the history: the demo

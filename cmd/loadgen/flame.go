@@ -47,7 +47,7 @@ func serveFlame(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usageError{err}
 	}
 	if err != nil {
-		return err // an unreadable or corrupt profile is not bad usage
+		return badRecord(err) // an unreadable or corrupt profile is not bad usage; a bad record is
 	}
 	if p == nil {
 		return fmt.Errorf("no %s profile in %s (%s)", *typ, strings.Join(pos, ", "), whyNoProfile(*typ, pos))
@@ -56,7 +56,7 @@ func serveFlame(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *base != "" {
 		dirs := splitDirs(*base)
 		if bp, err = report.LoadProfile(*typ, dirs...); err != nil {
-			return err
+			return badRecord(err)
 		}
 		if bp == nil {
 			return fmt.Errorf("no %s profile in the base %s", *typ, *base)

@@ -44,6 +44,15 @@ func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
+// badRecord makes a directory that is not a valid run record (not one at
+// all, foreign or mixed files, values out of range) bad input: exit 2.
+func badRecord(err error) error {
+	if errors.Is(err, runrecord.ErrNotRecord) {
+		return usageError{err}
+	}
+	return err
+}
+
 // exitError carries a specific exit code with its message.
 type exitError struct {
 	code int

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"github.com/loadgen/loadgen/internal/testrecords"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestExitCodes(t *testing.T) {
@@ -55,19 +57,19 @@ func TestAttackHelpListsFlags(t *testing.T) {
 	}
 }
 
-// A wrong -type is bad usage (2); a corrupt profile is a failure (1).
+// A wrong -type is bad usage (2); a corrupt profile of a run is a failure
+// (1). (A directory that is not a run record is bad input: badrecord_test.)
 func TestFlameExitCodes(t *testing.T) {
 	isolateHistory(t)
 	dir := t.TempDir()
+	testrecords.WriteSynthetic(t, dir, testrecords.Synthetic{Secs: 2, PerSec: 5, Latency: time.Millisecond, Seed: 1})
 	if err := os.MkdirAll(filepath.Join(dir, "profiles"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "profiles", "cpu.pb.gz"), []byte("not a profile"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "run.json"), []byte(`{"format_version": 1, "kind": "attack"}`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	testrecords.Reseal(t, dir) // corrupt, but the run's own
 	for args, want := range map[string]int{"-type nope": exitUsage, "-type cpu": exitFailure} {
 		var out, errb bytes.Buffer
 		if got := run(append(append([]string{"flame"}, strings.Fields(args)...), dir), &out, &errb); got != want {

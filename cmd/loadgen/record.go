@@ -114,16 +114,14 @@ func inFlagWords(err error) error {
 	return err
 }
 
-// checkRecords reads every directory's run.json first, so that a
-// directory that is not a run record is bad input (exit 2), said before
-// any output, whatever the command does with the records next.
+// checkRecords opens every directory as a run record first (run.json in
+// range, every file the run's own), so that a directory that is not a
+// valid record is bad input (exit 2), said before any output, whatever
+// the command does with the records next.
 func checkRecords(dirs []string) error {
 	for _, d := range dirs {
-		if _, err := runrecord.Read(d); err != nil {
-			if errors.Is(err, runrecord.ErrNotRecord) {
-				return usageError{err}
-			}
-			return err
+		if _, err := runrecord.Open(d); err != nil {
+			return badRecord(err)
 		}
 	}
 	return nil

@@ -41,15 +41,15 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		if err := buckets.UnmarshalText([]byte(strings.TrimPrefix(*typ, "hist"))); err != nil {
 			return usagef("-type %s: %v (want hist[BOUNDS] like 'hist[0,2ms,4ms,8ms]')", *typ, err)
 		}
-	case *typ == "text", *typ == "json", *typ == "html", *typ == "markdown":
-	case *typ == "hlog":
-		return runrecord.WriteMergedHlog(stdout, pos...)
+	case *typ == "text", *typ == "json", *typ == "html", *typ == "markdown", *typ == "hlog":
 	default:
 		return usagef("unknown -type %q: want text, json, html, hlog, markdown or hist[BOUNDS]", *typ)
 	}
+	// Load refuses what cannot be merged (the same run twice, records of
+	// different kinds), for every type, hlog included.
 	rep, err := report.Load(pos...)
 	if err != nil {
-		return err
+		return badRecord(err)
 	}
 	if *link != "" {
 		rep.TraceLink = *link
@@ -75,6 +75,8 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		return text.WriteHistogram(stdout, buckets, report.Buckets(h, buckets))
 	}
 	switch *typ {
+	case "hlog":
+		return runrecord.WriteMergedHlog(stdout, "", pos...)
 	case "html":
 		return html.Write(stdout, rep)
 	case "json":

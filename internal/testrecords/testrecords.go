@@ -47,7 +47,30 @@ func HourRecord(b testing.TB) string {
 	if err := runrecord.WriteFile(filepath.Join(dir, runrecord.ProfilesDir, runrecord.ProfileCPU), prof.Bytes()); err != nil {
 		b.Fatal(err)
 	}
+	Reseal(b, dir)
 	return dir
+}
+
+// Reseal lists every file of dir in its run.json's manifest, for records
+// assembled by hand, file by file, whose every file is the run's.
+func Reseal(tb testing.TB, dir string) {
+	tb.Helper()
+	run, err := runrecord.Read(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var files []string
+	for _, sub := range []string{"", runrecord.ProfilesDir} {
+		ents, _ := os.ReadDir(filepath.Join(dir, sub))
+		for _, e := range ents {
+			if e.Type().IsRegular() && e.Name() != runrecord.MetaFile && e.Name() != runrecord.ReportFile && e.Name()[0] != '.' {
+				files = append(files, filepath.ToSlash(filepath.Join(sub, e.Name())))
+			}
+		}
+	}
+	if err := runrecord.Seal(dir, run, files...); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // Synthetic describes a deterministic run record: Secs intervals of one
@@ -78,7 +101,8 @@ func WriteSynthetic(tb testing.TB, dir string, sp Synthetic) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	cfg := recording.Config{Interval: time.Second, Highest: time.Hour}
+	id := runrecord.NewRunID()
+	cfg := recording.Config{Interval: time.Second, Highest: time.Hour, RunID: id}
 	var targets []runrecord.PlanTarget
 	for i, g := range sp.Groups {
 		cfg.Groups = append(cfg.Groups, g.Name)
@@ -136,7 +160,7 @@ func WriteSynthetic(tb testing.TB, dir string, sp Synthetic) {
 	for i := range sum.Groups {
 		sum.Groups[i].Targets = 1
 	}
-	run := &runrecord.Run{Kind: "attack", Name: filepath.Base(dir), Start: start, End: start.Add(d),
+	run := &runrecord.Run{RunID: id, Kind: runrecord.KindAttack, Name: filepath.Base(dir), Start: start, End: start.Add(d),
 		Interval: int64(time.Second), Summary: sum}
 	if sp.Shards > 1 {
 		run.Shard = &runrecord.Shard{Index: sp.Shard, Count: sp.Shards}
@@ -144,10 +168,11 @@ func WriteSynthetic(tb testing.TB, dir string, sp Synthetic) {
 	run.Plan.Schedule = fmt.Sprintf("constant %d/1s", sp.PerSec)
 	run.Plan.Targets = targets
 	run.Summary.Target = SummarizeSamples(timeline)
-	for _, err := range []error{runrecord.Write(dir, run), runrecord.WriteTargetSamples(dir, timeline)} {
-		if err != nil {
-			tb.Fatal(err)
-		}
+	if err := runrecord.WriteTargetSamples(dir, id, timeline); err != nil {
+		tb.Fatal(err)
+	}
+	if err := runrecord.Seal(dir, run, append(rec.Files(), runrecord.TargetFile)...); err != nil {
+		tb.Fatal(err)
 	}
 }
 
@@ -212,11 +237,16 @@ func RecordRunWith(t testing.TB, dir, path string, rate int, d time.Duration, ed
 	if err := runrecord.WriteFile(filepath.Join(dir, runrecord.ProfilesDir, runrecord.ProfileCPU), prof.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	if err := runrecord.WriteTargetSamples(dir, samples); err != nil {
+	if err := runrecord.WriteTargetSamples(dir, run.RunID, samples); err != nil {
 		t.Fatal(err)
 	}
 	run.Summary.Target = SummarizeSamples(samples)
 	if err := runrecord.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	Reseal(t, dir)
+	run, err = runrecord.Read(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
 	return run

@@ -58,7 +58,8 @@ func (s *search) record(reason string, interrupted bool) *runrecord.Run {
 		end = time.Now().UTC()
 	}
 	return &runrecord.Run{
-		Kind:        "capacity",
+		RunID:       s.runID,
+		Kind:        runrecord.KindCapacity,
 		Name:        c.Plan.Name,
 		Labels:      c.Plan.Labels,
 		Tool:        runner.Versions(),

@@ -13,6 +13,7 @@ import (
 
 // search is the state of one Search.
 type search struct {
+	runID    string // the capacity record's, kept across its rewrites
 	cfg      Config
 	measurer stepRunner // runs steps: the target, or a model of one in tests
 	begin    time.Time
@@ -44,7 +45,7 @@ func searchWith(ctx context.Context, cfg Config, steps stepRunner) (*runrecord.R
 		return nil, &runner.PlanError{Err: err}
 	}
 	cfg = cfg.withDefaults()
-	s := &search{cfg: cfg, measurer: steps, begin: time.Now()}
+	s := &search{runID: runrecord.NewRunID(), cfg: cfg, measurer: steps, begin: time.Now()}
 	reason, err := s.run(ctx)
 	if len(s.runs) == 0 {
 		if err == nil {

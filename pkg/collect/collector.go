@@ -61,6 +61,8 @@ type Config struct {
 	HeaderNames []string `json:"header_names,omitempty"`
 	// ProcRoot is where procfs is mounted (tests; default /proc).
 	ProcRoot string `json:"-"`
+	// RunID is the run record's id, written into target.jsonl.
+	RunID string `json:"-"`
 }
 
 // Enabled reports whether any source is configured.
@@ -456,7 +458,7 @@ func (c *Collector) Stop(ctx context.Context) (*runrecord.TargetSummary, error) 
 	c.cancel()
 
 	rows := c.tl.rows()
-	if err := runrecord.WriteTargetSamples(dir, rows); err != nil {
+	if err := runrecord.WriteTargetSamples(dir, c.cfg.RunID, rows); err != nil {
 		errs = append(errs, err)
 	}
 	sum, gcFrom := c.tl.summary(c.cfg)
@@ -470,6 +472,18 @@ func (c *Collector) Stop(ctx context.Context) (*runrecord.TargetSummary, error) 
 		sum.Sources = append(sum.Sources, describe(s, gcFrom[s]))
 	}
 	return sum, errors.Join(errs...)
+}
+
+// Files lists the files Stop wrote, relative to the run directory:
+// target.jsonl and the profiles. The run record's manifest lists them.
+func (c *Collector) Files() []string {
+	out := []string{runrecord.TargetFile}
+	for _, s := range c.sources {
+		if f, ok := s.(interface{ files() []string }); ok {
+			out = append(out, f.files()...)
+		}
+	}
+	return out
 }
 
 // describe is a source's name with credentials removed, plus the caveat

@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,8 +39,9 @@ type pprofSource struct {
 	windows  int              // CPU windows written
 	merged   *profile.Profile // the windows so far, merged
 	writeErr []error
-	pdir     string // profiles/ in the run directory
-	answered bool   // some request succeeded: the endpoint is alive
+	pdir     string   // profiles/ in the run directory
+	answered bool     // some request succeeded: the endpoint is alive
+	written  []string // profiles written, relative to the run directory
 
 	stop     chan struct{} // closed by End: no new CPU window
 	cpuDone  chan struct{}
@@ -273,7 +275,10 @@ func (s *pprofSource) addWindow(p *profile.Profile) {
 	s.windows++
 	err := os.MkdirAll(s.pdir, 0o755)
 	if err == nil {
-		err = writeProfile(filepath.Join(s.pdir, fmt.Sprintf("cpu-%03d.pb.gz", s.windows)), p)
+		name := fmt.Sprintf("cpu-%03d.pb.gz", s.windows)
+		if err = writeProfile(filepath.Join(s.pdir, name), p); err == nil {
+			s.wrote(name)
+		}
 	}
 	if err != nil {
 		s.writeErr = append(s.writeErr, fmt.Errorf("profiles: %w", err))
@@ -340,7 +345,9 @@ func (s *pprofSource) End(ctx context.Context) error {
 	write := func(name string, p *profile.Profile) {
 		if err := writeProfile(filepath.Join(pdir, name), p); err != nil {
 			errs = append(errs, err)
+			return
 		}
+		s.wrote(name)
 	}
 	if merged == nil {
 		s.notes.Warn("pprof: no CPU profile window completed: no cpu.pb.gz")
@@ -401,6 +408,20 @@ func (s *pprofSource) End(ctx context.Context) error {
 		write(runrecord.ProfileGoroutine, peak)
 	}
 	return errors.Join(errs...)
+}
+
+// wrote notes a profile written under profiles/.
+func (s *pprofSource) wrote(name string) {
+	s.mu.Lock()
+	s.written = append(s.written, runrecord.ProfilesDir+"/"+name)
+	s.mu.Unlock()
+}
+
+// files are the profiles written, relative to the run directory.
+func (s *pprofSource) files() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.written)
 }
 
 // Delta is end minus start for cumulative profiles. Sample types that are

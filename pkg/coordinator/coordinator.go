@@ -2,8 +2,6 @@ package coordinator
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -159,13 +157,15 @@ func New(cfg Config) (*Coordinator, error) {
 	}
 	c := &Coordinator{
 		cfg:     cfg,
-		run:     newRunID(),
+		run:     runrecord.NewRunID(), // the merged record's id too
 		startCh: make(chan struct{}),
 		abortCh: make(chan struct{}),
 		changed: make(chan struct{}, 1),
 	}
 	if cfg.Collect != nil {
-		col, err := collect.New(*cfg.Collect)
+		cc := *cfg.Collect
+		cc.RunID = c.run // target.jsonl is the merged record's
+		col, err := collect.New(cc)
 		if err != nil {
 			return nil, err
 		}
@@ -183,12 +183,6 @@ func New(cfg Config) (*Coordinator, error) {
 
 // shardsDir holds each shard's own record inside the merged one.
 const shardsDir = "shards"
-
-func newRunID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b) // crypto/rand does not fail on supported platforms
-	return hex.EncodeToString(b)
-}
 
 func (c *Coordinator) logf(format string, a ...any) {
 	if c.cfg.Logf != nil {

@@ -302,7 +302,9 @@ func (c *Coordinator) handleRecord(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusBadRequest, refusal{Code: codeBadInput, Error: err.Error()})
 		return
 	}
-	run, err := runrecord.Read(filepath.Join(tmp, "r"))
+	// Open, not Read: every file must be the one the shard sealed (a cut
+	// upload or a file of another run is refused).
+	run, err := runrecord.Open(filepath.Join(tmp, "r"))
 	if err == nil && (run.Shard == nil || run.Shard.Index != shard || run.Shard.Count != len(c.shards)) {
 		err = fmt.Errorf("the record is not shard %d of %d", shard, len(c.shards))
 	}

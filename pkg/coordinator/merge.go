@@ -85,11 +85,17 @@ func (c *Coordinator) merge(start, stopAt time.Time, target *runrecord.TargetSum
 	if err != nil {
 		return nil, fmt.Errorf("merge shard records: %w", err)
 	}
-	if err := writeMergedFiles(c.cfg.Out, dirs, rep); err != nil {
+	if err := writeMergedFiles(c.cfg.Out, c.run, dirs, rep); err != nil {
 		return nil, err
 	}
+	// Seal skips the ones not written (no groups, no exemplars).
+	files := []string{runrecord.LatencyLog, runrecord.IntervalsFile, runrecord.GroupsLog, runrecord.ExemplarsFile}
+	if c.col != nil {
+		files = append(files, c.col.Files()...)
+	}
 	run := &runrecord.Run{
-		Kind:        "attack",
+		RunID:       c.run, // the coordinated run's: shards registered with it
+		Kind:        runrecord.KindAttack,
 		Name:        c.cfg.Name,
 		Labels:      c.cfg.Labels,
 		Tool:        c.cfg.Tool,
@@ -110,7 +116,7 @@ func (c *Coordinator) merge(start, stopAt time.Time, target *runrecord.TargetSum
 		run.Summary.SLO.Partial = true
 		run.Summary.SLO.Note = (&LostError{Lost: lost}).Error()
 	}
-	if err := runrecord.Write(c.cfg.Out, run); err != nil {
+	if err := runrecord.Seal(c.cfg.Out, run, files...); err != nil {
 		return run, err
 	}
 	if len(lost) > 0 {
@@ -167,6 +173,19 @@ func (c *Coordinator) rebuildLocked(s *shardState, dir string, start time.Time, 
 		}
 	}
 	counts.LastEnd = last
+	// The rebuilt record is the shard's own run: its id is the one the
+	// shard wrote into the latency log's header it streamed.
+	id, err := runrecord.HlogRunID(filepath.Join(dir, runrecord.LatencyLog))
+	if err != nil {
+		return fmt.Errorf("shard %d: %w", s.index, err)
+	}
+	if id == "" {
+		id = runrecord.NewRunID()
+	}
+	// The spooled rows came without the header row that ties them.
+	if err := runrecord.WriteIntervals(dir, id, rows); err != nil {
+		return fmt.Errorf("shard %d: %w", s.index, err)
+	}
 	due := shareOf(c.cfg.Schedule.Hits(sending), uint64(s.index), uint64(len(c.shards)))
 	missed := uint64(0)
 	if due > counts.Requests {
@@ -174,7 +193,8 @@ func (c *Coordinator) rebuildLocked(s *shardState, dir string, start time.Time, 
 	}
 	sum := runrecord.Summarize(series, counts, start, min(sending, max(last.Sub(start), 0)), missed)
 	run := &runrecord.Run{
-		Kind:        "attack",
+		RunID:       id,
+		Kind:        runrecord.KindAttack,
 		Name:        c.cfg.Name,
 		Host:        runrecord.Host{Hostname: s.host},
 		Plan:        c.cfg.PlanRecord,
@@ -187,7 +207,7 @@ func (c *Coordinator) rebuildLocked(s *shardState, dir string, start time.Time, 
 			"): latency and counts are complete up to its last interval; status codes, error messages and bytes are not known"},
 		Summary: sum,
 	}
-	return runrecord.Write(dir, run)
+	return runrecord.Seal(dir, run, runrecord.LatencyLog, runrecord.IntervalsFile)
 }
 
 // shareOf is how many of the slot numbers 0..hits-1 belong to shard
@@ -204,14 +224,14 @@ func shareOf(hits, shard, shards uint64) uint64 {
 
 // writeMergedFiles writes the merged latency.hlog (every shard's
 // intervals summed by absolute time, the exact HDR merge) and
-// intervals.jsonl.
-func writeMergedFiles(out string, dirs []string, rep *report.Report) error {
+// intervals.jsonl, as files of run runID.
+func writeMergedFiles(out, runID string, dirs []string, rep *report.Report) error {
 	f, err := runrecord.CreateAtomic(filepath.Join(out, runrecord.LatencyLog))
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	if err := runrecord.WriteMergedHlog(w, dirs...); err != nil {
+	if err := runrecord.WriteMergedHlog(w, runID, dirs...); err != nil {
 		f.Discard()
 		return err
 	}
@@ -228,19 +248,19 @@ func writeMergedFiles(out string, dirs []string, rep *report.Report) error {
 		at[p.StartMs] = len(rows)
 		rows = append(rows, runrecord.Interval{StartMs: p.StartMs, Completed: uint64(p.Count), Errors: p.Errors})
 	}
-	if err := writeMergedGroups(out, rep, rows, at); err != nil {
+	if err := writeMergedGroups(out, runID, rep, rows, at); err != nil {
 		return err
 	}
-	if err := writeMergedExemplars(out, rep); err != nil {
+	if err := writeMergedExemplars(out, runID, rep); err != nil {
 		return err
 	}
-	return runrecord.WriteIntervals(out, rows)
+	return runrecord.WriteIntervals(out, runID, rows)
 }
 
 // writeMergedExemplars writes the shards' exemplars merged (per interval
 // the K slowest of their union), so the merged record's page and text
 // show the slowest requests as the offline merge of the shards does.
-func writeMergedExemplars(out string, rep *report.Report) error {
+func writeMergedExemplars(out, runID string, rep *report.Report) error {
 	if len(rep.Exemplars) == 0 {
 		return nil
 	}
@@ -249,7 +269,11 @@ func writeMergedExemplars(out string, rep *report.Report) error {
 		return err
 	}
 	w := bufio.NewWriter(f)
-	if err := errors.Join(runrecord.NewExemplarWriter(w).Write(rep.Exemplars), w.Flush()); err != nil {
+	ew, err := runrecord.NewExemplarWriter(w, runID)
+	if err == nil {
+		err = errors.Join(ew.Write(rep.Exemplars), w.Flush())
+	}
+	if err != nil {
 		f.Discard()
 		return err
 	}
@@ -258,7 +282,7 @@ func writeMergedExemplars(out string, rep *report.Report) error {
 
 // writeMergedGroups writes the endpoint groups' merged groups.hlog and
 // puts their errors in the merged intervals' rows (at: row by start).
-func writeMergedGroups(out string, rep *report.Report, rows []runrecord.Interval, at map[int64]int) error {
+func writeMergedGroups(out, runID string, rep *report.Report, rows []runrecord.Interval, at map[int64]int) error {
 	pts, err := rep.GroupIntervals()
 	if err != nil || len(pts) == 0 {
 		return err
@@ -268,7 +292,7 @@ func writeMergedGroups(out string, rep *report.Report, rows []runrecord.Interval
 		return err
 	}
 	w := bufio.NewWriter(f)
-	if err := errors.Join(rep.WriteGroupsLog(w), w.Flush()); err != nil {
+	if err := errors.Join(rep.WriteGroupsLog(w, runID), w.Flush()); err != nil {
 		f.Discard()
 		return fmt.Errorf("write merged groups log: %w", err)
 	}

@@ -76,7 +76,7 @@ type exemplars struct {
 // newExemplars starts dir's exemplars.jsonl, keeping k per interval
 // (0: runrecord.DefaultExemplars; at most runrecord.MaxExemplars).
 // With groups (the group of each target), each exemplar names its group.
-func newExemplars(dir string, k int, targets, groups []string) (*exemplars, error) {
+func newExemplars(dir string, k int, targets, groups []string, runID string) (*exemplars, error) {
 	if k <= 0 {
 		k = runrecord.DefaultExemplars
 	}
@@ -86,8 +86,13 @@ func newExemplars(dir string, k int, targets, groups []string) (*exemplars, erro
 		return nil, err
 	}
 	buf := bufio.NewWriter(f)
+	out, err := runrecord.NewExemplarWriter(buf, runID)
+	if err != nil {
+		f.Discard()
+		return nil, err
+	}
 	return &exemplars{cur: newSlowest(k), run: newSlowest(k), targets: targets, groups: groups,
-		file: f, buf: buf, out: runrecord.NewExemplarWriter(buf)}, nil
+		file: f, buf: buf, out: out}, nil
 }
 
 // commit puts exemplars.jsonl in place (ok) or discards it.

@@ -59,7 +59,7 @@ type groupItem struct {
 // closing an interval waits for the writer.
 const pendingBatches = 4
 
-func newGroupRecorder(dir string, names []string, of []int, highest int64) (*groupRecorder, error) {
+func newGroupRecorder(dir, runID string, names []string, of []int, highest int64) (*groupRecorder, error) {
 	f, err := runrecord.CreateAtomic(filepath.Join(dir, runrecord.GroupsLog))
 	if err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ func newGroupRecorder(dir string, names []string, of []int, highest int64) (*gro
 		done:    make(chan struct{}),
 		file:    f,
 		buf:     buf,
-		log:     runrecord.NewGroupHlogWriter(buf, names),
+		log:     runrecord.NewGroupHlogWriter(buf, runID, names),
 	}
 	go g.write()
 	return g, nil

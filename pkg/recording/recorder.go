@@ -41,6 +41,9 @@ type Config struct {
 	// has each scenario's, its groups added up.
 	Scenarios     []string
 	GroupScenario []int
+	// RunID is the run record's id (runrecord.NewRunID), written into
+	// latency.hlog and intervals.jsonl so that they say which run they are.
+	RunID string
 }
 
 // IntervalStats describes an interval that just closed, and the run so far.
@@ -105,7 +108,7 @@ func New(dir string, cfg Config) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex, err := newExemplars(dir, cfg.Exemplars, cfg.Targets, targetGroups(cfg))
+	ex, err := newExemplars(dir, cfg.Exemplars, cfg.Targets, targetGroups(cfg), cfg.RunID)
 	if err != nil {
 		f.Discard()
 		return nil, err
@@ -126,9 +129,9 @@ func New(dir string, cfg Config) (*Recorder, error) {
 	if cfg.OnInterval != nil {
 		w = io.MultiWriter(buf, &r.chunk)
 	}
-	r.log = runrecord.NewHlogWriter(w)
+	r.log = runrecord.NewHlogWriter(w, cfg.RunID)
 	if len(cfg.Groups) > 1 {
-		if r.groups, err = newGroupRecorder(dir, cfg.Groups, cfg.GroupOf, int64(cfg.Highest)); err != nil {
+		if r.groups, err = newGroupRecorder(dir, cfg.RunID, cfg.Groups, cfg.GroupOf, int64(cfg.Highest)); err != nil {
 			f.Discard()
 			ex.commit(false)
 			return nil, err
@@ -289,7 +292,7 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 		} else {
 			r.keep(r.file.Commit())
 		}
-		if err := runrecord.WriteIntervals(r.dir, r.rows); err != nil && r.err == nil {
+		if err := runrecord.WriteIntervals(r.dir, r.cfg.RunID, r.rows); err != nil && r.err == nil {
 			r.err = err
 		}
 	}
@@ -321,6 +324,16 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 		}
 	}
 	return sum, r.err
+}
+
+// Files are the files of the run record a Recorder writes, relative to
+// its directory: the run's manifest lists them (runrecord.Seal).
+func (r *Recorder) Files() []string {
+	files := []string{runrecord.LatencyLog, runrecord.IntervalsFile, runrecord.ExemplarsFile}
+	if r.groups != nil {
+		files = append(files, runrecord.GroupsLog)
+	}
+	return files
 }
 
 // Snapshot summarises everything recorded so far, as if the attack that

@@ -293,7 +293,7 @@ func addCounts(c *runrecord.Counts, s runrecord.Summary) {
 // absolute interval, as one groups log whose group i is Summary.Groups[i]
 // (and tagged as its Tag says): what a merged run record holds. It writes
 // nothing when the report has fewer than two groups.
-func (r *Report) WriteGroupsLog(w io.Writer) error {
+func (r *Report) WriteGroupsLog(w io.Writer, runID string) error {
 	gs := r.Summary.Groups
 	if len(gs) < 2 || gs[0].Tag == "" {
 		return nil
@@ -302,7 +302,7 @@ func (r *Report) WriteGroupsLog(w io.Writer) error {
 	for i, g := range gs {
 		names[i] = g.Name
 	}
-	gw := runrecord.NewGroupHlogWriter(w, names)
+	gw := runrecord.NewGroupHlogWriter(w, runID, names)
 	return runrecord.MergeGroupHlogs(r.Dirs, r.tagNames(), nil, func(start, end int64, groups map[string]runrecord.GroupSeries) error {
 		for i, name := range names {
 			if s, ok := groups[name]; ok {

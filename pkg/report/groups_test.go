@@ -100,7 +100,7 @@ func TestLoadMergesGroupsAcrossShards(t *testing.T) {
 	// The merged groups log (what a coordinator's merged record holds)
 	// has every group's requests, tagged as the merged summary says.
 	var buf bytes.Buffer
-	if err := merged.WriteGroupsLog(&buf); err != nil {
+	if err := merged.WriteGroupsLog(&buf, ""); err != nil {
 		t.Fatal(err)
 	}
 	lr := runrecord.NewGroupHlogReader(&buf, "merged", nil)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"time"
 
@@ -53,11 +54,14 @@ func Load(dirs ...string) (*Report, error) {
 	}
 	rep := &Report{Dirs: dirs}
 	for _, d := range dirs {
-		r, err := runrecord.Read(d)
+		r, err := runrecord.Open(d)
 		if err != nil {
 			return nil, err
 		}
 		rep.Runs = append(rep.Runs, r)
+	}
+	if err := checkMergeable(rep.Dirs, rep.Runs); err != nil {
+		return nil, err
 	}
 	errs := map[int64]uint64{}
 	rows := make([][]runrecord.Interval, len(dirs))
@@ -152,6 +156,33 @@ func TraceLink(runs []*runrecord.Run) string {
 		}
 	}
 	return ""
+}
+
+// checkMergeable refuses runs that cannot be summed into one: the same run
+// twice (its requests would count twice), records of different kinds or
+// latency intervals.
+func checkMergeable(dirs []string, runs []*runrecord.Run) error {
+	if len(runs) < 2 {
+		return nil
+	}
+	seen := map[string]string{}
+	for i, r := range runs {
+		if r.Kind != runrecord.KindAttack {
+			return &runrecord.RecordError{Path: dirs[i], Problem: fmt.Sprintf("a %s record cannot be merged with others (only attacks, such as the shards of one, can)", r.Kind)}
+		}
+		if r.Interval != runs[0].Interval {
+			return &runrecord.RecordError{Path: dirs[i], Problem: fmt.Sprintf("its latency interval (%s) differs from %s's (%s): the runs cannot be merged interval by interval",
+				time.Duration(r.Interval), dirs[0], time.Duration(runs[0].Interval))}
+		}
+		if r.RunID == "" {
+			continue
+		}
+		if other, dup := seen[r.RunID]; dup {
+			return &runrecord.RecordError{Path: dirs[i], Problem: fmt.Sprintf("is the same run as %s (run %s): merging it twice would count its requests twice", other, r.RunID)}
+		}
+		seen[r.RunID] = dirs[i]
+	}
+	return nil
 }
 
 // mergeSummaries combines shard summaries; latency comes from the merged

@@ -48,6 +48,19 @@ func LoadProfile(kind string, dirs ...string) (*profile.Profile, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w %q: want cpu, heap, allocs, goroutine, mutex or block", ErrUnknownProfileType, kind)
 	}
+	// A profile is its record's when run.json's manifest lists it; the
+	// same run twice would count its samples twice.
+	runs := make([]*runrecord.Run, len(dirs))
+	for i, d := range dirs {
+		r, err := runrecord.Open(d)
+		if err != nil {
+			return nil, err
+		}
+		runs[i] = r
+	}
+	if err := checkMergeable(dirs, runs); err != nil {
+		return nil, err
+	}
 	var ps []*profile.Profile
 	for _, d := range dirs {
 		path := filepath.Join(d, runrecord.ProfilesDir, name)

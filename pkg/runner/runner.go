@@ -308,9 +308,13 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if err != nil {
 		return nil, &PlanError{err}
 	}
+	// Every file of the record carries the run's id (runrecord.Seal).
+	runID := runrecord.NewRunID()
 	var col *collect.Collector
 	if p.Collect != nil {
-		if col, err = collect.New(*p.Collect); err != nil {
+		cfg := *p.Collect
+		cfg.RunID = runID
+		if col, err = collect.New(cfg); err != nil {
 			return nil, &PlanError{err}
 		}
 	}
@@ -336,10 +340,12 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 
 		Scenarios:     p.scenarioNames(),
 		GroupScenario: groupScenarios(set, p.scenarioNames()),
+		RunID:         runID,
 	})
 	if err != nil {
 		return nil, err
 	}
+	files := rec.Files()
 
 	tickDone := make(chan struct{})
 	defer close(tickDone)
@@ -419,14 +425,18 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	sum.Generator = self.stop(a.Client(), p.Options.Pacing, a.MaxWorkers(), out, sum)
 	if err := self.saveProfile(p.Out); err != nil && recErr == nil {
 		recErr = err
+	} else if p.SelfProfile {
+		files = append(files, runrecord.ProfilesDir+"/"+runrecord.ProfileSelfCPU)
 	}
 	if col != nil {
 		var colErr error
 		sum.Target, colErr = stopCollector(ctx, col, p)
 		recErr = errors.Join(recErr, colErr)
+		files = append(files, col.Files()...)
 	}
 	run := &runrecord.Run{
-		Kind:        "attack",
+		RunID:       runID,
+		Kind:        runrecord.KindAttack,
 		Name:        p.Name,
 		Labels:      p.Labels,
 		Tool:        Versions(),
@@ -445,7 +455,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		run.End = run.Start
 	}
 	run.Summary.SLO = p.SLO.Evaluate(run.Summary)
-	if err := runrecord.Write(p.Out, run); err != nil {
+	if err := runrecord.Seal(p.Out, run, files...); err != nil {
 		return run, err
 	}
 	return run, recErr

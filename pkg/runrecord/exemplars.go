@@ -99,11 +99,15 @@ type ExemplarWriter struct {
 	enc *json.Encoder
 }
 
-// NewExemplarWriter writes JSON lines to w.
-func NewExemplarWriter(w io.Writer) *ExemplarWriter {
+// NewExemplarWriter writes JSON lines to w, starting with the header row
+// that ties the file to run runID (identity.go).
+func NewExemplarWriter(w io.Writer, runID string) (*ExemplarWriter, error) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // a file, not a page: keep URLs readable
-	return &ExemplarWriter{w: w, enc: enc}
+	if err := enc.Encode(jsonlHeader{Format: exemplarsFormat, RunID: runID}); err != nil {
+		return nil, fmt.Errorf("write %s: %w", ExemplarsFile, err)
+	}
+	return &ExemplarWriter{w: w, enc: enc}, nil
 }
 
 // Write appends exemplars, one per line.

@@ -42,7 +42,11 @@ func TestExemplarsFileRoundTrip(t *testing.T) {
 	sampled := true
 	in := []Exemplar{{IntervalMs: 1000, Intended: time.UnixMilli(900).UTC(), Latency: time.Second, Status: 503,
 		Error: "503 Service Unavailable", Target: "GET http://127.0.0.1/?q=<a>&b", TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", Sampled: &sampled}}
-	if err := NewExemplarWriter(&buf).Write(in); err != nil {
+	ew, err := NewExemplarWriter(&buf, NewRunID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.Write(in); err != nil {
 		t.Fatal(err)
 	}
 	if bytes.Contains(buf.Bytes(), []byte(`\u003c`)) {

@@ -13,8 +13,10 @@ import (
 // The readers take files from anywhere (a record copied from another
 // machine, a half-written directory, a hand-edited file): whatever the
 // bytes, they return an error or a value, never panic, and what they
-// accept survives a write and a read unchanged. Seeds are the golden
-// records under the module's testdata/records.
+// accept survives a write and a read unchanged. A run.json they refuse is
+// refused as not a record (ErrNotRecord, naming the file); one they accept
+// is in range (Validate). Seeds are the golden records under the module's
+// testdata/records.
 
 // seed adds every file called name under testdata/records to the corpus.
 func seed(f *testing.F, name string) {
@@ -46,10 +48,19 @@ func FuzzReadRun(f *testing.F) {
 	seed(f, MetaFile)
 	f.Add([]byte(`{"format_version": 99}`))
 	f.Add([]byte(`{"summary": {"latency": {"p99": -1}}, "interval": "x"}`))
+	for _, s := range []string{"{}", "null", "[]", `{"format":"loadgen-run","format_version":2}`, `{"format_version":1,"kind":"attack"}`, `"x"`, "1e999", "{} {}"} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := Read(inDir(t, MetaFile, b))
 		if err != nil {
+			if !errors.Is(err, ErrNotRecord) {
+				t.Fatalf("refused, but not as a record error: %v", err)
+			}
 			return
+		}
+		if err := r.Validate(); err != nil {
+			t.Fatalf("read, then out of range: %v", err)
 		}
 		out := t.TempDir()
 		if err := Write(out, r); err != nil {
@@ -59,9 +70,8 @@ func FuzzReadRun(f *testing.F) {
 		if err != nil {
 			t.Fatalf("a record that read once does not read back: %v", err)
 		}
-		if r.FormatVersion == 0 {
-			r.FormatVersion = FormatVersion // Write stamps it
-		}
+		// Write stamped r with the current format (and a run id, if a
+		// version 1 record had none): back must be exactly r.
 		if !reflect.DeepEqual(r, back) {
 			t.Fatalf("round trip changed the record:\n%+v\n%+v", r, back)
 		}
@@ -71,13 +81,16 @@ func FuzzReadRun(f *testing.F) {
 func FuzzReadIntervals(f *testing.F) {
 	seed(f, IntervalsFile)
 	f.Add([]byte("{}\n\n{\"start_ms\": 1}\n"))
+	f.Add([]byte("{\"format\":\"loadgen-intervals\",\"run_id\":\"00\"}\n{\"t\":1,\"n\":2,\"errors\":0}\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		rows, err := ReadIntervals(inDir(t, IntervalsFile, b))
+		dir := inDir(t, IntervalsFile, b)
+		_, _ = readJSONLHeader(filepath.Join(dir, IntervalsFile))
+		rows, err := ReadIntervals(dir)
 		if err != nil || len(rows) == 0 {
 			return
 		}
 		out := t.TempDir()
-		if err := WriteIntervals(out, rows); err != nil {
+		if err := WriteIntervals(out, NewRunID(), rows); err != nil {
 			t.Fatal(err)
 		}
 		back, err := ReadIntervals(out)
@@ -96,7 +109,7 @@ func FuzzReadTargetSamples(f *testing.F) {
 			return
 		}
 		out := t.TempDir()
-		if err := WriteTargetSamples(out, rows); err != nil {
+		if err := WriteTargetSamples(out, NewRunID(), rows); err != nil {
 			t.Fatal(err)
 		}
 		back, err := ReadTargetSamples(out)
@@ -112,7 +125,11 @@ func FuzzReadTargetSamples(f *testing.F) {
 func FuzzHlogReader(f *testing.F) {
 	seed(f, LatencyLog)
 	f.Add([]byte("#[StartTime: 1.000 (seconds since epoch)]\n1.000,1.000,1.000,HISTFAAAAB\n"))
+	f.Add([]byte("#[RunID: 0123]\n#[StartTime: 1]\n\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\"\n0.0,1.0,1.0,HISTFAAAAB\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// The header check (a log cut inside its header is refused) reads
+		// any bytes too.
+		_ = checkHlogHeader(inDir(t, LatencyLog, b))
 		lr := NewHlogReader(bytes.NewReader(b), LatencyLog)
 		for range 10000 {
 			start, end, s, err := lr.Next()
@@ -134,8 +151,16 @@ func FuzzReadExemplars(f *testing.F) {
 		if err != nil || len(rows) == 0 {
 			return
 		}
+		const id = "0123456789abcdef0123456789abcdef"
+		write := func(buf *bytes.Buffer, rows []Exemplar) error {
+			ew, err := NewExemplarWriter(buf, id)
+			if err != nil {
+				return err
+			}
+			return ew.Write(rows)
+		}
 		var buf bytes.Buffer
-		if err := NewExemplarWriter(&buf).Write(rows); err != nil {
+		if err := write(&buf, rows); err != nil {
 			return // a time outside JSON's years, say: refused, not a panic
 		}
 		back, err := ReadExemplars(inDir(t, ExemplarsFile, buf.Bytes()))
@@ -143,7 +168,7 @@ func FuzzReadExemplars(f *testing.F) {
 			t.Fatalf("read back what was written: %v\n%s", err, buf.Bytes())
 		}
 		var again bytes.Buffer
-		if err := NewExemplarWriter(&again).Write(back); err != nil || !bytes.Equal(buf.Bytes(), again.Bytes()) {
+		if err := write(&again, back); err != nil || !bytes.Equal(buf.Bytes(), again.Bytes()) {
 			t.Fatalf("round trip: %v\n%s\n%s", err, buf.Bytes(), again.Bytes())
 		}
 		_ = TopExemplars(rows, 3)

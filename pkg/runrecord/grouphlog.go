@@ -28,14 +28,16 @@ type GroupHlogWriter struct {
 	log      *hdr.HistogramLogWriter // the header lines
 	enc      intervalEncoder         // the interval lines
 	names    []string
+	runID    string
 	base     int64
 	wroteHdr bool
 }
 
 // NewGroupHlogWriter writes a log of the groups names (index = group) to
-// w; the header goes out with the first interval.
-func NewGroupHlogWriter(w io.Writer, names []string) *GroupHlogWriter {
-	return &GroupHlogWriter{w: w, log: hdr.NewHistogramLogWriter(w), names: names}
+// w, of run runID ("" for a log that is no record's own); the header goes
+// out with the first interval.
+func NewGroupHlogWriter(w io.Writer, runID string, names []string) *GroupHlogWriter {
+	return &GroupHlogWriter{w: w, log: hdr.NewHistogramLogWriter(w), names: names, runID: runID}
 }
 
 // WriteGroup appends group i's three series for the interval
@@ -45,6 +47,10 @@ func (w *GroupHlogWriter) WriteGroup(startMs, endMs int64, i int, s GroupSeries)
 		w.wroteHdr = true
 		base := startMs - startMs%1000
 		steps := []error{w.log.OutputLogFormatVersion(), w.log.OutputComment(groupsHlogComment)}
+		if w.runID != "" {
+			// Before the names, which may be many: readers find it early.
+			steps = append(steps, w.log.OutputComment(hlogRunIDComment+w.runID+"]"))
+		}
 		for j, n := range w.names {
 			// Names come from URLs and flags; quoting keeps any odd byte
 			// on its comment line.

@@ -22,7 +22,7 @@ func groupsFixture(t *testing.T, dir string, n int) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	w := NewGroupHlogWriter(f, []string{"GET /fast", "GET /slow"})
+	w := NewGroupHlogWriter(f, "", []string{"GET /fast", "GET /slow"})
 	t0 := int64(1_700_000_000_000)
 	for iv := int64(0); iv < 3; iv++ {
 		for g, lat := range []time.Duration{time.Millisecond, 20 * time.Millisecond} {
@@ -156,7 +156,7 @@ func TestGroupHlogReaderErrors(t *testing.T) {
 
 func FuzzGroupHlogReader(f *testing.F) {
 	var buf bytes.Buffer
-	w := NewGroupHlogWriter(&buf, []string{"a", "b"})
+	w := NewGroupHlogWriter(&buf, "", []string{"a", "b"})
 	s := NewGroupSeries(int64(time.Hour))
 	RecordPacked(s.Latency, 1234567)
 	w.WriteGroup(1_700_000_000_000, 1_700_000_001_000, 1, s)

@@ -89,13 +89,15 @@ func RecordClamped(h *hdr.Histogram, v time.Duration) {
 // reference HdrHistogram tools read latency.hlog as it is.
 type HlogWriter struct {
 	log      *hdr.HistogramLogWriter
+	runID    string
 	wroteHdr bool
 }
 
-// NewHlogWriter writes a log to w; the header goes out with the first
-// interval, whose start fixes the log's base time.
-func NewHlogWriter(w io.Writer) *HlogWriter {
-	return &HlogWriter{log: hdr.NewHistogramLogWriter(w)}
+// NewHlogWriter writes a log to w, of run runID ("" for a log that is no
+// run's own, such as several runs merged); the header goes out with the
+// first interval, whose start fixes the log's base time.
+func NewHlogWriter(w io.Writer, runID string) *HlogWriter {
+	return &HlogWriter{log: hdr.NewHistogramLogWriter(w), runID: runID}
 }
 
 // WriteHeader writes the log's header, with a base time from the start
@@ -107,12 +109,12 @@ func (w *HlogWriter) WriteHeader(startMs int64) error {
 	}
 	w.wroteHdr = true
 	base := startMs - startMs%1000
-	for _, err := range []error{
-		w.log.OutputLogFormatVersion(),
-		w.log.OutputComment(hlogComment),
-		w.log.OutputStartTime(base),
-		w.log.OutputBaseTime(base),
-	} {
+	errs := []error{w.log.OutputLogFormatVersion(), w.log.OutputComment(hlogComment)}
+	if w.runID != "" {
+		errs = append(errs, w.log.OutputComment(hlogRunIDComment+w.runID+"]"))
+	}
+	errs = append(errs, w.log.OutputStartTime(base), w.log.OutputBaseTime(base))
+	for _, err := range errs {
 		if err != nil {
 			return fmt.Errorf("write latency log: %w", err)
 		}
@@ -278,8 +280,9 @@ func MergeHlogs(dirs []string, fn func(startMs, endMs int64, s Series) error) er
 }
 
 // WriteMergedHlog writes the latency logs of dirs, merged interval by
-// interval (see MergeHlogs), to w in the standard format.
-func WriteMergedHlog(w io.Writer, dirs ...string) error {
-	hw := NewHlogWriter(w)
+// interval (see MergeHlogs), to w in the standard format, as the log of
+// run runID ("" when the merged log is no record's own).
+func WriteMergedHlog(w io.Writer, runID string, dirs ...string) error {
+	hw := NewHlogWriter(w, runID)
 	return MergeHlogs(dirs, hw.WriteInterval)
 }

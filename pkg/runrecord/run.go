@@ -1,6 +1,7 @@
 package runrecord
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,8 +23,9 @@ const (
 	ReportFile    = "report.html"
 )
 
-// FormatVersion is bumped when run.json changes incompatibly.
-const FormatVersion = 1
+// FormatVersion is bumped when run.json changes incompatibly. Version 2
+// added the format name, the run id and the file manifest (identity.go).
+const FormatVersion = 2
 
 // Tags of the series in latency.hlog. Intended-time latency is untagged so
 // that HdrHistogram's reference tools read it by default.
@@ -35,7 +37,9 @@ const (
 
 // Run is run.json: what was run, where, when, and its summary.
 type Run struct {
+	Format        string `json:"format"` // FormatName
 	FormatVersion int    `json:"format_version"`
+	RunID         string `json:"run_id"`
 	Kind          string `json:"kind"` // attack, capacity, ...
 	Name          string `json:"name"`
 	// Labels are the user's key=value tags of the run (-label), such as
@@ -56,6 +60,8 @@ type Run struct {
 	Interval    int64    `json:"interval"` // latency interval, ns
 	Warnings    []string `json:"warnings,omitempty"`
 	Summary     Summary  `json:"summary"`
+	// Files lists every other file the run wrote (see Seal).
+	Files []FileEntry `json:"files,omitempty"`
 }
 
 // Tool records the versions that made the run.
@@ -187,37 +193,59 @@ type Interval struct {
 	GroupErrors map[string]uint64 `json:"group_errors,omitempty"`
 }
 
-// Write stores run.json in dir atomically.
+// Write stores run.json in dir atomically. A new record (FormatVersion
+// 0) gets the format's name and version, and a run id if it has none yet
+// (files written before it then carry none: give writers the id first,
+// see NewRunID). A record read from disk keeps the version it was written
+// in: rewritten, a version 1 record (made before run ids) stays one, and
+// does not claim an id its other files do not carry.
 func Write(dir string, r *Run) error {
-	r.FormatVersion = FormatVersion
+	if r.FormatVersion == 0 || r.FormatVersion >= 2 {
+		r.Format, r.FormatVersion = FormatName, FormatVersion
+		if r.RunID == "" {
+			r.RunID = NewRunID()
+		}
+	}
 	return WriteJSON(filepath.Join(dir, MetaFile), r)
 }
 
-// ErrNotRecord: a directory given as a run record holds no run.json.
-var ErrNotRecord = errors.New("is not a run record")
-
-// Read loads run.json from a run directory.
+// Read loads run.json from a run directory and checks that it is a run
+// record of loadgen's with values in range (see Validate). It does not
+// look at the other files: Open does.
 func Read(dir string) (*Run, error) {
-	b, err := os.ReadFile(filepath.Join(dir, MetaFile))
+	path := filepath.Join(dir, MetaFile)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s %w (no %s)", dir, ErrNotRecord, MetaFile)
+			if _, derr := os.Stat(dir); derr != nil {
+				return nil, recordErr(dir, "no such run record directory")
+			}
+			return nil, recordErr(dir, "not a run record: it has no %s", MetaFile)
 		}
 		return nil, fmt.Errorf("read run record: %w", err)
 	}
+	return ParseRun(b, path)
+}
+
+// ParseRun decodes and checks a run.json; path names it in errors.
+func ParseRun(data []byte, path string) (*Run, error) {
 	var r Run
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, MetaFile), err)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&r); err != nil {
+		return nil, recordErr(path, "not a loadgen run record: not the JSON it should be: %v", err)
 	}
-	if r.FormatVersion > FormatVersion {
-		return nil, fmt.Errorf("%s: run record format %d is newer than this loadgen understands (%d)", dir, r.FormatVersion, FormatVersion)
+	if dec.More() {
+		return nil, recordErr(path, "not a loadgen run record: more than one JSON value")
+	}
+	if err := r.Validate(); err != nil {
+		return nil, recordErr(path, "%v", err)
 	}
 	return &r, nil
 }
 
-// WriteIntervals stores intervals.jsonl atomically.
-func WriteIntervals(dir string, rows []Interval) error {
-	return writeJSONL(filepath.Join(dir, IntervalsFile), rows)
+// WriteIntervals stores intervals.jsonl of run runID atomically.
+func WriteIntervals(dir, runID string, rows []Interval) error {
+	return writeJSONL(filepath.Join(dir, IntervalsFile), intervalsFormat, runID, rows)
 }
 
 // ReadIntervals loads intervals.jsonl (missing file: no rows).

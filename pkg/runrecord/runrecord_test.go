@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAtomicFileInvisibleUntilCommit(t *testing.T) {
@@ -37,7 +38,8 @@ func TestAtomicFileInvisibleUntilCommit(t *testing.T) {
 
 func TestRunRoundTripAndVersion(t *testing.T) {
 	dir := t.TempDir()
-	r := &Run{Kind: "attack", Summary: Summary{Requests: 7, StatusCodes: map[string]uint64{"200": 7}}}
+	r := &Run{Kind: "attack", Start: time.Unix(1_700_000_000, 0), Interval: int64(time.Second), Summary: Summary{Requests: 7, StatusCodes: map[string]uint64{"200": 7}}}
+	r.End = r.Start
 	if err := Write(dir, r); err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +51,7 @@ func TestRunRoundTripAndVersion(t *testing.T) {
 	if _, err := Read(dir); err == nil || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("newer format accepted: %v", err)
 	}
-	if _, err := Read(t.TempDir()); err == nil || !strings.Contains(err.Error(), "is not a run record") {
+	if _, err := Read(t.TempDir()); err == nil || !strings.Contains(err.Error(), "not a run record") {
 		t.Errorf("missing run.json: %v", err)
 	}
 }
@@ -57,7 +59,7 @@ func TestRunRoundTripAndVersion(t *testing.T) {
 func TestJSONLinesRoundTripAndLineErrors(t *testing.T) {
 	dir := t.TempDir()
 	rows := []Interval{{StartMs: 1000, Completed: 5}, {StartMs: 2000, Completed: 6, Errors: 1, GroupErrors: map[string]uint64{"g1": 1}}}
-	if err := WriteIntervals(dir, rows); err != nil {
+	if err := WriteIntervals(dir, NewRunID(), rows); err != nil {
 		t.Fatal(err)
 	}
 	back, err := ReadIntervals(dir)

@@ -37,9 +37,9 @@ type TargetSample struct {
 	GCCPUFraction *float64 `json:"gc_cpu_fraction,omitempty"`
 }
 
-// WriteTargetSamples stores target.jsonl atomically.
-func WriteTargetSamples(dir string, rows []TargetSample) error {
-	return writeJSONL(filepath.Join(dir, TargetFile), rows)
+// WriteTargetSamples stores target.jsonl of run runID atomically.
+func WriteTargetSamples(dir, runID string, rows []TargetSample) error {
+	return writeJSONL(filepath.Join(dir, TargetFile), targetFormat, runID, rows)
 }
 
 // ReadTargetSamples loads target.jsonl (missing file: no rows).

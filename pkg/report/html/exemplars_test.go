@@ -85,7 +85,11 @@ func tracedFixture(t *testing.T, hostile bool) string {
 		}
 	}
 	var buf bytes.Buffer
-	if err := runrecord.NewExemplarWriter(&buf).Write(list); err != nil {
+	ew, err := runrecord.NewExemplarWriter(&buf, run.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ew.Write(list); err != nil {
 		t.Fatal(err)
 	}
 	if err := runrecord.WriteFile(filepath.Join(dir, runrecord.ExemplarsFile), buf.Bytes()); err != nil {
@@ -94,6 +98,7 @@ func tracedFixture(t *testing.T, hostile bool) string {
 	if err := runrecord.Write(dir, run); err != nil {
 		t.Fatal(err)
 	}
+	testrecords.Reseal(t, dir) // the edited exemplars are the run's
 	return dir
 }
 

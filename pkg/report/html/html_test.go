@@ -105,8 +105,10 @@ func TestHTMLReportEscapes(t *testing.T) {
 	evil := `<script>alert("x")</script><img src=x onerror=alert(1)>`
 	run.Name = evil
 	run.Plan.Targets[0].URL = "http://127.0.0.1/?q=" + evil
+	run.Plan.Targets[0].Method = evil
 	run.Summary.Errors = append(run.Summary.Errors, runrecord.ErrorCount{Message: "read: " + evil, Count: 3})
-	run.Summary.StatusCodes[evil] = 1
+	run.Summary.Requests += 3
+	run.Summary.StatusCodes["0"] += 3
 	if err := runrecord.Write(dir, run); err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +139,7 @@ func TestHTMLReportCorruptProfile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, runrecord.ProfilesDir, runrecord.ProfileCPU), []byte("not a profile"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	testrecords.Reseal(t, dir) // corrupt, but the run's own
 	path, err := html.WriteRecord(dir)
 	if err != nil {
 		t.Fatal(err)
