@@ -46,7 +46,8 @@ func writeSynth(t testing.TB, dir string, s synth) *runrecord.Run {
 	w := hdr.NewHistogramLogWriter(f)
 	base := s.start.UnixMilli()
 	base -= base % 1000
-	for _, err := range []error{w.OutputLogFormatVersion(), w.OutputStartTime(base), w.OutputBaseTime(base), w.OutputLegend()} {
+	id := runrecord.NewRunID() // the files of a record carry its id
+	for _, err := range []error{w.OutputLogFormatVersion(), w.OutputComment("[RunID: " + id + "]"), w.OutputStartTime(base), w.OutputBaseTime(base), w.OutputLegend()} {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +81,7 @@ func writeSynth(t testing.TB, dir string, s synth) *runrecord.Run {
 	// Plain writes, not runrecord's atomic ones: the fixture needs no
 	// fsync, and a test that writes a hundred records should not wait on
 	// the disk.
-	var jsonl []byte
+	jsonl := []byte(`{"format":"loadgen-intervals","run_id":"` + id + "\"}\n")
 	for _, r := range rows {
 		b, _ := json.Marshal(r)
 		jsonl = append(append(jsonl, b...), '\n')
@@ -106,7 +107,10 @@ func writeSynth(t testing.TB, dir string, s synth) *runrecord.Run {
 		run.Plan.SLO = "p99<10ms"
 		run.Summary.SLO = &runrecord.SLOResult{Pass: *s.slo, Checks: []runrecord.SLOCheck{{Expr: "p99<10ms", Value: float64(s.p99) / 1e6, Pass: *s.slo, Unit: "ms"}}}
 	}
-	run.FormatVersion = runrecord.FormatVersion
+	run.Format, run.FormatVersion, run.RunID = runrecord.FormatName, runrecord.FormatVersion, id
+	if run.Files, err = runrecord.Manifest(dir, runrecord.LatencyLog, runrecord.IntervalsFile); err != nil {
+		t.Fatal(err)
+	}
 	b, err := json.Marshal(run)
 	if err != nil {
 		t.Fatal(err)

@@ -84,19 +84,30 @@ var runIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 // ones are skipped) in r's manifest, with their sizes and hashes, and
 // writes run.json. Files in dir it does not list are not part of the run.
 func Seal(dir string, r *Run, files ...string) error {
-	r.Files = r.Files[:0]
+	m, err := Manifest(dir, files...)
+	if err != nil {
+		return err
+	}
+	r.Files = m
+	return Write(dir, r)
+}
+
+// Manifest is the manifest entries of files (relative to dir; missing ones
+// are skipped), for a writer that writes run.json itself.
+func Manifest(dir string, files ...string) ([]FileEntry, error) {
+	var out []FileEntry
 	for _, name := range files {
 		e, err := entryOf(dir, name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		r.Files = append(r.Files, e)
+		out = append(out, e)
 	}
-	slices.SortFunc(r.Files, func(a, b FileEntry) int { return strings.Compare(a.Name, b.Name) })
-	return Write(dir, r)
+	slices.SortFunc(out, func(a, b FileEntry) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }
 
 // Attach adds files written into a record after its run.json (a traced
