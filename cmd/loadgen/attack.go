@@ -17,8 +17,15 @@ import (
 )
 
 func runAttack(args []string, stdout, stderr io.Writer) error {
+	return runAttackWith(args, nil, stdout, stderr)
+}
+
+// runAttackWith is runAttack for a load profile's arguments: env expands
+// ${NAME} in the body and targets files the profile names, and masks what
+// it substituted (nil: a plain command line).
+func runAttackWith(args []string, env *profileEnv, stdout, stderr io.Writer) error {
 	fs := newFlagSet("attack", "[flags] (-url URL ... | -targets FILE)", stdout)
-	var af attackFlags
+	af := attackFlags{env: env}
 	af.register(fs)
 	var sf shardFlags
 	sf.register(fs)
@@ -173,6 +180,7 @@ func (f *attackFlags) common(args []string, end time.Duration, open bool) (runne
 		SLO:      f.slo.set,
 
 		SelfProfile: f.gen.selfProfile,
+		Redactor:    f.env.redactor(),
 	}
 	f.trace.apply(&p)
 	return p, nil

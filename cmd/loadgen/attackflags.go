@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 // attackFlags are the flags every command that attacks shares (attack,
 // capacity, ...), with vegeta's names and meanings.
 type attackFlags struct {
+	env      *profileEnv // a load profile's ${NAME} substitution (nil: none)
 	name     string
 	rate     string
 	stages   string
@@ -170,7 +172,9 @@ func (f *attackFlags) loadTargets() ([]vegeta.Target, []string, error) {
 		if err != nil {
 			return nil, nil, usagef("-body: %w", err)
 		}
-		body = b
+		if body, err = f.env.expand(f.body, b); err != nil {
+			return nil, nil, usagef("-body %s: %w", f.body, err)
+		}
 	}
 	switch {
 	case f.targets != "" && len(f.urls) > 0:
@@ -186,7 +190,14 @@ func (f *attackFlags) loadTargets() ([]vegeta.Target, []string, error) {
 		}
 		return t, g, nil
 	case f.targets != "":
-		t, g, err := attack.ReadGroupedTargetsFile(f.targets, f.format, hdr, body)
+		src, err := os.ReadFile(f.targets)
+		if err != nil {
+			return nil, nil, usagef("-targets: %w", err)
+		}
+		if src, err = f.env.expand(f.targets, src); err != nil {
+			return nil, nil, usagef("-targets %s: %w", f.targets, err)
+		}
+		t, g, err := attack.ReadGroupedTargets(bytes.NewReader(src), f.targets, f.format, hdr, body)
 		if err != nil {
 			return nil, nil, usageError{err}
 		}

@@ -50,7 +50,7 @@ func TestKubernetesManifestsCheckedIn(t *testing.T) {
 	}
 	plan := filepath.Join(dir, manifests.ProfileFile)
 	data, _ := os.ReadFile(plan)
-	_, args, err := profileArgs(data, plan, profileKeys())
+	_, args, err := profileArgs(data, plan, profileKeys(), nil)
 	if err != nil || !strings.Contains(strings.Join(args, " "), "-rate=10000") {
 		t.Fatalf("the ConfigMap's plan: %v (%q)", err, args)
 	}

@@ -102,7 +102,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// Whatever loadgen prints passes the run record's redactor: an error
 	// that quotes a URL (a flag's invalid value, a targets file's line)
 	// shows no credential in it.
-	stdout, stderr = redactingWriter{stdout}, redactingWriter{stderr}
+	stdout, stderr = redactingWriter{w: stdout}, redactingWriter{w: stderr}
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
@@ -297,12 +297,16 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 }
 
 // redactingWriter hides credentials (URL userinfo, credential-looking query
-// values, "Bearer ..." tokens) in what is written through it. Every Write
-// of loadgen's is a whole message or line.
-type redactingWriter struct{ w io.Writer }
+// values, "Bearer ..." tokens, and the values r knows to be secret) in what
+// is written through it. Every Write of loadgen's is a whole message or
+// line.
+type redactingWriter struct {
+	w io.Writer
+	r *runrecord.Redactor
+}
 
 func (r redactingWriter) Write(p []byte) (int, error) {
-	s := runrecord.RedactText(string(p))
+	s := r.r.Text(string(p))
 	if len(s) == len(p) && s == string(p) {
 		return r.w.Write(p)
 	}

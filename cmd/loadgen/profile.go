@@ -17,6 +17,7 @@ import (
 	"github.com/loadgen/loadgen/pkg/loadprofile"
 	"github.com/loadgen/loadgen/pkg/report/text"
 	"github.com/loadgen/loadgen/pkg/runner"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 // isPathSetting: settings whose values are file paths, resolved against
@@ -104,7 +105,11 @@ Flags (those of 'loadgen attack'):
 	if err != nil {
 		return usagef("profile: %w", err)
 	}
-	prof, pargs, err := profileArgs(data, path, profileKeys())
+	env := &profileEnv{getenv: os.LookupEnv, red: runrecord.NewRedactor(), files: map[string]bool{}}
+	// What the profile substitutes is masked in every message from here
+	// on, as in the record (whose rendering is what goes to stdout).
+	stderr = redactingWriter{w: stderr, r: env.red}
+	prof, pargs, err := profileArgs(data, path, profileKeys(), env)
 	if err != nil {
 		return usageError{err}
 	}
@@ -120,12 +125,12 @@ Flags (those of 'loadgen attack'):
 	}
 	aargs := append(ownSettings(pargs, attackFlagSet(nil, nil), overridden(given)), cmdFlags...)
 	if len(prof.Scenarios) == 0 && !*check {
-		return runAttack(aargs, stdout, stderr)
+		return runAttackWith(aargs, env, stdout, stderr)
 	}
 	// Parsed as runAttack parses them, into a fresh set (checking the
 	// profile's values set the flags of the one above).
 	var (
-		pf  attackFlags
+		pf  = attackFlags{env: env}
 		psf shardFlags
 	)
 	pfs := attackFlagSet(&pf, &psf)
@@ -196,16 +201,63 @@ func overridden(given map[string]bool) map[string]bool {
 	return over
 }
 
+// profileEnv is a load profile's ${NAME} substitution: the environment,
+// the body and targets files the profile names (where ${NAME} is
+// substituted too), and the redactor that masks every value substituted.
+type profileEnv struct {
+	getenv func(string) (string, bool)
+	red    *runrecord.Redactor
+	files  map[string]bool // paths of the profile's body and targets files
+}
+
+// expand substitutes ${NAME} in the file at path when the profile names
+// it; a file given on the command line instead is read as it is.
+func (e *profileEnv) expand(path string, b []byte) ([]byte, error) {
+	if e == nil || !e.files[path] {
+		return b, nil
+	}
+	s, used, err := loadprofile.Expand(string(b), e.getenv)
+	if err != nil {
+		return nil, err
+	}
+	e.red.Add(used...)
+	return []byte(s), nil
+}
+
+func (e *profileEnv) redactor() *runrecord.Redactor {
+	if e == nil {
+		return nil
+	}
+	return e.red
+}
+
 // profileArgs turns a YAML profile into attack flags, checking every key
 // against the flag set and every value with its flag, so a typo or a bad
 // value is reported with its line and column. A profile's scenarios are
-// returned in the Profile, for scenariosPlan.
-func profileArgs(data []byte, path string, known *flag.FlagSet) (*loadprofile.Profile, []string, error) {
-	p, err := loadprofile.Parse(data, path, loadprofile.Options{
+// returned in the Profile, for scenariosPlan. With env, ${NAME} is
+// substituted (and what is substituted becomes a secret of the run).
+func profileArgs(data []byte, path string, known *flag.FlagSet, env *profileEnv) (*loadprofile.Profile, []string, error) {
+	o := loadprofile.Options{
 		Known:    func(key string) bool { return known.Lookup(key) != nil },
 		IsPath:   isPathSetting,
 		Scenario: func(key string) bool { return slices.Contains(scenarioKeys, key) },
-	})
+	}
+	if env != nil {
+		o.Getenv = env.getenv
+	}
+	p, err := loadprofile.Parse(data, path, o)
+	if env != nil && p != nil {
+		env.red.Add(p.Secrets...)
+		for _, sts := range append([][]loadprofile.Setting{p.Settings}, scenarioSettings(p)...) {
+			for _, st := range sts {
+				if isPathSetting(st.Key) {
+					for _, v := range st.Values {
+						env.files[v] = true
+					}
+				}
+			}
+		}
+	}
 	if errors.Is(err, loadprofile.ErrUnknownSetting) {
 		return nil, nil, fmt.Errorf("%w (settings are 'loadgen attack' flag names; see loadgen attack -h and loadgen run -h)", err)
 	}
@@ -223,6 +275,15 @@ func profileArgs(data []byte, path string, known *flag.FlagSet) (*loadprofile.Pr
 	return p, args, err
 }
 
+// scenarioSettings are the settings of each of p's scenarios.
+func scenarioSettings(p *loadprofile.Profile) [][]loadprofile.Setting {
+	out := make([][]loadprofile.Setting, len(p.Scenarios))
+	for i, sc := range p.Scenarios {
+		out[i] = sc.Settings
+	}
+	return out
+}
+
 // settingArgs turns settings into flag arguments, checking each value
 // with its flag (which that sets) so that an error names its place.
 func settingArgs(p *loadprofile.Profile, settings []loadprofile.Setting, known *flag.FlagSet) ([]string, error) {
@@ -233,7 +294,8 @@ func settingArgs(p *loadprofile.Profile, settings []loadprofile.Setting, known *
 			probe := newFlagSet("probe", "", io.Discard)
 			probe.Var(known.Lookup(st.Key).Value, st.Key, "")
 			if err := probe.Set(st.Key, v); err != nil {
-				return nil, p.Errorf(st, i, "%s: invalid value %q: %w", st.Key, v, err)
+				// The value as written: a substituted one is a secret.
+				return nil, p.Errorf(st, i, "%s: invalid value %q: %w", st.Key, st.Raw[i], err)
 			}
 			if check := settingCheck(st.Key); check != nil {
 				if err := check(v); err != nil {
@@ -304,7 +366,9 @@ func parseWithProfile(name, synopsis string, args []string, stderr io.Writer, re
 	if err != nil {
 		return nil, "", usagef("profile: %w", err)
 	}
-	prof, pargs, err := profileArgs(data, path, profileKeys())
+	// No ${NAME} here: coordinator and kubernetes take the plan as
+	// written (the shards, which run it, substitute their environment).
+	prof, pargs, err := profileArgs(data, path, profileKeys(), nil)
 	if err != nil {
 		return nil, "", usageError{err}
 	}
@@ -351,7 +415,7 @@ func scenariosPlan(p *loadprofile.Profile, top *attackFlags, args []string) (run
 			}
 			return runner.Plan{}, usageError{err}
 		}
-		var f attackFlags
+		f := attackFlags{env: top.env} // a scenario's body and targets files are the profile's
 		fs := newFlagSet("scenario", "", io.Discard)
 		f.register(fs)
 		if err := fs.Parse(sargs); err != nil {

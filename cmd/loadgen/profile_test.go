@@ -18,7 +18,7 @@ func profileFlagSet() (*attackFlags, func([]byte, string) ([]string, error)) {
 	af.register(fs)
 	fs.String("out", "", "")
 	return af, func(data []byte, path string) ([]string, error) {
-		_, a, err := profileArgs(data, path, fs)
+		_, a, err := profileArgs(data, path, fs, nil)
 		return a, err
 	}
 }

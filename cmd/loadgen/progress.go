@@ -13,7 +13,11 @@ import (
 
 // isTerminal reports whether w is a terminal (progress is shown only there).
 func isTerminal(w io.Writer) bool {
-	if r, ok := w.(redactingWriter); ok {
+	for {
+		r, ok := w.(redactingWriter)
+		if !ok {
+			break
+		}
 		w = r.w
 	}
 	f, ok := w.(*os.File)

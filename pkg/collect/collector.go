@@ -63,6 +63,9 @@ type Config struct {
 	ProcRoot string `json:"-"`
 	// RunID is the run record's id, written into target.jsonl.
 	RunID string `json:"-"`
+	// Redactor masks known secrets in warnings and source names (nil:
+	// runrecord's rules alone, which they always get).
+	Redactor *runrecord.Redactor `json:"-"`
 }
 
 // Enabled reports whether any source is configured.
@@ -104,7 +107,7 @@ func (c Config) Record() Config {
 	for k := range c.Header {
 		r.HeaderNames = append(r.HeaderNames, k)
 	}
-	r.PprofURL, r.MetricsURL, r.ExpvarURL = runrecord.RedactURL(c.PprofURL), runrecord.RedactURL(c.MetricsURL), runrecord.RedactURL(c.ExpvarURL)
+	r.PprofURL, r.MetricsURL, r.ExpvarURL = c.Redactor.Text(c.PprofURL), c.Redactor.Text(c.MetricsURL), c.Redactor.Text(c.ExpvarURL)
 	return r
 }
 
@@ -466,10 +469,10 @@ func (c *Collector) Stop(ctx context.Context) (*runrecord.TargetSummary, error) 
 	sum.ProfilingOff = c.notes.offList()
 	for i, w := range sum.Warnings {
 		// Errors of net/http and of the endpoints may quote a URL.
-		sum.Warnings[i] = runrecord.RedactText(w)
+		sum.Warnings[i] = c.cfg.Redactor.Text(w)
 	}
 	for _, s := range c.sources {
-		sum.Sources = append(sum.Sources, describe(s, gcFrom[s]))
+		sum.Sources = append(sum.Sources, c.cfg.Redactor.Text(describe(s, gcFrom[s])))
 	}
 	return sum, errors.Join(errs...)
 }

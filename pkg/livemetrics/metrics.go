@@ -67,6 +67,9 @@ type Info struct {
 	// TraceSample is the sampled fraction when tracing, negative when not.
 	TraceSample float64
 	Shard       string // "2/8" for a shard, "" otherwise
+	// Redactor masks known secrets (besides runrecord's rules) in the
+	// error labels, as in the run record (nil: the rules alone).
+	Redactor *runrecord.Redactor
 }
 
 // Metrics are one attack's metrics: a prometheus.Collector fed by Observe
@@ -75,6 +78,7 @@ type Info struct {
 type Metrics struct {
 	src  Source
 	info prometheus.Collector
+	red  *runrecord.Redactor // masks known secrets in error labels
 	sent, due, inFlight, conns, workers, behind,
 	missedMetric prometheus.Collector
 
@@ -141,6 +145,7 @@ func New(src Source, info Info) *Metrics {
 		Help: "Slots due but never sent, known when sending stops (see loadgen_slots_behind while it runs)."},
 		func() float64 { m.mu.Lock(); defer m.mu.Unlock(); return m.missed })
 	m.info = infoMetric(info)
+	m.red = info.Redactor
 	return m
 }
 
@@ -220,7 +225,7 @@ func (m *Metrics) errorCounter(msg string) prometheus.Counter {
 	if c, ok := m.rawErrs[msg]; ok {
 		return c
 	}
-	group := runrecord.NormalizeError(msg)
+	group := runrecord.NormalizeError(m.red.Text(msg))
 	c, ok := m.groups[group]
 	if !ok {
 		if len(m.groups) >= maxErrorGroups {

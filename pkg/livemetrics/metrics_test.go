@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 // fixedSource is a Source whose live figures the test sets.
@@ -223,5 +224,26 @@ func TestServerScrape(t *testing.T) {
 	}
 	if _, err := Listen(strings.TrimPrefix(strings.TrimSuffix(srv.URL(), Path), "http://")); err == nil {
 		t.Error("a second server on the same address")
+	}
+}
+
+// Error labels are grouped like the run record's errors: credentials a
+// rule knows and the values the caller marked secret (a load profile's
+// ${NAME}) never reach a scrape.
+func TestErrorLabelsRedacted(t *testing.T) {
+	srv, err := Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	m := New(&fixedSource{}, Info{Name: "t", Redactor: runrecord.NewRedactor("plain-looking-value")})
+	srv.Attach(m)
+	m.Observe(result(time.Unix(1_700_000_000, 0), time.Millisecond, 0,
+		`Get "http://u:pw@127.0.0.1:1/x?api_key=k1&q=plain-looking-value": dial tcp 127.0.0.1:1: connect: connection refused`, 0))
+	for _, x := range gather(t, srv)["loadgen_request_errors_total"].GetMetric() {
+		l := labelOf(x, "error")
+		if strings.Contains(l, "pw") || strings.Contains(l, "k1") || strings.Contains(l, "plain-looking-value") || !strings.Contains(l, runrecord.Redacted) {
+			t.Errorf("error label %q", l)
+		}
 	}
 }

@@ -34,6 +34,9 @@ type Profile struct {
 	Scenarios []Scenario
 	// ScenariosPos is where the "scenarios" key is written.
 	ScenariosPos Pos
+	// Secrets are the values substituted from the environment
+	// (Options.Getenv): a caller never records or prints them.
+	Secrets []string
 }
 
 // Scenario is one entry of a profile's scenarios list.
@@ -49,6 +52,9 @@ const ScenariosKey = "scenarios"
 type Setting struct {
 	Key    string
 	Values []string
+	// Raw are the values as written, before ${NAME} substitution: what an
+	// error message may quote.
+	Raw []string
 	// Where the key is written; ValuePos[i] is where Values[i] is.
 	Pos      Pos
 	ValuePos []Pos
@@ -68,6 +74,9 @@ type Options struct {
 	// Scenario, if set, allows a top-level "scenarios" list of mappings
 	// and reports whether a key is a setting inside one.
 	Scenario func(key string) bool
+	// Getenv, when set, substitutes ${NAME} in every value with the
+	// variable NAME (see Expand); an unset one is an error at its value.
+	Getenv func(name string) (string, bool)
 }
 
 // Error is a problem at a place in a profile.
@@ -134,7 +143,7 @@ func Parse(data []byte, path string, o Options) (*Profile, error) {
 			if item.Kind != yaml.MappingNode {
 				return nil, fail(item, "a scenario is a mapping of settings, like {name: reads, url: http://127.0.0.1:8080/items, rate: 200}")
 			}
-			st, err := settings(item, path, o.Scenario, o.IsPath, fail, false)
+			st, err := settings(item, path, o.Scenario, o.IsPath, o.Getenv, &p.Secrets, fail, false)
 			if err != nil {
 				return nil, err
 			}
@@ -142,15 +151,17 @@ func Parse(data []byte, path string, o Options) (*Profile, error) {
 		}
 	}
 	var err error
-	if p.Settings, err = settings(m, path, o.Known, o.IsPath, fail, o.Scenario != nil); err != nil {
+	if p.Settings, err = settings(m, path, o.Known, o.IsPath, o.Getenv, &p.Secrets, fail, o.Scenario != nil); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// settings reads a mapping of settings; skipScenarios leaves the
-// top-level scenarios key to the caller.
-func settings(m *yaml.Node, path string, known, isPath func(string) bool, fail func(*yaml.Node, string, ...any) error, skipScenarios bool) ([]Setting, error) {
+// settings reads a mapping of settings, substituting ${NAME} with getenv
+// when set (what it substitutes is added to secrets); skipScenarios
+// leaves the top-level scenarios key to the caller.
+func settings(m *yaml.Node, path string, known, isPath func(string) bool, getenv func(string) (string, bool), secrets *[]string,
+	fail func(*yaml.Node, string, ...any) error, skipScenarios bool) ([]Setting, error) {
 	var out []Setting
 	seen := map[string]int{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
@@ -181,6 +192,15 @@ func settings(m *yaml.Node, path string, known, isPath func(string) bool, fail f
 				return nil, fail(val, "%q: list items must be plain values", key)
 			}
 			str := val.Value
+			s.Raw = append(s.Raw, str)
+			if getenv != nil {
+				x, used, err := Expand(str, getenv)
+				if err != nil {
+					return nil, &Error{Path: path, Pos: Pos{val.Line, val.Column}, Err: fmt.Errorf("%s: %w", key, err)}
+				}
+				str = x
+				*secrets = append(*secrets, used...)
+			}
 			if isPath != nil && isPath(key) && str != "" && !filepath.IsAbs(str) {
 				str = filepath.Join(filepath.Dir(path), str)
 			}

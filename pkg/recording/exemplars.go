@@ -68,6 +68,7 @@ type exemplars struct {
 	cur, run slowest
 	targets  []string // names of the attack's targets, by index
 	groups   []string // endpoint group of each target, by index (nil: one group)
+	red      *runrecord.Redactor
 	file     *runrecord.AtomicFile
 	buf      *bufio.Writer
 	out      *runrecord.ExemplarWriter
@@ -75,8 +76,9 @@ type exemplars struct {
 
 // newExemplars starts dir's exemplars.jsonl, keeping k per interval
 // (0: runrecord.DefaultExemplars; at most runrecord.MaxExemplars).
-// With groups (the group of each target), each exemplar names its group.
-func newExemplars(dir string, k int, targets, groups []string, runID string) (*exemplars, error) {
+// With groups (the group of each target), each exemplar names its group;
+// red masks known secrets in their errors.
+func newExemplars(dir string, k int, targets, groups []string, runID string, red *runrecord.Redactor) (*exemplars, error) {
 	if k <= 0 {
 		k = runrecord.DefaultExemplars
 	}
@@ -91,7 +93,7 @@ func newExemplars(dir string, k int, targets, groups []string, runID string) (*e
 		f.Discard()
 		return nil, err
 	}
-	return &exemplars{cur: newSlowest(k), run: newSlowest(k), targets: targets, groups: groups,
+	return &exemplars{cur: newSlowest(k), run: newSlowest(k), targets: targets, groups: groups, red: red,
 		file: f, buf: buf, out: out}, nil
 }
 
@@ -137,7 +139,7 @@ func (e *exemplars) list(s *slowest) []runrecord.Exemplar {
 			Seq:            k.seq,
 		}
 		if k.err != "" {
-			x.Error = runrecord.NormalizeError(k.err)
+			x.Error = runrecord.NormalizeError(e.red.Text(k.err))
 		}
 		if !k.trace.IsZero() {
 			x.TraceID = k.trace.String()

@@ -25,7 +25,8 @@ type groupRecorder struct {
 	of      []int // target -> group
 	names   []string
 	highest int64
-	st      []*groupState // nil until the group's first result
+	st      []*groupState       // nil until the group's first result
+	red     *runrecord.Redactor // masks known secrets in error messages
 
 	batches chan groupBatch
 	spare   chan runrecord.GroupSeries
@@ -59,7 +60,7 @@ type groupItem struct {
 // closing an interval waits for the writer.
 const pendingBatches = 4
 
-func newGroupRecorder(dir, runID string, names []string, of []int, highest int64) (*groupRecorder, error) {
+func newGroupRecorder(dir, runID string, names []string, of []int, highest int64, red *runrecord.Redactor) (*groupRecorder, error) {
 	f, err := runrecord.CreateAtomic(filepath.Join(dir, runrecord.GroupsLog))
 	if err != nil {
 		return nil, err
@@ -67,6 +68,7 @@ func newGroupRecorder(dir, runID string, names []string, of []int, highest int64
 	buf := bufio.NewWriter(f)
 	g := &groupRecorder{
 		of:      of,
+		red:     red,
 		names:   names,
 		highest: highest,
 		st:      make([]*groupState, len(names)),
@@ -126,7 +128,7 @@ func (g *groupRecorder) record(res *attack.Result) {
 		st.c.Success++
 	} else {
 		st.curErrors++
-		st.hot.addError(&st.c, res.Error)
+		st.hot.addError(&st.c, res.Error, g.red)
 	}
 	if res.End.After(st.c.LastEnd) {
 		st.c.LastEnd = res.End
@@ -213,7 +215,7 @@ func (g *groupRecorder) summaries(began time.Time, sending time.Duration) []runr
 			out[i].Summary = runrecord.SummarizeGroup(runrecord.GroupSeries{}, runrecord.NewCounts(), began, sending)
 			continue
 		}
-		st.hot.fold(&st.c)
+		st.hot.fold(&st.c, g.red)
 		out[i].Summary = runrecord.SummarizeGroup(st.total, st.c, began, sending)
 	}
 	return out

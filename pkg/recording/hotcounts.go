@@ -26,21 +26,21 @@ func newHotCounts() hotCounts {
 // addError counts msg raw; messages that vary per request (a local port,
 // an id) would grow the raw map without bound, so past maxRawErrors they
 // are normalised straight into c.
-func (h *hotCounts) addError(c *runrecord.Counts, msg string) {
+func (h *hotCounts) addError(c *runrecord.Counts, msg string, r *runrecord.Redactor) {
 	if _, ok := h.errs[msg]; ok || len(h.errs) < maxRawErrors {
 		h.errs[msg]++
 		return
 	}
-	c.Errors.Add(msg, 1)
+	c.Errors.Add(r.Text(msg), 1)
 }
 
-// fold moves the hot counts into c.
-func (h *hotCounts) fold(c *runrecord.Counts) {
+// fold moves the hot counts into c, known secrets masked in the messages.
+func (h *hotCounts) fold(c *runrecord.Counts, r *runrecord.Redactor) {
 	for code, n := range h.codes {
 		c.Codes[strconv.Itoa(int(code))] += n
 	}
 	for msg, n := range h.errs {
-		c.Errors.Add(msg, n)
+		c.Errors.Add(r.Text(msg), n)
 	}
 	clear(h.codes)
 	clear(h.errs)

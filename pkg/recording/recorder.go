@@ -44,6 +44,9 @@ type Config struct {
 	// RunID is the run record's id (runrecord.NewRunID), written into
 	// latency.hlog and intervals.jsonl so that they say which run they are.
 	RunID string
+	// Redactor masks known secrets in error messages (nil: runrecord's
+	// rules alone, which every message gets).
+	Redactor *runrecord.Redactor
 }
 
 // IntervalStats describes an interval that just closed, and the run so far.
@@ -108,7 +111,7 @@ func New(dir string, cfg Config) (*Recorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	ex, err := newExemplars(dir, cfg.Exemplars, cfg.Targets, targetGroups(cfg), cfg.RunID)
+	ex, err := newExemplars(dir, cfg.Exemplars, cfg.Targets, targetGroups(cfg), cfg.RunID, cfg.Redactor)
 	if err != nil {
 		f.Discard()
 		return nil, err
@@ -131,7 +134,7 @@ func New(dir string, cfg Config) (*Recorder, error) {
 	}
 	r.log = runrecord.NewHlogWriter(w, cfg.RunID)
 	if len(cfg.Groups) > 1 {
-		if r.groups, err = newGroupRecorder(dir, cfg.RunID, cfg.Groups, cfg.GroupOf, int64(cfg.Highest)); err != nil {
+		if r.groups, err = newGroupRecorder(dir, cfg.RunID, cfg.Groups, cfg.GroupOf, int64(cfg.Highest), cfg.Redactor); err != nil {
 			f.Discard()
 			ex.commit(false)
 			return nil, err
@@ -189,7 +192,7 @@ func (r *Recorder) Record(res *attack.Result) {
 		r.c.Success++
 	} else {
 		r.curRow.Errors++
-		r.hot.addError(&r.c, res.Error)
+		r.hot.addError(&r.c, res.Error, r.cfg.Redactor)
 	}
 	if res.End.After(r.c.LastEnd) {
 		r.c.LastEnd = res.End
@@ -296,7 +299,7 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 			r.err = err
 		}
 	}
-	r.hot.fold(&r.c)
+	r.hot.fold(&r.c, r.cfg.Redactor)
 	sum := runrecord.Summarize(r.total, r.c, out.Began, out.Sending, out.Missed)
 	sum.Exemplars = r.ex.slowestOfRun()
 	sum.Retries = out.Retries

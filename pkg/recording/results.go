@@ -52,6 +52,7 @@ type streamed struct {
 // encoding happens on a goroutine of its own. Add must not be called
 // concurrently (the attack serialises its record callback).
 type Stream struct {
+	red     *runrecord.Redactor
 	targets []vegeta.Target // URLs redacted
 	name    string
 	cur     []streamed
@@ -64,7 +65,9 @@ type Stream struct {
 
 // NewStream starts a result stream of the attack's targets (round-robin
 // by Seq, as the attack sends them) to w in format (StreamGob by default).
-func NewStream(w io.Writer, format string, targets []vegeta.Target, name string) (*Stream, error) {
+// Known secrets (red; nil: runrecord's rules alone) are masked in target
+// URLs and error messages, as in the run record.
+func NewStream(w io.Writer, format string, targets []vegeta.Target, name string, red *runrecord.Redactor) (*Stream, error) {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	var enc vegeta.Encoder
 	switch format {
@@ -82,12 +85,13 @@ func NewStream(w io.Writer, format string, targets []vegeta.Target, name string)
 	}
 	// The stream may go to stdout or be shared: URL secrets (passwords,
 	// token-like query values) are masked as in the run record.
-	red := make([]vegeta.Target, len(targets))
+	masked := make([]vegeta.Target, len(targets))
 	for i, t := range targets {
-		red[i] = vegeta.Target{Method: t.Method, URL: runrecord.RedactURL(t.URL)}
+		masked[i] = vegeta.Target{Method: t.Method, URL: red.Text(t.URL)}
 	}
 	s := &Stream{
-		targets: red,
+		red:     red,
+		targets: masked,
 		name:    name,
 		full:    make(chan []streamed, streamBatches),
 		free:    make(chan []streamed, streamBatches+1),
@@ -137,7 +141,10 @@ func (s *Stream) Close() error {
 
 func (s *Stream) encode(enc vegeta.Encoder, bw *bufio.Writer) {
 	defer close(s.done)
-	var res vegeta.Result
+	var (
+		res                 vegeta.Result
+		lastErr, lastMasked string
+	)
 	for batch := range s.full {
 		for i := range batch {
 			if s.err != nil {
@@ -145,6 +152,15 @@ func (s *Stream) encode(enc vegeta.Encoder, bw *bufio.Writer) {
 			}
 			b := &batch[i]
 			t := &s.targets[b.seq%uint64(len(s.targets))]
+			masked := ""
+			if b.err != "" {
+				if b.err != lastErr {
+					// Errors quote the request's URL; the same error comes
+					// many times in a row, so mask it once per change.
+					lastErr, lastMasked = b.err, s.red.Text(b.err)
+				}
+				masked = lastMasked
+			}
 			res = vegeta.Result{
 				Attack:    s.name,
 				Seq:       b.seq,
@@ -153,7 +169,7 @@ func (s *Stream) encode(enc vegeta.Encoder, bw *bufio.Writer) {
 				Latency:   b.latency,
 				BytesOut:  b.bytesOut,
 				BytesIn:   b.bytesIn,
-				Error:     b.err,
+				Error:     masked,
 				Method:    t.Method,
 				URL:       t.URL,
 			}

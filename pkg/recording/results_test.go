@@ -25,7 +25,7 @@ func TestStreamReadsWithVegeta(t *testing.T) {
 	for _, format := range []string{StreamGob, StreamJSON, StreamCSV} {
 		t.Run(format, func(t *testing.T) {
 			var buf bytes.Buffer
-			s, err := NewStream(&buf, format, targets, "stream-test")
+			s, err := NewStream(&buf, format, targets, "stream-test", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +88,7 @@ func TestStreamReadsWithVegeta(t *testing.T) {
 // Add allocates nothing once the batches are recycled: the stream keeps
 // the attack's recording path flat.
 func TestStreamAddDoesNotAllocate(t *testing.T) {
-	s, err := NewStream(io.Discard, StreamGob, []vegeta.Target{{Method: "GET", URL: "http://127.0.0.1:1/"}}, "")
+	s, err := NewStream(io.Discard, StreamGob, []vegeta.Target{{Method: "GET", URL: "http://127.0.0.1:1/"}}, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestStreamAddDoesNotAllocate(t *testing.T) {
 // attack's recording path (the encoding runs on its own goroutine; with
 // b.N large it is included in the wall time, not in this path's CPU).
 func BenchmarkStreamAdd(b *testing.B) {
-	s, err := NewStream(io.Discard, StreamGob, []vegeta.Target{{Method: "GET", URL: "http://127.0.0.1:1/"}}, "")
+	s, err := NewStream(io.Discard, StreamGob, []vegeta.Target{{Method: "GET", URL: "http://127.0.0.1:1/"}}, "", nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -100,6 +100,10 @@ type Plan struct {
 	// LiveMetrics, if set, serves this attack's metrics while it runs (and
 	// after, until the server closes or another attack is attached).
 	LiveMetrics *livemetrics.Server
+	// Redactor masks, besides runrecord's rules, the values the caller
+	// knows to be secret (substituted from the environment) in everything
+	// the record keeps: plan, arguments, labels, errors, warnings.
+	Redactor *runrecord.Redactor
 }
 
 // Scenario is one stream of slots of a plan with several: a scenario of
@@ -265,7 +269,9 @@ func (p *Plan) Groups() (*groups.Set, error) {
 	var eps []groups.Endpoint
 	for _, sc := range p.Streams() {
 		for i, t := range sc.Targets {
-			e := groups.Endpoint{Method: t.Method, URL: t.URL, Scenario: sc.Name}
+			// Group names come from URLs: the known secrets are masked
+			// first (groups masks the rest), so no name carries one.
+			e := groups.Endpoint{Method: t.Method, URL: p.Redactor.Text(t.URL), Scenario: sc.Name}
 			if i < len(sc.TargetGroups) && sc.TargetGroups[i] != "" {
 				if err := groups.CheckName(sc.TargetGroups[i]); err != nil {
 					return nil, &PlanError{fmt.Errorf("target %d (%s %s): %w", i+1, t.Method, runrecord.RedactURL(t.URL), err)}
@@ -313,7 +319,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	var col *collect.Collector
 	if p.Collect != nil {
 		cfg := *p.Collect
-		cfg.RunID = runID
+		cfg.RunID, cfg.Redactor = runID, p.Redactor
 		if col, err = collect.New(cfg); err != nil {
 			return nil, &PlanError{err}
 		}
@@ -341,6 +347,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		Scenarios:     p.scenarioNames(),
 		GroupScenario: groupScenarios(set, p.scenarioNames()),
 		RunID:         runID,
+		Redactor:      p.Redactor,
 	})
 	if err != nil {
 		return nil, err
@@ -375,7 +382,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	record := rec.Record
 	var stream *recording.Stream
 	if p.Results != nil {
-		if stream, err = recording.NewStream(p.Results, p.ResultsFormat, p.allTargets(), p.Name); err != nil {
+		if stream, err = recording.NewStream(p.Results, p.ResultsFormat, p.allTargets(), p.Name, p.Redactor); err != nil {
 			return nil, &PlanError{err}
 		}
 		record = func(r *attack.Result) {
@@ -438,7 +445,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		RunID:       runID,
 		Kind:        runrecord.KindAttack,
 		Name:        p.Name,
-		Labels:      p.Labels,
+		Labels:      redactLabels(p.Redactor, p.Labels),
 		Tool:        Versions(),
 		Host:        ThisHost(),
 		Plan:        PlanRecord(p),
@@ -542,6 +549,18 @@ func stopCollector(ctx context.Context, col *collect.Collector, p Plan) (*runrec
 // maxPlanTargets bounds the targets run.json lists.
 const maxPlanTargets = 100
 
+// redactLabels masks secrets in label values.
+func redactLabels(r *runrecord.Redactor, labels map[string]string) map[string]string {
+	if len(labels) == 0 {
+		return labels
+	}
+	out := make(map[string]string, len(labels))
+	for k, v := range labels {
+		out[k] = r.Text(v)
+	}
+	return out
+}
+
 // PlanRecord is the plan as written to run.json, secrets redacted.
 func PlanRecord(p Plan) runrecord.Plan {
 	o := p.Options
@@ -558,7 +577,7 @@ func PlanRecord(p Plan) runrecord.Plan {
 		Insecure:       o.Insecure,
 		Redirects:      o.Redirects,
 		MaxBody:        o.MaxBody,
-		Args:           redactArgs(p.Args),
+		Args:           redactArgs(p.Redactor, p.Args),
 		SLO:            p.SLO.String(),
 		MaxGroups:      p.Grouping.Max,
 	}
@@ -567,7 +586,9 @@ func PlanRecord(p Plan) runrecord.Plan {
 	}
 	if p.Collect != nil {
 		// Record() drops header values and URL credentials.
-		rp.Collect = p.Collect.Record()
+		c := *p.Collect
+		c.Redactor = p.Redactor
+		rp.Collect = c.Record()
 	}
 	if o.MaxWorkers != vegeta.DefaultMaxWorkers {
 		rp.MaxWorkers = o.MaxWorkers
@@ -598,8 +619,8 @@ func PlanRecord(p Plan) runrecord.Plan {
 		}
 		rp.Targets = append(rp.Targets, runrecord.PlanTarget{
 			Method:    t.Method,
-			URL:       runrecord.RedactURL(t.URL),
-			Header:    runrecord.Redact(t.Header),
+			URL:       p.Redactor.Text(t.URL),
+			Header:    p.Redactor.Header(t.Header),
 			BodyBytes: len(t.Body),
 		})
 	}
@@ -615,6 +636,7 @@ func liveInfo(p Plan, a *attack.Attacker) livemetrics.Info {
 		Client:      a.Client(),
 		Pacing:      cmp.Or(p.Options.Pacing, attack.PacingCoarse),
 		Targets:     targetNames(p),
+		Redactor:    p.Redactor,
 		TraceSample: -1,
 	}
 	if p.Options.Trace {
@@ -627,12 +649,13 @@ func liveInfo(p Plan, a *attack.Attacker) livemetrics.Info {
 }
 
 // targetNames are the attack's targets (every scenario's, in order) as
-// exemplars name them: "METHOD URL", secrets in the URL redacted.
+// exemplars and live metrics name them: "METHOD URL", secrets in the URL
+// redacted.
 func targetNames(p Plan) []string {
 	all := p.allTargets()
 	names := make([]string, len(all))
 	for i, t := range all {
-		names[i] = t.Method + " " + runrecord.RedactURL(t.URL)
+		names[i] = t.Method + " " + p.Redactor.Text(t.URL)
 	}
 	return names
 }
@@ -642,7 +665,7 @@ func targetNames(p Plan) []string {
 // "Name: value" headers whose name looks secret. The caller knows its own
 // flags and redacts what only they reveal (a collector header with a
 // harmless name); this is the floor every record gets.
-func redactArgs(args []string) []string {
+func redactArgs(r *runrecord.Redactor, args []string) []string {
 	if args == nil {
 		return nil
 	}
@@ -652,11 +675,9 @@ func redactArgs(args []string) []string {
 		if k, rest, ok := strings.Cut(a, "="); ok && strings.HasPrefix(k, "-") {
 			prefix, v = k+"=", rest
 		}
-		out[i] = a
-		if strings.Contains(v, "://") {
-			out[i] = prefix + runrecord.RedactURL(v)
-		} else if name, _, ok := strings.Cut(v, ":"); ok && !strings.ContainsAny(strings.TrimSpace(name), " \t") && runrecord.IsSecretHeader(strings.TrimSpace(name)) {
-			out[i] = prefix + strings.TrimSpace(name) + ": REDACTED"
+		out[i] = r.Text(a)
+		if name, _, ok := strings.Cut(v, ":"); ok && !strings.Contains(v, "://") && !strings.ContainsAny(strings.TrimSpace(name), " \t") && runrecord.IsSecretHeader(strings.TrimSpace(name)) {
+			out[i] = prefix + strings.TrimSpace(name) + ": " + runrecord.Redacted
 		}
 	}
 	return out

@@ -367,7 +367,7 @@ func TestRedactPlan(t *testing.T) {
 			t.Errorf("secret left in planned URL %q", pt.URL)
 		}
 	}
-	if got := strings.Join(redactArgs([]string{"attack", "-url", "http://h/x?token=k3y", "-metrics=http://u:hunter2@h/m"}), " "); strings.Contains(got, "k3y") || strings.Contains(got, "hunter2") {
+	if got := strings.Join(redactArgs(nil, []string{"attack", "-url", "http://h/x?token=k3y", "-metrics=http://u:hunter2@h/m"}), " "); strings.Contains(got, "k3y") || strings.Contains(got, "hunter2") {
 		t.Errorf("secret left in recorded args %q", got)
 	}
 	tgts, _ := attack.TargetsFromURLs([]string{"http://127.0.0.1/"}, "GET", http.Header{"Authorization": {"Bearer s3cret"}, "X-Ok": {"1"}}, nil)

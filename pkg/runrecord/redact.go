@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -145,4 +146,63 @@ func RedactText(s string) string {
 		return sub[1] + sub[2] + "=" + Redacted + tail
 	})
 	return authSchemeRE.ReplaceAllString(s, "${1} "+Redacted)
+}
+
+// minMasked is the shortest value a Redactor masks: shorter ones cannot be
+// told from ordinary text (masking "80" would mask every 80 in a report).
+const minMasked = 6
+
+// Redactor is the redactor of one run: the rules above, plus values the
+// run knows to be secret wherever they appear (values substituted into a
+// load profile from the environment). The zero value and nil apply the
+// rules alone. It is safe for concurrent use once built.
+type Redactor struct {
+	values []string // each value and its URL-escaped forms, longest first
+}
+
+// NewRedactor returns a redactor that also masks values.
+func NewRedactor(values ...string) *Redactor {
+	r := &Redactor{}
+	r.Add(values...)
+	return r
+}
+
+// Add masks more values (before the redactor is shared).
+func (r *Redactor) Add(values ...string) {
+	for _, v := range values {
+		if len(v) < minMasked {
+			continue
+		}
+		for _, f := range []string{v, url.QueryEscape(v), url.PathEscape(v)} {
+			if !slices.Contains(r.values, f) {
+				r.values = append(r.values, f)
+			}
+		}
+	}
+	slices.SortFunc(r.values, func(a, b string) int { return len(b) - len(a) })
+}
+
+// Text hides secrets in free text (see RedactText) and the known values.
+func (r *Redactor) Text(s string) string {
+	s = RedactText(s)
+	if r == nil {
+		return s
+	}
+	for _, v := range r.values {
+		if strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, Redacted)
+		}
+	}
+	return s
+}
+
+// Header is Redact(h), with known values masked in the other headers.
+func (r *Redactor) Header(h http.Header) http.Header {
+	out := Redact(h)
+	for k, vs := range out {
+		for i, v := range vs {
+			out[k][i] = r.Text(v)
+		}
+	}
+	return out
 }
