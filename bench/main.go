@@ -11,6 +11,7 @@
 //	go run ./bench -table=false -stall -slow   # the stall and slow-target scenarios
 //	go run ./bench -memory 10m -tools loadgen-traced   # peak RSS, 10 min vs 10 s
 //	go run ./bench -hostile            # hostile targets and collector endpoints, on and off
+//	go run ./bench -soak               # 10 minutes at 5000 req/s, collector on: RSS, goroutines, fds
 //
 // See BENCHMARKS.md for the figures and how to read them.
 package main
@@ -51,6 +52,11 @@ type config struct {
 	hostile     bool
 	hostileRate int
 	hostileOnly string
+
+	soak         bool
+	soakRate     int
+	soakDuration time.Duration
+	soakEvery    time.Duration
 }
 
 func main() {
@@ -84,6 +90,10 @@ func run() error {
 	flag.BoolVar(&c.hostile, "hostile", false, "instead of the table: hostile collector endpoints and targets, each with and without its behaviour (requests, p99, peak RSS)")
 	flag.IntVar(&c.hostileRate, "hostile-rate", 2000, "attack rate for -hostile's collector classes (nginx target)")
 	flag.StringVar(&c.hostileOnly, "hostile-only", "", "run only the -hostile classes whose name contains this")
+	flag.BoolVar(&c.soak, "soak", false, "instead of the table: one long attack on the demo target with the collector on, sampling the generator's RSS, goroutines and fds")
+	flag.IntVar(&c.soakRate, "soak-rate", 5000, "request rate of -soak")
+	flag.DurationVar(&c.soakDuration, "soak-duration", 10*time.Minute, "length of -soak")
+	flag.DurationVar(&c.soakEvery, "soak-every", 10*time.Second, "sampling interval of -soak")
 	flag.Parse()
 	var err error
 	if c.rates, err = ints(*rates); err != nil {
@@ -110,6 +120,9 @@ func run() error {
 		return err
 	}
 	fmt.Printf("machine: %s\n", machine())
+	if c.soak {
+		return soakBench(c)
+	}
 	if c.stall || c.slow {
 		if err := scenarios(c); err != nil {
 			return err
