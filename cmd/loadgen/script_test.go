@@ -20,6 +20,9 @@ import (
 
 // TestMain lets testscript run this binary as the `loadgen` command.
 func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) != "" { // a child of TestSIGTERMWritesTheRecord
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	// The scripts and the sharded-run tests spend most of their time
 	// waiting on attacks that last a wall-clock second or two, not on the
 	// CPU: run more of them at once than there are cores (63 s -> 40 s on
