@@ -99,10 +99,12 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	// Whatever loadgen prints passes the run record's redactor: an error
-	// that quotes a URL (a flag's invalid value, a targets file's line)
-	// shows no credential in it.
-	stdout, stderr = redactingWriter{w: stdout}, redactingWriter{w: stderr}
+	// Messages pass the run record's redactor: an error that quotes a URL
+	// (a flag's invalid value, a targets file's line) shows no credential
+	// in it. stdout is left alone: what it carries (summaries, reports,
+	// HTML and hlog) is rendered from records, redacted as they were
+	// written, and a rule for free text must not touch a report's script.
+	stderr = redactingWriter{w: stderr}
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage

@@ -357,7 +357,7 @@ func (r *Recorder) Snapshot(began, now time.Time) runrecord.Summary {
 		c.Codes[strconv.Itoa(int(code))] += n
 	}
 	for msg, n := range r.hot.errs {
-		c.Errors.Add(msg, n)
+		c.Errors.Add(r.cfg.Redactor.Text(msg), n) // as fold does
 	}
 	total := runrecord.Series{Latency: r.total.Latency.Clone(), Service: r.total.Service.Clone(), Lag: r.total.Lag.Clone()}
 	return runrecord.Summarize(total, c, began, max(now.Sub(began), 0), 0)
