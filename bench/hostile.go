@@ -166,7 +166,7 @@ func runHostile(c config, rate int, args []string) (hostileRun, error) {
 		return hostileRun{}, fmt.Errorf("scratch: %w", err)
 	}
 	defer os.RemoveAll(out)
-	args = append([]string{"attack", "-rate", strconv.Itoa(rate), "-duration", c.duration.String(), "-out", out}, args...)
+	args = append([]string{"attack", "-rate", strconv.Itoa(rate), "-duration", c.duration.String(), "-out", out, "-history", "off"}, args...)
 	cmd := exec.Command(filepath.Join(c.bin, "loadgen"), args...)
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	t0 := time.Now()

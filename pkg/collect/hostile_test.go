@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 // Hostile collector endpoints: each is read within its caps, with memory
@@ -85,12 +87,18 @@ func TestEndlessMetrics(t *testing.T) {
 			}
 		}
 	}))
-	cfg := Config{MetricsURL: srv.URL, MaxBytes: 4 << 20, Interval: 100 * time.Millisecond, Baseline: -1}
-	sum, _ := collectDuring(t, cfg, time.Second, func() { time.Sleep(700 * time.Millisecond) })
+	cfg := Config{MetricsURL: srv.URL, MaxBytes: 16 << 20, Interval: 100 * time.Millisecond, Baseline: -1}
+	var sum *runrecord.TargetSummary
+	// A million comment lines stream past without an allocation each.
+	if a := allocated(func() {
+		sum, _ = collectDuring(t, cfg, time.Second, func() { time.Sleep(700 * time.Millisecond) })
+	}); a > 4<<20 {
+		t.Errorf("allocated %d MiB reading 16 MiB of an endless body", a>>20)
+	}
 	if n := requests.Load(); n != 1 {
 		t.Errorf("%d requests to the endless endpoint, want 1", n)
 	}
-	if len(sum.Warnings) != 1 || !strings.Contains(sum.Warnings[0], "response too large: more than 4 MiB") ||
+	if len(sum.Warnings) != 1 || !strings.Contains(sum.Warnings[0], "response too large: more than 16 MiB") ||
 		!strings.Contains(sum.Warnings[0], "stopped reading it") {
 		t.Errorf("warnings %q, want one saying what was cut", sum.Warnings)
 	}

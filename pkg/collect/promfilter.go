@@ -107,6 +107,14 @@ func filterExposition(r io.Reader, maxSeries int) ([]byte, exposition, error) {
 	}
 }
 
+// token splits a line at its first blank.
+func token(b []byte) (word, rest []byte) {
+	if i := bytes.IndexAny(b, " \t\r\n"); i >= 0 {
+		return b[:i], b[i:]
+	}
+	return b, nil
+}
+
 // lineName is the metric name a line is about ("# HELP name ...", "# TYPE
 // name ...", "# UNIT name ...", or a sample "name{...} value"), and
 // whether it is a sample. Other comments and blank lines have none.
@@ -116,9 +124,14 @@ func lineName(line []byte) (name []byte, sample bool) {
 		return nil, false
 	}
 	if line[0] == '#' {
-		f := bytes.Fields(line[1:min(len(line), 512)])
-		if len(f) >= 2 && (bytes.Equal(f[0], []byte("HELP")) || bytes.Equal(f[0], []byte("TYPE")) || bytes.Equal(f[0], []byte("UNIT"))) {
-			return f[1], false
+		// "# HELP name ...": without bytes.Fields, which allocates for
+		// every line (an endless comment flood is millions of them).
+		word, rest := token(bytes.TrimLeft(line[1:], " \t"))
+		switch string(word) { // no allocation: compared in place
+		case "HELP", "TYPE", "UNIT":
+			if name, _ := token(bytes.TrimLeft(rest, " \t")); len(name) > 0 {
+				return name, false
+			}
 		}
 		return nil, false
 	}
