@@ -93,7 +93,10 @@ func hostileBench(c config, nginxURL string) error {
 		extra []string
 	}{
 		{"target: endless body", hostile.EndlessBody(), 50, []string{"-timeout", "2s"}},
-		{"target: 48 KiB of headers", hostile.HugeHeaders(48 << 10), c.hostileRate, nil},
+		// 48 KiB of headers a response is 96 MB/s to parse at 2000/s: more
+		// than this box does, and the stall, not the headers, would
+		// decide the memory.
+		{"target: 48 KiB of headers", hostile.HugeHeaders(48 << 10), 200, nil},
 		{"target: 1xx flood", hostile.InformationalFlood(), 50, []string{"-timeout", "2s"}},
 		{"target: closes kept-alive connections (POST)", hostile.ClosesIdle(), 500, []string{"-method", "POST", "-body", "BODY"}},
 	}
