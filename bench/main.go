@@ -53,10 +53,11 @@ type config struct {
 	hostileRate int
 	hostileOnly string
 
-	soak         bool
-	soakRate     int
-	soakDuration time.Duration
-	soakEvery    time.Duration
+	soak           bool
+	soakRate       int
+	soakDuration   time.Duration
+	soakEvery      time.Duration
+	soakMaxWorkers int
 }
 
 func main() {
@@ -94,6 +95,7 @@ func run() error {
 	flag.IntVar(&c.soakRate, "soak-rate", 5000, "request rate of -soak")
 	flag.DurationVar(&c.soakDuration, "soak-duration", 10*time.Minute, "length of -soak")
 	flag.DurationVar(&c.soakEvery, "soak-every", 10*time.Second, "sampling interval of -soak")
+	flag.IntVar(&c.soakMaxWorkers, "soak-max-workers", 1000, "-max-workers of -soak (0: vegeta's unbounded policy)")
 	flag.Parse()
 	var err error
 	if c.rates, err = ints(*rates); err != nil {
