@@ -58,6 +58,7 @@ type config struct {
 	soakDuration   time.Duration
 	soakEvery      time.Duration
 	soakMaxWorkers int
+	soakMemProfile string
 }
 
 func main() {
@@ -96,6 +97,7 @@ func run() error {
 	flag.DurationVar(&c.soakDuration, "soak-duration", 10*time.Minute, "length of -soak")
 	flag.DurationVar(&c.soakEvery, "soak-every", 10*time.Second, "sampling interval of -soak")
 	flag.IntVar(&c.soakMaxWorkers, "soak-max-workers", 1000, "-max-workers of -soak (0: vegeta's unbounded policy)")
+	flag.StringVar(&c.soakMemProfile, "soak-memprofile", "", "write the generator's heap profile here when -soak ends")
 	flag.Parse()
 	var err error
 	if c.rates, err = ints(*rates); err != nil {

@@ -3,12 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -123,6 +125,13 @@ func soakBench(c config) error {
 	run, err := runner.Execute(context.Background(), plan)
 	close(stop)
 	<-done
+	if c.soakMemProfile != "" {
+		// Written even when the attack failed: a heap profile is most
+		// wanted when a soak went wrong.
+		if perr := writeHeapProfile(c.soakMemProfile); perr != nil {
+			err = errors.Join(err, perr)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -158,6 +167,26 @@ func soakBench(c config) error {
 	gl, gh := span(func(s soakSample) float64 { return float64(s.goroutines) })
 	fl, fh := span(func(s soakSample) float64 { return float64(s.fds) })
 	fmt.Printf("after the first minute (%d samples): RSS %.1f..%.1f MiB, goroutines %.0f..%.0f, fds %.0f..%.0f\n", len(steady), rl, rh, gl, gh, fl, fh)
+	return nil
+}
+
+// writeHeapProfile writes this process's heap profile (the generator's:
+// the soak runs the runner in-process) to path, after a GC so that it
+// shows what is live at the end of the run rather than what awaits
+// collection.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("-soak-memprofile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("-soak-memprofile: write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("-soak-memprofile: close %s: %w", path, err)
+	}
 	return nil
 }
 
