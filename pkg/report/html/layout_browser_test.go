@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/google/pprof/profile"
 
+	"github.com/loadgen/loadgen/internal/testrecords"
 	"github.com/loadgen/loadgen/pkg/report/html"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
@@ -86,6 +87,7 @@ func allocsWithCollector(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	f.Close()
+	testrecords.Reseal(t, dir) // the test's profile is the run's now
 }
 
 // The run page as a user reads it: axis titles clear of the numbers,
