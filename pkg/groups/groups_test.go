@@ -54,7 +54,7 @@ func TestNamesShowHostsAndHideSecrets(t *testing.T) {
 			t.Errorf("secret in group name %q", n)
 		}
 	}
-	if s.Names[0] != "GET http://127.0.0.1:8080/a?page=2&token=REDACTED" || s.Names[1] != "GET http://[::1]:9090/a" {
+	if s.Names[0] != "GET http://127.0.0.1:8080/a?token=REDACTED&page=2" || s.Names[1] != "GET http://[::1]:9090/a" {
 		t.Errorf("names %q", s.Names)
 	}
 }
