@@ -15,10 +15,14 @@ import (
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
-// RecordID is the id of a run record in the history: a digest of what
-// identifies the run (name, kind, host, start to the nanosecond, shard),
-// so the same record indexed from a new path keeps its row.
+// RecordID is the id of a run record in the history: the record's own run
+// id, or for a record written before run ids (format 1) a digest of what
+// identifies the run (name, kind, host, start to the nanosecond, shard), so
+// the same record indexed from a new path keeps its row.
 func RecordID(r *runrecord.Run) string {
+	if r.RunID != "" {
+		return r.RunID
+	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s", r.Name, r.Kind, r.Host.Hostname, r.Start.UTC().Format(time.RFC3339Nano))
 	if r.Shard != nil {
