@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdpage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/loadgen/loadgen/internal/goldenrecords"
@@ -31,8 +33,9 @@ func findChromium() string {
 }
 
 // browser is the one headless Chromium the package's tests open their
-// pages in, as tabs: starting it is most of a browser test's cost on a busy
-// machine. TestMain closes it.
+// pages in, one tab at a time (starting it is most of a browser test's cost
+// on a busy machine; tests in parallel would leave tabs in the background,
+// where pages get no animation frames). TestMain closes it.
 var browser struct {
 	once   sync.Once
 	ctx    context.Context
@@ -123,6 +126,11 @@ func browserPage(t *testing.T, browser context.Context, page, shot string, check
 		t.Fatal(err)
 	}
 	u := url.URL{Scheme: "file", Path: abs}
+	// In front: a background tab gets no animation frames, and the charts
+	// draw and follow the mouse in them.
+	if _, err := chromedp.Call(bctx, cdpage.BringToFront, cdp.Empty{}); err != nil {
+		t.Fatalf("bring the tab to front: %v", err)
+	}
 	if err := chromedp.Do(bctx, chromedp.Navigate(u.String())); err != nil {
 		t.Fatalf("open %s: %v", u.String(), err)
 	}
@@ -160,7 +168,6 @@ func waitEval(ctx context.Context, what, expr string) error {
 
 // The report and the comparison page opened from disk in one real browser.
 func TestHTMLInBrowser(t *testing.T) {
-	t.Parallel() // a tab of the shared browser
 	b := startBrowser(t)
 	t.Run("report", func(t *testing.T) { reportInBrowser(t, b) })
 	t.Run("compare", func(t *testing.T) { compareInBrowser(t, b) })

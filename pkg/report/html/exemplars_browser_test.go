@@ -20,7 +20,6 @@ import (
 // viewer or, without a link, copies the trace id; the table links every
 // slowest request to its trace; no console errors.
 func TestExemplarsInBrowser(t *testing.T) {
-	t.Parallel() // a tab of the shared browser
 	if findChromium() == "" {
 		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
 	}

@@ -95,7 +95,6 @@ func allocsWithCollector(t *testing.T, dir string) {
 // from zero, the generator's block and warning, and the collector's own
 // allocations marked apart.
 func TestReportLayoutInBrowser(t *testing.T) {
-	t.Parallel() // a tab of the shared browser
 	if findChromium() == "" {
 		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
 	}
@@ -140,7 +139,6 @@ func TestReportLayoutInBrowser(t *testing.T) {
 // The capacity page leads with the search's result, and its latency-vs-rate
 // chart draws the SLO's bound.
 func TestCapacityPageInBrowser(t *testing.T) {
-	t.Parallel() // a tab of the shared browser
 	if findChromium() == "" {
 		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
 	}
