@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -238,14 +237,10 @@ func parseGroupTag(tag string) (group int, series string, ok bool) {
 // Records without a groups log are skipped. The series given to fn are
 // fn's to keep.
 func MergeGroupHlogs(dirs []string, names [][]string, want func(series string) bool, fn func(startMs, endMs int64, groups map[string]GroupSeries) error) error {
-	type head struct {
-		start, end int64
-		groups     map[int]GroupSeries
-	}
 	var (
-		readers []*GroupHlogReader
-		rnames  [][]string
-		heads   []*head
+		next   []func() (int64, int64, map[int]GroupSeries, error)
+		files  []string
+		rnames [][]string
 	)
 	for i, d := range dirs {
 		f, err := os.Open(filepath.Join(d, GroupsLog))
@@ -256,66 +251,26 @@ func MergeGroupHlogs(dirs []string, names [][]string, want func(series string) b
 			return fmt.Errorf("read groups log: %w", err)
 		}
 		defer f.Close()
-		readers = append(readers, NewGroupHlogReader(f, f.Name(), want))
+		next = append(next, NewGroupHlogReader(f, f.Name(), want).Next)
+		files = append(files, f.Name())
 		rnames = append(rnames, names[i])
-		heads = append(heads, nil)
 	}
-	advance := func(i int) error {
-		start, end, g, err := readers[i].Next()
-		if err == io.EOF {
-			heads[i] = nil
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		heads[i] = &head{start, end, g}
-		return nil
-	}
-	for i := range readers {
-		if err := advance(i); err != nil {
-			return err
-		}
-	}
-	for {
-		var live []int
-		for i, h := range heads {
-			if h != nil {
-				live = append(live, i)
-			}
-		}
-		if len(live) == 0 {
-			return nil
-		}
-		sort.Slice(live, func(a, b int) bool { return heads[live[a]].start < heads[live[b]].start })
-		start, end := heads[live[0]].start, heads[live[0]].end
+	return mergeIntervals(next, func(start, end int64, from []int, parts []map[int]GroupSeries) error {
 		merged := map[string]GroupSeries{}
-		for _, i := range live {
-			h := heads[i]
-			if h.start != start {
-				continue
-			}
-			end = max(end, h.end)
-			for g, s := range h.groups {
+		for k, i := range from {
+			for g, s := range parts[k] {
 				if g >= len(rnames[i]) {
-					return fmt.Errorf("%s: group %s is not in the record's run.json", readers[i].name, GroupTag(g))
+					return fmt.Errorf("%s: group %s is not in the record's run.json", files[i], GroupTag(g))
 				}
 				name := rnames[i][g]
-				have, ok := merged[name]
-				if !ok {
-					merged[name] = s
-					continue
+				if have, ok := merged[name]; ok {
+					s = mergeSparse(have, s)
 				}
-				merged[name] = mergeSparse(have, s)
-			}
-			if err := advance(i); err != nil {
-				return err
+				merged[name] = s
 			}
 		}
-		if err := fn(start, end, merged); err != nil {
-			return err
-		}
-	}
+		return fn(start, end, merged)
+	})
 }
 
 // mergeSparse adds b into a, series by series; a nil series takes b's.

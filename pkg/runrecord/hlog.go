@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
@@ -211,14 +210,7 @@ func roundMs(ms int64) int64 { return (ms + 5) / 10 * 10 }
 // without a latency log are skipped. HdrHistograms merge exactly, so the
 // merged percentiles are those of one histogram of every request.
 func MergeHlogs(dirs []string, fn func(startMs, endMs int64, s Series) error) error {
-	type head struct {
-		start, end int64
-		s          Series
-	}
-	var (
-		readers []*HlogReader
-		heads   []*head
-	)
+	var next []func() (int64, int64, Series, error)
 	for _, d := range dirs {
 		f, err := os.Open(filepath.Join(d, LatencyLog))
 		if errors.Is(err, os.ErrNotExist) {
@@ -228,11 +220,30 @@ func MergeHlogs(dirs []string, fn func(startMs, endMs int64, s Series) error) er
 			return fmt.Errorf("read latency log: %w", err)
 		}
 		defer f.Close()
-		readers = append(readers, NewHlogReader(f, f.Name()))
-		heads = append(heads, nil)
+		next = append(next, NewHlogReader(f, f.Name()).Next)
 	}
+	return mergeIntervals(next, func(start, end int64, _ []int, parts []Series) error {
+		merged := parts[0]
+		for _, s := range parts[1:] {
+			merged.Merge(s)
+		}
+		return fn(start, end, merged)
+	})
+}
+
+// mergeIntervals walks interval streams, each in start order, in start
+// order: for every start it hands fn the streams that have an interval
+// there (their indexes in next) and those intervals, and the latest end
+// among them. It is the merge of shard logs by absolute interval that
+// both the latency log and the groups log use.
+func mergeIntervals[T any](next []func() (int64, int64, T, error), fn func(start, end int64, from []int, parts []T) error) error {
+	type head struct {
+		start, end int64
+		v          T
+	}
+	heads := make([]*head, len(next))
 	advance := func(i int) error {
-		start, end, s, err := readers[i].Next()
+		start, end, v, err := next[i]()
 		if err == io.EOF {
 			heads[i] = nil
 			return nil
@@ -240,40 +251,40 @@ func MergeHlogs(dirs []string, fn func(startMs, endMs int64, s Series) error) er
 		if err != nil {
 			return err
 		}
-		heads[i] = &head{start, end, s}
+		heads[i] = &head{start, end, v}
 		return nil
 	}
-	for i := range readers {
+	for i := range next {
 		if err := advance(i); err != nil {
 			return err
 		}
 	}
 	for {
-		var live []int
-		for i, h := range heads {
-			if h != nil {
-				live = append(live, i)
+		var start int64
+		found := false
+		for _, h := range heads {
+			if h != nil && (!found || h.start < start) {
+				start, found = h.start, true
 			}
 		}
-		if len(live) == 0 {
+		if !found {
 			return nil
 		}
-		sort.Slice(live, func(a, b int) bool { return heads[live[a]].start < heads[live[b]].start })
-		first := heads[live[0]]
-		merged, end := first.s, first.end
-		if err := advance(live[0]); err != nil {
-			return err
-		}
-		for _, i := range live[1:] {
-			if h := heads[i]; h.start == first.start {
-				merged.Merge(h.s)
-				end = max(end, h.end)
-				if err := advance(i); err != nil {
-					return err
-				}
+		end := start
+		var from []int
+		var parts []T
+		for i, h := range heads {
+			if h == nil || h.start != start {
+				continue
+			}
+			from = append(from, i)
+			parts = append(parts, h.v)
+			end = max(end, h.end)
+			if err := advance(i); err != nil {
+				return err
 			}
 		}
-		if err := fn(first.start, end, merged); err != nil {
+		if err := fn(start, end, from, parts); err != nil {
 			return err
 		}
 	}
