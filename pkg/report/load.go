@@ -196,16 +196,7 @@ func mergeSummaries(rep *Report) runrecord.Summary {
 	)
 	for _, r := range rep.Runs {
 		s := r.Summary
-		c.Requests += s.Requests
-		c.Success += uint64(math.Round(s.SuccessRatio * float64(s.Requests)))
-		c.BytesIn += s.BytesIn
-		c.BytesOut += s.BytesOut
-		for k, v := range s.StatusCodes {
-			c.Codes[k] += v
-		}
-		for _, e := range s.Errors {
-			c.Errors.Add(e.Message, e.Count)
-		}
+		addCounts(&c, s)
 		missed += s.Missed
 		retries += s.Retries
 		if began.IsZero() || r.Start.Before(began) {
