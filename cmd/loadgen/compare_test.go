@@ -43,22 +43,5 @@ func TestCompareWithCollector(t *testing.T) {
 			t.Errorf("comparison lacks %s", re)
 		}
 	}
-	golden(t, filepath.Join(td, "compare_collect.golden"), out.Bytes())
-}
-
-// golden compares got with the file at path (rewritten with -update).
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (check, then run with -update):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	goldenrecords.Golden(t, filepath.Join(td, "compare_collect.golden"), out.Bytes(), *update)
 }

@@ -19,6 +19,7 @@
 package goldenrecords
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -69,4 +70,45 @@ func Copy(t testing.TB, name string) string {
 		t.Fatalf("copy golden record %s: %v", name, err)
 	}
 	return dst
+}
+
+// Summaries are the golden summary cases the renderers' tests share: a
+// case name and the records loaded (merged) for it.
+func Summaries() map[string][]string {
+	return map[string][]string{
+		"single":   {"single"},
+		"shards":   {"shard-0", "shard-1"},
+		"capacity": {"capacity"},
+		"collect":  {"collect-new"},
+	}
+}
+
+// Dirs are the paths of the named records, to be read only.
+func Dirs(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		out = append(out, Dir(n))
+	}
+	return out
+}
+
+// Golden compares got with the golden output at path; with update it
+// rewrites the file first (run with -update after checking the diff).
+func Golden(t testing.TB, path string, got []byte, update bool) {
+	t.Helper()
+	if update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (check, then run with -update):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
 }

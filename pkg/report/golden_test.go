@@ -3,7 +3,6 @@ package report_test
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -18,18 +17,9 @@ var update = flag.Bool("update", false, "rewrite golden outputs under testdata/"
 // is byte for byte its golden output: a change in loading, merging or the
 // JSON contract shows as a diff (regenerate with -update after checking).
 func TestJSONGolden(t *testing.T) {
-	for name, dirs := range map[string][]string{
-		"single":   {"single"},
-		"shards":   {"shard-0", "shard-1"},
-		"capacity": {"capacity"},
-		"collect":  {"collect-new"},
-	} {
+	for name, dirs := range goldenrecords.Summaries() {
 		t.Run(name, func(t *testing.T) {
-			var paths []string
-			for _, d := range dirs {
-				paths = append(paths, goldenrecords.Dir(d))
-			}
-			rep, err := report.Load(paths...)
+			rep, err := report.Load(goldenrecords.Dirs(dirs...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,7 +27,7 @@ func TestJSONGolden(t *testing.T) {
 			if err := report.WriteJSON(&got, rep.Summary); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", name+".json.golden"), got.Bytes())
+			goldenrecords.Golden(t, filepath.Join("testdata", name+".json.golden"), got.Bytes(), *update)
 		})
 	}
 }
@@ -79,24 +69,5 @@ func TestMergeGoldenShards(t *testing.T) {
 	}
 	if _, err := runrecord.Read(a); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (check, then run with -update):\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }

@@ -3,11 +3,11 @@ package text_test
 import (
 	"bytes"
 	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/goldenrecords"
 	"github.com/loadgen/loadgen/internal/testrecords"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/text"
@@ -33,21 +33,5 @@ func TestCompareTextGolden(t *testing.T) {
 	if err := text.WriteCompare(&got, c); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, filepath.Join(td, "compare.golden"), got.Bytes())
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update after checking):\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	goldenrecords.Golden(t, filepath.Join(td, "compare.golden"), got.Bytes(), *update)
 }

@@ -15,18 +15,9 @@ import (
 // is byte for byte its golden output (regenerate with -update after
 // checking the diff).
 func TestReportTextGolden(t *testing.T) {
-	for name, dirs := range map[string][]string{
-		"single":   {"single"},
-		"shards":   {"shard-0", "shard-1"},
-		"capacity": {"capacity"},
-		"collect":  {"collect-new"},
-	} {
+	for name, dirs := range goldenrecords.Summaries() {
 		t.Run(name, func(t *testing.T) {
-			var paths []string
-			for _, d := range dirs {
-				paths = append(paths, goldenrecords.Dir(d))
-			}
-			rep, err := report.Load(paths...)
+			rep, err := report.Load(goldenrecords.Dirs(dirs...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -39,7 +30,7 @@ func TestReportTextGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			golden(t, filepath.Join("testdata", "report_"+name+".golden"), got.Bytes())
+			goldenrecords.Golden(t, filepath.Join("testdata", "report_"+name+".golden"), got.Bytes(), *update)
 		})
 	}
 }
