@@ -49,6 +49,9 @@ type groupState struct {
 type groupBatch struct {
 	startMs, endMs int64
 	items          []groupItem
+	// written, when set, marks no interval: the writer closes it once it
+	// has written every batch before it (Recorder.waitWritten).
+	written chan struct{}
 }
 
 type groupItem struct {
@@ -87,6 +90,10 @@ func newGroupRecorder(dir, runID string, names []string, of []int, highest int64
 func (g *groupRecorder) write() {
 	defer close(g.done)
 	for b := range g.batches {
+		if b.written != nil {
+			close(b.written)
+			continue
+		}
 		for _, it := range b.items {
 			if g.werr == nil {
 				g.werr = g.log.WriteGroup(b.startMs, b.endMs, it.g, it.s)

@@ -3,7 +3,6 @@ package recording
 import (
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
@@ -194,12 +193,7 @@ func TestGroupsMemoryFlat(t *testing.T) {
 			rec.Record(&r)
 		}
 	}
-	heap := func() uint64 {
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		return m.HeapAlloc
-	}
+	heap := func() uint64 { return settledHeap(rec) }
 	feed(0, 10*1280)
 	before := heap()
 	feed(10*1280, 50*1280)

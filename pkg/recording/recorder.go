@@ -76,28 +76,58 @@ type IntervalStats struct {
 // per series per interval that is written to latency.hlog as soon as the
 // interval closes. Nothing is kept per request, so memory does not grow with
 // the length of the run. It is safe for concurrent use.
+//
+// Encoding an interval (three histograms, compressed) takes milliseconds,
+// so it is done by a writer goroutine, not by the Record call that closes
+// the interval: the engine records under its own lock, and every worker
+// that finished a hit meanwhile would wait, leaving slots due in those
+// milliseconds unsent (dispatch lag p99 of milliseconds at 1,000/s).
 type Recorder struct {
 	mu       sync.Mutex
 	cfg      Config
 	dir      string
 	total    runrecord.Series
-	cur      runrecord.Series
-	curStart int64 // unix ns of the open interval; 0 before the first result
+	cur      runrecord.Series // the open interval's
+	curStart int64            // unix ns of the open interval; 0 before the first result
 	curRow   runrecord.Interval
 	rows     []runrecord.Interval
 	c        runrecord.Counts
 	hot      hotCounts
 	file     *runrecord.AtomicFile
-	buf      *bufio.Writer
-	log      *runrecord.HlogWriter
 	ex       *exemplars
+	groups   *groupRecorder // nil with fewer than two groups
+	err      error
+	closed   bool
+
+	// The writer goroutine encodes closed intervals into latency.hlog
+	// (and calls OnInterval), in order; closed intervals wait in
+	// intervals, and their series come back reset through spares.
+	intervals chan closedInterval
+	spares    chan runrecord.Series
+	wdone     chan struct{}
+	// Only the writer uses these until wdone is closed.
+	buf  *bufio.Writer
+	log  *runrecord.HlogWriter
+	werr error
 	// chunk collects what the log writer appends, for OnInterval; header
 	// keeps the log's header once written.
 	chunk, header bytes.Buffer
-	groups        *groupRecorder // nil with fewer than two groups
-	err           error
-	closed        bool
 }
+
+// closedInterval is an interval handed to the writer: its series and,
+// for OnInterval, what was known when it closed.
+type closedInterval struct {
+	startMs, endMs int64
+	s              runrecord.Series
+	stats          IntervalStats
+	// written, when set, marks no interval: the writer closes it once it
+	// has written every interval before it (waitWritten).
+	written chan struct{}
+}
+
+// pendingIntervals bounds the closed intervals waiting to be written;
+// past it, closing an interval waits for the writer.
+const pendingIntervals = 4
 
 // New starts recording into run directory dir (which must exist).
 func New(dir string, cfg Config) (*Recorder, error) {
@@ -127,6 +157,10 @@ func New(dir string, cfg Config) (*Recorder, error) {
 		hot:   newHotCounts(),
 		file:  f,
 		buf:   buf,
+
+		intervals: make(chan closedInterval, pendingIntervals),
+		spares:    make(chan runrecord.Series, 2),
+		wdone:     make(chan struct{}),
 	}
 	var w io.Writer = buf
 	if cfg.OnInterval != nil {
@@ -140,7 +174,74 @@ func New(dir string, cfg Config) (*Recorder, error) {
 			return nil, err
 		}
 	}
+	// Two spares: the next interval's series is ready while the writer
+	// encodes the last one, and memory is the same at any point of a run.
+	for range cap(r.spares) {
+		r.spares <- runrecord.NewSeries(int64(cfg.Highest))
+	}
+	go r.writeLog()
 	return r, nil
+}
+
+// writeLog is the writer goroutine: it writes each closed interval to
+// latency.hlog, tells OnInterval, and returns the series for reuse.
+func (r *Recorder) writeLog() {
+	defer close(r.wdone)
+	for iv := range r.intervals {
+		if iv.written != nil {
+			close(iv.written)
+			continue
+		}
+		if r.header.Len() == 0 {
+			r.keepW(r.log.WriteHeader(iv.startMs))
+			r.header.Write(r.chunk.Bytes())
+			r.chunk.Reset()
+		}
+		r.keepW(r.log.WriteInterval(iv.startMs, iv.endMs, iv.s))
+		if r.cfg.OnInterval != nil {
+			st := iv.stats
+			st.P99 = time.Duration(iv.s.Latency.ValueAtPercentile(99))
+			st.P50 = time.Duration(iv.s.Latency.ValueAtPercentile(50))
+			st.ServiceP50 = time.Duration(iv.s.Service.ValueAtPercentile(50))
+			st.HlogHeader, st.Hlog = r.header.Bytes(), r.chunk.Bytes()
+			r.cfg.OnInterval(st)
+			r.chunk.Reset()
+		}
+		iv.s.Reset()
+		select {
+		case r.spares <- iv.s:
+		default:
+		}
+	}
+}
+
+// waitWritten returns once the writer has written every interval closed
+// so far (for tests that look at the files or the heap).
+func (r *Recorder) waitWritten() {
+	c := make(chan struct{})
+	r.intervals <- closedInterval{written: c}
+	<-c
+	if r.groups != nil {
+		c := make(chan struct{})
+		r.groups.batches <- groupBatch{written: c}
+		<-c
+	}
+}
+
+func (r *Recorder) keepW(err error) {
+	if err != nil && r.werr == nil {
+		r.werr = err
+	}
+}
+
+// series returns a reset series for the next interval.
+func (r *Recorder) series() runrecord.Series {
+	select {
+	case s := <-r.spares:
+		return s
+	default:
+		return runrecord.NewSeries(int64(r.cfg.Highest))
+	}
 }
 
 // targetGroups is the group name of each target, for the exemplars, when
@@ -228,15 +329,13 @@ func (r *Recorder) flushUntil(next int64) {
 	}
 }
 
+// writeInterval closes the open interval and hands it to the writer.
+// Called under the lock.
 func (r *Recorder) writeInterval() {
 	startMs := r.curStart / int64(time.Millisecond)
 	endMs := (r.curStart + int64(r.cfg.Interval)) / int64(time.Millisecond)
-	if r.header.Len() == 0 {
-		r.keep(r.log.WriteHeader(startMs))
-		r.header.Write(r.chunk.Bytes())
-		r.chunk.Reset()
-	}
-	r.keep(r.log.WriteInterval(startMs, endMs, r.cur))
+	iv := closedInterval{startMs: startMs, endMs: endMs, s: r.cur}
+	r.cur = r.series()
 	r.keep(r.ex.closeInterval())
 	r.curRow.StartMs = startMs
 	var groups []GroupStats
@@ -248,24 +347,18 @@ func (r *Recorder) writeInterval() {
 	}
 	r.rows = append(r.rows, r.curRow)
 	if r.cfg.OnInterval != nil {
-		r.cfg.OnInterval(IntervalStats{
+		iv.stats = IntervalStats{
 			Start:       time.Unix(0, r.curStart),
 			Completed:   r.curRow.Completed,
 			Errors:      r.curRow.Errors,
-			P99:         time.Duration(r.cur.Latency.ValueAtPercentile(99)),
-			P50:         time.Duration(r.cur.Latency.ValueAtPercentile(50)),
-			ServiceP50:  time.Duration(r.cur.Service.ValueAtPercentile(50)),
 			Requests:    r.c.Requests,
 			ErrorsSoFar: r.c.Requests - r.c.Success,
 			End:         time.Unix(0, r.curStart+int64(r.cfg.Interval)),
-			HlogHeader:  r.header.Bytes(),
-			Hlog:        r.chunk.Bytes(),
 			Groups:      groups,
-		})
-		r.chunk.Reset()
+		}
 	}
 	r.curRow = runrecord.Interval{}
-	r.cur.Reset()
+	r.intervals <- iv
 }
 
 func (r *Recorder) keep(err error) {
@@ -285,6 +378,9 @@ func (r *Recorder) Close(out attack.Outcome) (runrecord.Summary, error) {
 		if r.curStart != 0 {
 			r.writeInterval()
 		}
+		close(r.intervals)
+		<-r.wdone
+		r.keep(r.werr)
 		if r.groups != nil {
 			r.keep(r.groups.close())
 		}
