@@ -24,35 +24,35 @@ func TestNeedIsLittlesLaw(t *testing.T) {
 	r := mk(2000, 1)
 	r.busySum, r.busyN = 3*200*time.Millisecond, 3
 	r.lastEnd.Store(t0.Add(time.Second).UnixNano())
-	if got := r.need(t0.Add(time.Second)); got != 810 {
+	if got, _ := r.need(t0.Add(time.Second)); got != 810 {
 		t.Errorf("2000/s at 200 ms per hit: need %d, want 810 (2000 x 0.2 s x 2 + 10)", got)
 	}
 	// The mean busy time since the last look counts, and is kept.
 	r.busySum, r.busyN = 500*time.Microsecond+1500*time.Microsecond, 2
-	if got := r.need(t0.Add(time.Second)); got != 14 {
+	if got, _ := r.need(t0.Add(time.Second)); got != 14 {
 		t.Errorf("2000/s at 1 ms: need %d, want 14", got)
 	}
-	if got := r.need(t0.Add(time.Second)); got != 14 {
+	if got, _ := r.need(t0.Add(time.Second)); got != 14 {
 		t.Errorf("no new hit since: need %d, want the last figure, 14", got)
 	}
 
 	// No response yet, requests in flight for 50 ms: a slow target.
 	r = mk(2000, 1)
 	r.inflight.Store(10)
-	if got := r.need(t0.Add(50 * time.Millisecond)); got != 210 {
+	if got, _ := r.need(t0.Add(50 * time.Millisecond)); got != 210 {
 		t.Errorf("nothing back after 50 ms at 2000/s: need %d, want 210", got)
 	}
 	// A stall: the last response 2 s ago; capped at MaxWorkers.
 	r.lastEnd.Store(t0.Add(time.Second).UnixNano())
 	r.busy = 100 * time.Microsecond
-	if got := r.need(t0.Add(3 * time.Second)); got != 1024 {
+	if got, _ := r.need(t0.Add(3 * time.Second)); got != 1024 {
 		t.Errorf("stalled for 2 s at 2000/s: need %d, want the cap 1024", got)
 	}
 
 	// One shard of four sees a quarter of the rate.
 	r = mk(40000, 4)
 	r.busySum, r.busyN = time.Millisecond, 1
-	if got := r.need(t0.Add(time.Second)); got != 30 {
+	if got, _ := r.need(t0.Add(time.Second)); got != 30 {
 		t.Errorf("shard of 40000/s at 1 ms: need %d, want 30 (10000 x 0.001 x 2 + 10)", got)
 	}
 }
@@ -80,5 +80,31 @@ func TestSchedLatencySeesQueueing(t *testing.T) {
 	wg.Wait()
 	if q := s.quantile(0.9); q < 10*time.Microsecond {
 		t.Fatalf("p90 scheduling latency %s with 4 spinning goroutines per P; want >= 10µs", q)
+	}
+}
+
+// TestGrowth pins the controller's step: as many workers as slots wait
+// beyond the idle ones, up to Little's law's need, at once (a slow target
+// at 2,000/s that needs 400 in flight gets them in a step or two, not in
+// tens of quarter steps); a generator short of CPU grows by a quarter per
+// step to at most starvedCap.
+func TestGrowth(t *testing.T) {
+	for _, c := range []struct {
+		name            string
+		excess, n, need uint64
+		starved         bool
+		want            uint64
+	}{
+		{"slow target, 163 waiting", 163, 10, 420, false, 163},
+		{"up to the need", 500, 10, 420, false, 410},
+		{"at the need", 50, 420, 420, false, 0},
+		{"starved: a quarter per step", 163, 40, 420, true, 10},
+		{"starved: at least one", 163, 2, 420, true, 1},
+		{"starved: capped", 163, 60, 420, true, starvedCap - 60},
+		{"starved at the cap", 163, starvedCap, 420, true, 0},
+	} {
+		if got := growth(c.excess, c.n, c.need, c.starved); got != c.want {
+			t.Errorf("%s: growth(%d, %d, %d, %v) = %d, want %d", c.name, c.excess, c.n, c.need, c.starved, got, c.want)
+		}
 	}
 }

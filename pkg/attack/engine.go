@@ -22,15 +22,16 @@ import (
 // that stalls, that is a connection per waiting slot, without bound
 // (vegeta issues #344, #583). Here a controller grows workers only while
 // the backlog of waiting slots does not shrink between two checks and
-// every worker is in flight (the target needs more concurrency, rather
+// is more than the idle workers will take (the target needs more concurrency, rather
 // than the generator having been descheduled for a moment, after which
 // the backlog drains by itself); only up to what Little's law says the
-// target needs (see need); and, while the generator itself is short of
-// CPU (its timers fire late, its goroutines queue for a CPU), to no more
-// than starvedCap. Growth is at most a quarter per step, up to
-// MaxWorkers. Slots that wait keep their intended time, so the wait is
-// charged as latency, and past the waiting caps they are dropped and
-// counted as missed.
+// target needs (see need), by as many as wait at once; and, while the
+// generator itself is short of CPU (its timers fire late, its goroutines
+// queue for a CPU) and the target is not much slower than those delays,
+// by at most a quarter per step to no more than starvedCap (see growth),
+// never past MaxWorkers. Slots that wait keep their intended time, so the
+// wait is charged as latency, and past the waiting caps they are dropped
+// and counted as missed.
 //
 // The invariant that makes intended-time latency honest: the worker that
 // holds slot n waits until the clock has passed began+Due(n) before it
@@ -101,9 +102,13 @@ const (
 	// needHeadroom multiplies the Little's-law estimate of the workers the
 	// target needs (rate x service time) to get the ceiling of growth.
 	needHeadroom = 2
-	// growStep bounds growth per controller step to a quarter of the
-	// workers (at least one): a generator hiccup adds a few workers, a
-	// slow target gets its concurrency within tens of milliseconds.
+	// slowTarget: hits that take this many times longer than the
+	// generator's own delays (scheduling, late timers) wait on the target,
+	// not on the generator, so a generator short of CPU still grows for
+	// them.
+	slowTarget = 20
+	// growStep bounds growth per controller step, while the generator is
+	// short of CPU, to a quarter of the workers (at least one).
 	growStep = 4
 )
 
@@ -160,9 +165,13 @@ func (r *run) control(du time.Duration, initial uint64) {
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
-	var prev uint64    // slots waiting at the previous check
-	var calm time.Time // no growth before this: the generator was short of CPU
+	var prev uint64         // slots waiting at the previous check
+	var calm time.Time      // no growth before this: the generator was short of CPU
+	var short time.Duration // the largest sign of it since calm was last set
 	sched := newSchedLatency()
+	// Start the scheduler's interval now: what the process's start-up
+	// waited for a CPU is not the attack's.
+	sched.quantile(0.9)
 	for {
 		now := time.Now()
 		if !end.IsZero() && !now.Before(end) {
@@ -202,10 +211,18 @@ func (r *run) control(du time.Duration, initial uint64) {
 		// CPU from the process's own other goroutines (a collector reading
 		// a flood). The scheduler's histogram is read at every check, so
 		// each read covers one interval.
-		if sched.quantile(0.9) > starvedSched || now.Sub(wake) > starvedLag || r.plag.Load() > int64(starvedLag) {
+		sq, late, plag := sched.quantile(0.9), now.Sub(wake), time.Duration(r.plag.Load())
+		if sq > starvedSched || late > starvedLag || plag > starvedLag {
+			if !now.Before(calm) {
+				short = 0
+			}
 			calm = now.Add(starvedHold)
+			short = max(short, sq, late, plag)
 		}
-		grow := w > 0 && prev > 0 && w >= prev && r.idle.Load() == 0
+		// Slots that idle workers (claiming, or just spawned and not yet
+		// scheduled) will take need no new worker; only the excess does.
+		idle := uint64(max(r.idle.Load(), 0))
+		grow := w > idle && prev > 0 && w >= prev
 		prev = w
 		if !grow {
 			continue
@@ -213,14 +230,15 @@ func (r *run) control(du time.Duration, initial uint64) {
 		r.mu.Lock()
 		n := r.nwork
 		r.mu.Unlock()
-		need := r.need(now)
-		if now.Before(calm) {
-			need = min(need, starvedCap)
-		}
-		if n >= need {
-			continue
-		}
-		add := min(w, max(1, n/growStep), need-n)
+		need, svc := r.need(now)
+		// Short of CPU, unless the target is the slow part: hits that take
+		// slowTarget times longer than the generator's own delays are
+		// waiting for the target (a slow or stalled target, whose first
+		// hundreds of workers, spawned and dialling at once, queue for a
+		// CPU themselves), and capping them would charge the target's
+		// Little's law to the generator.
+		starved := now.Before(calm) && svc < slowTarget*short
+		add := growth(w-idle, n, need, starved)
 		for range add {
 			if !r.spawn() {
 				break
@@ -231,8 +249,27 @@ func (r *run) control(du time.Duration, initial uint64) {
 	<-done
 }
 
+// growth is how many workers to add for excess slots waiting beyond the
+// idle workers, with n workers and Little's law's need: as many as wait,
+// up to the need, so a slow target gets its concurrency in a step or two.
+// A generator short of CPU (starved) grows to at most starvedCap, by at
+// most a quarter per step.
+func growth(excess, n, need uint64, starved bool) uint64 {
+	if starved {
+		need = min(need, starvedCap)
+	}
+	if n >= need {
+		return 0
+	}
+	add := min(excess, need-n)
+	if starved {
+		add = min(add, max(1, n/growStep))
+	}
+	return add
+}
+
 // need is Little's law: the workers the target needs at the current rate
-// and the time a worker is busy per hit, with headroom, plus the initial
+// and the time a worker is busy per hit (returned too), with headroom, plus the initial
 // workers. The busy time is the mean over the hits since the last call
 // (Little's law wants the mean: at 40,000/s, a target whose median is 50 µs
 // and whose tail is 1 ms needs the tail's workers too) or, while requests
@@ -240,7 +277,7 @@ func (r *run) control(du time.Duration, initial uint64) {
 // response (a target that has just slowed down or stalled). A generator
 // short of CPU stretches every hit too; the starvation check, not this
 // estimate, keeps it from growing.
-func (r *run) need(now time.Time) uint64 {
+func (r *run) need(now time.Time) (uint64, time.Duration) {
 	rate := 0.0
 	el := now.Sub(r.began)
 	for _, sc := range r.a.scs {
@@ -265,9 +302,9 @@ func (r *run) need(now time.Time) uint64 {
 	}
 	n := rate*svc.Seconds()*needHeadroom + float64(r.a.opts.Workers)
 	if n >= float64(r.a.opts.MaxWorkers) {
-		return r.a.opts.MaxWorkers
+		return r.a.opts.MaxWorkers, svc
 	}
-	return uint64(math.Ceil(n))
+	return uint64(math.Ceil(n)), svc
 }
 
 // work claims slots and sends each no earlier than it is due. Its Result
