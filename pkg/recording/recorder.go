@@ -21,7 +21,9 @@ type Config struct {
 	// Highest is the largest latency tracked (values above are clamped).
 	// It must be at least the request timeout; default 1 h.
 	Highest time.Duration
-	// OnInterval, if set, is called as each interval closes (for progress).
+	// OnInterval, if set, is called as each interval closes (for progress),
+	// in order, from the goroutine that writes latency.hlog, once the
+	// interval is written; Close returns after the last call.
 	OnInterval func(IntervalStats)
 	// Exemplars is how many of the slowest requests each interval keeps in
 	// exemplars.jsonl (default runrecord.DefaultExemplars, at most

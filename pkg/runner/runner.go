@@ -80,8 +80,9 @@ type Plan struct {
 	Every    time.Duration
 	OnReport func(runrecord.Summary)
 
-	// Progress, if set, is called as each latency interval closes. It runs
-	// on the attack's hot path: it must not block.
+	// Progress, if set, is called as each latency interval closes, in
+	// order, from the recorder's writer goroutine: it should not block,
+	// since a few intervals behind, recording waits for it.
 	Progress func(recording.IntervalStats)
 	// Started, if set, is called when the attack begins, with how late it
 	// began against Options.Start (0 without a Start).
