@@ -164,13 +164,16 @@ type Outcome struct {
 	// Bytes received and sent on the wire by the attack's connections,
 	// headers included (0 with a custom Options.Transport).
 	WireIn, WireOut uint64
-	// Workers is how many workers were started (they grow while slots
-	// wait and every worker is in flight, up to MaxWorkers); Conns the
+	// Workers is the most workers at once (they grow while slots wait
+	// and every worker is in flight, up to MaxWorkers, and retire when the
+	// load has needed far fewer for a while); Retired how many left
+	// before the end; Conns the
 	// most connections open at once (0 with a custom Options.Transport);
 	// PeakInFlight the most requests in flight at once; PeakWaiting the
 	// most slots due at once with no free worker. Each worker and
 	// connection costs memory; waiting slots cost none.
 	Workers      uint64
+	Retired      uint64
 	Conns        int
 	PeakInFlight uint64
 	PeakWaiting  uint64
@@ -198,9 +201,11 @@ type Attacker struct {
 	scs     []Scenario
 	tbase   []int // scenario i's targets start at targets[tbase[i]]
 	opts    Options
-	tracker *connTracker
-	client  string
-	sender  sender
+	// retireEvery overrides the engine's retireEvery (tests).
+	retireEvery time.Duration
+	tracker     *connTracker
+	client      string
+	sender      sender
 
 	stopOnce sync.Once
 	stopch   chan struct{}
@@ -465,8 +470,9 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	out.WireIn, out.WireOut = a.tracker.in.Load()-in0, a.tracker.out.Load()-out0
 	out.Retries = a.tracker.retries.Load() - retries0
 	r.mu.Lock()
-	out.Workers = r.nwork
+	out.Workers = r.peakWork
 	r.mu.Unlock()
+	out.Retired = r.retired.Load()
 	out.Conns = a.tracker.peakConns()
 	out.PeakInFlight = uint64(r.peakFly.Load())
 	out.PeakWaiting = r.disp.peakWaiting

@@ -108,3 +108,20 @@ func TestGrowth(t *testing.T) {
 		}
 	}
 }
+
+// TestRetirable pins retirement: down to the larger of twice the most in
+// flight over the period and Little's law's need (which counts the
+// initial workers), never below.
+func TestRetirable(t *testing.T) {
+	for _, c := range []struct{ n, need, peak, want uint64 }{
+		{1024, 14, 3, 1010}, // after a stall, a fast target again
+		{1024, 14, 600, 0},  // still busy
+		{30, 14, 10, 10},    // twice the peak
+		{30, 40, 2, 0},      // Little's law needs them
+		{10, 10, 0, 0},      // the initial workers stay
+	} {
+		if got := retirable(c.n, c.need, c.peak); got != c.want {
+			t.Errorf("retirable(%d, need %d, peak %d) = %d, want %d", c.n, c.need, c.peak, got, c.want)
+		}
+	}
+}

@@ -43,11 +43,17 @@ type run struct {
 	record func(*Result)
 	disp   *dispenser
 
-	workers sync.WaitGroup
-	mu      sync.Mutex // guards timers, nwork and closed
-	timers  []wakeTimer
-	nwork   uint64
-	closed  bool
+	workers  sync.WaitGroup
+	mu       sync.Mutex // guards timers, nwork, peakWork and closed
+	timers   []wakeTimer
+	nwork    uint64
+	peakWork uint64
+	closed   bool
+	// retire is how many workers should leave: the controller sets it when
+	// the load has needed far fewer for retireEvery, and each worker
+	// between hits takes one (see retiring).
+	retire  atomic.Int64
+	retired atomic.Uint64
 
 	sent     atomic.Uint64
 	srcSent  []atomic.Uint64
@@ -107,6 +113,12 @@ const (
 	// not on the generator, so a generator short of CPU still grows for
 	// them.
 	slowTarget = 20
+	// retireEvery is how often the controller looks back for workers the
+	// load no longer needs: after a stall or a slow spell, or the hiccups
+	// of a long run, workers and their memory return to what the load
+	// needs (at least twice the most in flight over the period, Little's
+	// law's need, and -workers).
+	retireEvery = 5 * time.Second
 	// growStep bounds growth per controller step, while the generator is
 	// short of CPU, to a quarter of the workers (at least one).
 	growStep = 4
@@ -122,10 +134,53 @@ func (r *run) spawn() bool {
 	t := newWakeTimer(r.a.opts.Pacing)
 	r.timers = append(r.timers, t)
 	r.nwork++
+	r.peakWork = max(r.peakWork, r.nwork)
 	r.workers.Add(1)
 	r.idle.Add(1) // it claims first thing
 	go r.work(t)
 	return true
+}
+
+// leave removes a retiring worker's timer and count.
+func (r *run) leave(t wakeTimer) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.nwork--
+	for i, x := range r.timers {
+		if x == t {
+			last := len(r.timers) - 1
+			r.timers[i] = r.timers[last]
+			r.timers = r.timers[:last]
+			break
+		}
+	}
+}
+
+// retiring reports whether this worker should leave (taking one of the
+// retirements asked for).
+func (r *run) retiring() bool {
+	for {
+		n := r.retire.Load()
+		if n <= 0 {
+			return false
+		}
+		if r.retire.CompareAndSwap(n, n-1) {
+			r.retired.Add(1)
+			return true
+		}
+	}
+}
+
+// retirable is how many of n workers to retire when the most in flight
+// over the last retireEvery was peak and Little's law needs need (which
+// includes the initial workers): down to the larger of twice the peak
+// and the need.
+func retirable(n, need, peak uint64) uint64 {
+	keep := max(need, 2*peak)
+	if n <= keep {
+		return 0
+	}
+	return n - keep
 }
 
 // shutdown stops claiming and wakes every waiting worker.
@@ -168,6 +223,15 @@ func (r *run) control(du time.Duration, initial uint64) {
 	var prev uint64         // slots waiting at the previous check
 	var calm time.Time      // no growth before this: the generator was short of CPU
 	var short time.Duration // the largest sign of it since calm was last set
+	// Retirement: the most in flight seen since lastRetire. A closed
+	// schedule keeps every worker busy, and never retires.
+	retires := r.a.scs[0].Schedule.Open()
+	every := retireEvery
+	if a.retireEvery > 0 {
+		every = a.retireEvery
+	}
+	var peak int64
+	lastRetire := r.began
 	sched := newSchedLatency()
 	// Start the scheduler's interval now: what the process's start-up
 	// waited for a CPU is not the attack's.
@@ -202,6 +266,17 @@ func (r *run) control(du time.Duration, initial uint64) {
 		}
 		now = time.Now()
 		w := r.disp.waiting(now)
+		if retires {
+			peak = max(peak, r.inflight.Load())
+			if now.Sub(lastRetire) >= every {
+				r.mu.Lock()
+				n := r.nwork
+				r.mu.Unlock()
+				need, _ := r.need(now)
+				r.retire.Store(int64(retirable(n, need, uint64(max(peak, 0)))))
+				peak, lastRetire = r.inflight.Load(), now
+			}
+		}
 		// A controller that wakes late, workers whose timers fire late, or
 		// goroutines queueing for a CPU mean a generator short of CPU:
 		// for starvedHold after the last such sign (a busy box starves in
@@ -311,6 +386,7 @@ func (r *run) need(now time.Time) (uint64, time.Duration) {
 // is reused for every hit, so the steady state allocates nothing here.
 func (r *run) work(t wakeTimer) {
 	defer r.workers.Done()
+	defer t.close()
 	a := r.a
 	conn := a.sender.newConn()
 	res := new(Result)
@@ -319,6 +395,11 @@ func (r *run) work(t wakeTimer) {
 		tr = newTracer(a.opts.TraceSample, a.client == ClientNet)
 	}
 	for {
+		if r.retiring() {
+			r.idle.Add(-1)
+			r.leave(t)
+			return
+		}
 		s, ok := r.disp.claim(time.Now())
 		if !ok {
 			r.idle.Add(-1)

@@ -17,7 +17,7 @@ type Live struct {
 	// count as missed. Closed (rate 0) scenarios count their sent hits.
 	Due      uint64
 	InFlight uint64 // sent, response not yet read
-	Workers  uint64 // workers started so far
+	Workers  uint64 // workers now
 	Conns    int    // connections open now (0 with a custom Transport)
 }
 

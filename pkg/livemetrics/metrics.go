@@ -140,7 +140,7 @@ func New(src Source, info Info) *Metrics {
 	m.conns = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: Namespace, Name: "connections",
 		Help: "Connections to the targets open now."}, func() float64 { return float64(live().Conns) })
 	m.workers = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: Namespace, Name: "workers",
-		Help: "Workers started (each sends one request at a time)."}, func() float64 { return float64(live().Workers) })
+		Help: "Workers now (each sends one request at a time; they grow while slots wait and retire when the load needs far fewer)."}, func() float64 { return float64(live().Workers) })
 	m.missedMetric = prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: Namespace, Name: "missed_total",
 		Help: "Slots due but never sent, known when sending stops (see loadgen_slots_behind while it runs)."},
 		func() float64 { m.mu.Lock(); defer m.mu.Unlock(); return m.missed })

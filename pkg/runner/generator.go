@@ -65,6 +65,7 @@ func (m *selfMeter) stop(client, pacing string, maxWorkers uint64, out attack.Ou
 		MaxRSSBytes:  rss,
 		Pacing:       pacing,
 		Workers:      out.Workers,
+		Retired:      out.Retired,
 		MaxWorkers:   maxWorkers,
 		Connections:  out.Conns,
 		PeakInFlight: out.PeakInFlight,
