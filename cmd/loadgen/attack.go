@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -64,6 +65,9 @@ func attackWith(plan runner.Plan, af *attackFlags, sf shardFlags, stdout, stderr
 	}
 	closeOutput := func() error { return nil }
 	if af.output != "" {
+		if err := outputOutsideRecord(af.output, plan.Out); err != nil {
+			return err
+		}
 		if err := plan.Validate(); err != nil {
 			return usageError{inFlagWords(err)}
 		}
@@ -101,6 +105,26 @@ func attackWith(plan runner.Plan, af *attackFlags, sf shardFlags, stdout, stderr
 		return err
 	}
 	return sloFailure(run.Summary.SLO)
+}
+
+// outputOutsideRecord refuses an -output file inside the run record's
+// directory: a record holds only its own files (an -out with others is
+// refused, and -overwrite replaces the record whole), so the stream would
+// either make the run fail after it was opened or be removed by the next
+// -overwrite.
+func outputOutsideRecord(output, out string) error {
+	if output == "-" || out == "" {
+		return nil
+	}
+	o, err1 := filepath.Abs(output)
+	d, err2 := filepath.Abs(out)
+	if err1 != nil || err2 != nil {
+		return nil // openOutput and the record report the real problem
+	}
+	if rel, err := filepath.Rel(d, o); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return usagef("-output %s is inside -out %s: a run record directory holds only the record's own files; write the results beside it, like -output %s", output, out, filepath.Join(filepath.Dir(filepath.Clean(out)), filepath.Base(o)))
+	}
+	return nil
 }
 
 // openOutput opens -output: a file (created or truncated, written as the
