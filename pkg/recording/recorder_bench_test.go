@@ -96,3 +96,34 @@ func BenchmarkRecordGroups(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkCloseInterval measures the time a Record call that closes an
+// interval holds the recorder (and so the engine's record lock): the
+// interval's histograms go to the writer, which encodes them on its own
+// goroutine. Each op is a filled interval (100 results, like 1,000/s)
+// and its close; close-ns/op is the closing call alone, timed around it
+// (the writer has caught up before each, as it does between closes).
+//
+//	go test -run X -bench CloseInterval -benchmem ./pkg/recording/
+func BenchmarkCloseInterval(b *testing.B) {
+	r, err := New(b.TempDir(), Config{Interval: 100 * time.Millisecond, Highest: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { r.Close(attack.Outcome{}) })
+	res := sampleResult(3)
+	start := res.End
+	var closing time.Duration
+	n := 0
+	for ; b.Loop(); n++ {
+		for range 100 {
+			r.Record(res)
+		}
+		r.waitWritten()
+		res.End = start.Add(time.Duration(n+1) * 100 * time.Millisecond)
+		t0 := time.Now()
+		r.Record(res)
+		closing += time.Since(t0)
+	}
+	b.ReportMetric(float64(closing.Nanoseconds())/float64(n), "close-ns/op")
+}
