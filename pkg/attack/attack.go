@@ -134,7 +134,10 @@ type Result struct {
 	// Target is the index of the hit's target among the attack's targets
 	// (every scenario's, in order), so a recorder can tell endpoints apart
 	// (and an exemplar name its target) without keeping the request.
+	// With a TargetStream it is the target's number in the stream, and
+	// Lazy is the target itself.
 	Target int
+	Lazy   *LazyTarget
 	// With Options.Trace: the trace context the request carried, and
 	// whether its sampled flag was set. Zero without.
 	TraceID TraceID
@@ -187,6 +190,15 @@ type Outcome struct {
 	Retries uint64
 	// Scenarios has one entry per scenario, in order.
 	Scenarios []ScenarioOutcome
+
+	// With a TargetStream: TargetsRead is how many targets were read,
+	// TargetsLate how many slots were due before their target was read
+	// (sent late, the wait in their latency, or never sent), and
+	// StreamEnd what ended the stream while the attack ran (io.EOF, or a
+	// bad target as "name:line: problem"), which ended the attack early;
+	// nil if the attack ended first.
+	TargetsRead, TargetsLate uint64
+	StreamEnd                error
 }
 
 // ScenarioOutcome is one scenario's share of an Outcome.
@@ -198,6 +210,7 @@ type ScenarioOutcome struct {
 // Attacker runs one attack; it is not reusable.
 type Attacker struct {
 	targets []vegeta.Target // every scenario's, concatenated
+	stream  *TargetStream   // the targets, read as they are needed (nil: targets)
 	scs     []Scenario
 	tbase   []int // scenario i's targets start at targets[tbase[i]]
 	opts    Options
@@ -231,7 +244,28 @@ func NewScenarios(scs []Scenario, o Options) (*Attacker, error) {
 	}
 	var all []vegeta.Target
 	var tbase []int
+	var stream *TargetStream
 	for i, sc := range scs {
+		if sc.Stream != nil {
+			if len(scs) > 1 || len(sc.Targets) > 0 {
+				return nil, fmt.Errorf("scenario %d %q: %w: a target stream is the attack's only targets (one scenario)", i, sc.Name, ErrLazy)
+			}
+			if o.Shards > 1 {
+				return nil, fmt.Errorf("%w: a target stream is read by one generator; shards each need every target", ErrLazy)
+			}
+			stream = sc.Stream
+			if sc.Schedule == nil {
+				return nil, fmt.Errorf("scenario %d %q: no schedule", i, sc.Name)
+			}
+			if !sc.Schedule.Open() && o.Duration == 0 {
+				return nil, optionErr("Duration", "an unbounded rate (0) needs a duration")
+			}
+			if !sc.Schedule.Open() && (o.MaxWorkers == 0 || o.MaxWorkers == vegeta.DefaultMaxWorkers) {
+				return nil, optionErr("MaxWorkers", "an unbounded rate (0) needs a cap on workers to bound concurrency")
+			}
+			tbase = append(tbase, 0)
+			continue
+		}
 		if len(sc.Targets) == 0 {
 			return nil, fmt.Errorf("scenario %d %q: %w", i, sc.Name, ErrNoTargets)
 		}
@@ -274,7 +308,17 @@ func NewScenarios(scs []Scenario, o Options) (*Attacker, error) {
 	if o.Pacing != PacingCoarse && o.Pacing != PacingPrecise {
 		return nil, optionErr("Pacing", "unknown pacing %q: want precise or coarse", o.Pacing)
 	}
-	kind, err := resolveClient(o, all)
+	chooseBy := all
+	if stream != nil {
+		// The client is chosen before the first slot, from the first
+		// target: later ones it cannot send fail with a clear error.
+		first, err := stream.Peek()
+		if err != nil {
+			return nil, err
+		}
+		chooseBy = []vegeta.Target{first.Target}
+	}
+	kind, err := resolveClient(o, chooseBy)
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +332,7 @@ func NewScenarios(scs []Scenario, o Options) (*Attacker, error) {
 		t = o.Pool.tracker
 	}
 	a := &Attacker{
+		stream:  stream,
 		targets: all,
 		scs:     scs,
 		tbase:   tbase,
@@ -343,10 +388,13 @@ func (a *Attacker) Duration() time.Duration {
 }
 
 // Stop stops sending; requests in flight finish (up to the timeout).
-func (a *Attacker) Stop() {
+func (a *Attacker) Stop() { a.stopAt(time.Now()) }
+
+// stopAt stops sending as of instant t: slots due before it still go.
+func (a *Attacker) stopAt(t time.Time) {
 	a.mu.Lock()
 	if a.stoppedAt.IsZero() {
-		a.stoppedAt = time.Now()
+		a.stoppedAt = t
 	}
 	a.mu.Unlock()
 	a.stopOnce.Do(func() { close(a.stopch) })
@@ -446,8 +494,13 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	a.mu.Unlock()
 	out.Aborted = aborted
 	out.Sending = du
+	r.endMu.Lock()
+	out.StreamEnd = r.streamEnd
+	r.endMu.Unlock()
 	if !stopped.IsZero() && (du == 0 || stopped.Sub(out.Began) < du) {
-		out.Interrupted = true
+		// The end of a target stream ends the attack, as in vegeta, but
+		// does not interrupt it: the run is complete, only shorter.
+		out.Interrupted = out.StreamEnd == nil
 		out.Sending = max(stopped.Sub(out.Began), 0)
 	}
 	if out.Sending == 0 { // no duration, no stop: sending ran to the last response
@@ -460,6 +513,10 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 			if h := sc.Schedule.Hits(out.Sending); h != math.MaxUint64 {
 				so.Due = max(shardCount(h, r.disp.shard, r.disp.shards), so.Sent+so.Dropped)
 			}
+		}
+		if out.StreamEnd != nil {
+			// No slot was due past the last target: there was none.
+			so.Due = so.Sent + so.Dropped
 		}
 		so.Missed = so.Due - so.Sent
 		out.Scenarios = append(out.Scenarios, so)
@@ -477,6 +534,12 @@ func (a *Attacker) Run(ctx context.Context, record func(*Result)) Outcome {
 	out.PeakInFlight = uint64(r.peakFly.Load())
 	out.PeakWaiting = r.disp.peakWaiting
 	out.PeakGoroutines = int(r.peakG.Load())
+	if a.stream != nil {
+		a.stream.Stop()
+		a.stream.mu.Lock()
+		out.TargetsRead, out.TargetsLate = a.stream.read, a.stream.late
+		a.stream.mu.Unlock()
+	}
 	return out
 }
 

@@ -182,7 +182,8 @@ func (c *netConn) request(tgt *vegeta.Target) (*http.Request, error) {
 
 func (c *netConn) send(t int, seq uint64, r *Result) {
 	s := c.s
-	req, err := c.request(&s.targets[t])
+	tg, pfx := targetOf(s.targets, s.errPfx, t, r)
+	req, err := c.request(tg)
 	if err != nil {
 		r.Sent = time.Now()
 		r.End = r.Sent
@@ -209,7 +210,7 @@ func (c *netConn) send(t int, seq uint64, r *Result) {
 		// The target's URL, not the last redirect's: errors group by
 		// target, with either client.
 		r.End = time.Now()
-		r.Error = s.errPfx[t] + netErrorDetail(unwrapURLError(err), nil, false)
+		r.Error = pfx + netErrorDetail(unwrapURLError(err), nil, false)
 		return
 	}
 	kept, err := drain(resp.Body, s.maxBody)
@@ -218,7 +219,7 @@ func (c *netConn) send(t int, seq uint64, r *Result) {
 	if err != nil {
 		// vegeta's hit: a body that cannot be read fails the hit, with
 		// no status code, like any other transport error.
-		r.Error = s.errPfx[t] + netErrorDetail(err, nil, true)
+		r.Error = pfx + netErrorDetail(err, nil, true)
 		return
 	}
 	r.BytesIn = kept
@@ -229,6 +230,15 @@ func (c *netConn) send(t int, seq uint64, r *Result) {
 	if r.Code < 200 || r.Code >= 400 {
 		r.Error = resp.Status
 	}
+}
+
+// targetOf is hit r's target and its error prefix: the attack's target t,
+// or the one the hit took from a TargetStream.
+func targetOf(targets []vegeta.Target, pfx []string, t int, r *Result) (*vegeta.Target, string) {
+	if r.Lazy != nil {
+		return &r.Lazy.Target, r.Lazy.errPfx
+	}
+	return &targets[t], pfx[t]
 }
 
 // drain reads the body to the end (so the connection is reused) and returns

@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"errors"
 	"math"
 	"runtime"
 	"sync"
@@ -61,6 +62,10 @@ type run struct {
 	inflight atomic.Int64
 	peakFly  atomic.Int64
 	peakG    atomic.Int64 // goroutines of the process, sampled by the controller
+
+	// streamEnd is what ended the attack's target stream while it ran.
+	endMu     sync.Mutex
+	streamEnd error
 
 	recMu sync.Mutex // serialises record calls
 	ended time.Time  // latest response end, under recMu
@@ -186,6 +191,9 @@ func retirable(n, need, peak uint64) uint64 {
 // shutdown stops claiming and wakes every waiting worker.
 func (r *run) shutdown() {
 	r.disp.close()
+	if r.a.stream != nil {
+		r.a.stream.Stop() // wakes workers waiting for a target
+	}
 	r.mu.Lock()
 	r.closed = true
 	ts := r.timers
@@ -405,6 +413,14 @@ func (r *run) work(t wakeTimer) {
 			r.idle.Add(-1)
 			return
 		}
+		var lz *LazyTarget
+		if a.stream != nil {
+			var err error
+			if lz, err = r.takeTarget(s); err != nil {
+				r.idle.Add(-1)
+				return
+			}
+		}
 		if !s.intended.IsZero() && !t.until(s.intended) {
 			if r.stoppedBefore(s.intended) {
 				r.idle.Add(-1)
@@ -425,7 +441,7 @@ func (r *run) work(t wakeTimer) {
 		fly := r.inflight.Add(1)
 		for p := r.peakFly.Load(); fly > p && !r.peakFly.CompareAndSwap(p, fly); p = r.peakFly.Load() {
 		}
-		*res = Result{Seq: s.n, Scenario: s.src, Waited: s.waited, Target: s.target}
+		*res = Result{Seq: s.n, Scenario: s.src, Waited: s.waited, Target: s.target, Lazy: lz}
 		if tr != nil {
 			tr.fill(res)
 		}
@@ -455,6 +471,34 @@ func (r *run) work(t wakeTimer) {
 		r.recMu.Unlock()
 		r.idle.Add(1)
 	}
+}
+
+// takeTarget takes slot s's target from the attack's stream, waiting for
+// it to be read. A slot that was due before its target came is counted
+// late. At the end of the stream (or a bad target in it), sending stops
+// as of the slot's due time: the slots before it still go, on time.
+func (r *run) takeTarget(s slot) (*LazyTarget, error) {
+	st := r.a.stream
+	lz, waited, err := st.take(uint64(s.target))
+	if err == nil || errors.Is(err, ErrStopped) {
+		// A slot past the end of the stream was never due; one the
+		// attack's end found waiting was due and is missed.
+		if waited && !s.intended.IsZero() && time.Now().After(s.intended) {
+			st.noteLate()
+		}
+		return lz, err
+	}
+	r.endMu.Lock()
+	if r.streamEnd == nil {
+		r.streamEnd = err
+	}
+	r.endMu.Unlock()
+	at := s.intended
+	if now := time.Now(); at.IsZero() || at.Before(now) {
+		at = now
+	}
+	r.a.stopAt(at)
+	return nil, err
 }
 
 // stoppedBefore reports whether Stop came before instant t.

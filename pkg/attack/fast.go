@@ -108,6 +108,9 @@ func newFastSender(o Options, targets []vegeta.Target, t *connTracker, rt *route
 	return s
 }
 
+// errLazyScheme fails a streamed target the fast client cannot send.
+var errLazyScheme = errors.New("not plain http://: the client was chosen from the target stream's first target; use the net/http client for a stream that mixes schemes")
+
 // errPrefix is net/http's `Get "url": ` for a request, with the URL's
 // password replaced as net/http's Client does.
 func errPrefix(method, rawURL string) string {
@@ -140,29 +143,37 @@ const maxPrebuilt = 64
 
 func (s *fastSender) newConn() senderConn {
 	n := min(len(s.targets), maxPrebuilt)
+	if n == 0 {
+		// Targets from a TargetStream are each sent once: one request,
+		// rebuilt for every hit.
+		n = 1
+	}
 	c := &fastConn{s: s, reqs: make([]*fasthttp.Request, n), owner: make([]int, n), userAuth: make([]bool, n),
 		seq: make([]byte, 0, 20), tp: make([]byte, 0, traceparentLen)}
 	for i := range c.reqs {
 		c.reqs[i] = new(fasthttp.Request)
-		c.reset(i)
+		c.owner[i] = -1
+		if i < len(s.targets) {
+			c.reset(i, &s.targets[i])
+		}
 	}
 	return c
 }
 
 // request returns target t's request, built.
-func (c *fastConn) request(t int) *fasthttp.Request {
+func (c *fastConn) request(t int, tg *vegeta.Target) *fasthttp.Request {
 	slot := t % len(c.reqs)
 	if c.owner[slot] != t {
-		c.reset(t)
+		c.reset(t, tg)
 	}
 	return c.reqs[slot]
 }
 
 // reset (re)builds target i's request, in its slot, from its vegeta.Target.
-func (c *fastConn) reset(i int) {
+func (c *fastConn) reset(i int, tg *vegeta.Target) {
 	slot := i % len(c.reqs)
 	c.owner[slot], c.userAuth[slot] = i, false
-	tg, req := &c.s.targets[i], c.reqs[slot]
+	req := c.reqs[slot]
 	req.Reset()
 	// fasthttp sends "Content-Type: application/octet-stream" with a body
 	// that has none; net/http and vegeta send only what the target says.
@@ -205,7 +216,15 @@ func (e errTooManyRedirects) Error() string {
 }
 
 func (c *fastConn) send(t int, seq uint64, r *Result) {
-	req := c.request(t)
+	tg, pfx := targetOf(c.s.targets, c.s.errPfx, t, r)
+	if r.Lazy != nil && !strings.HasPrefix(tg.URL, "http://") {
+		// The client was chosen from the stream's first target.
+		r.Sent = time.Now()
+		r.End = r.Sent
+		r.Error = pfx + errLazyScheme.Error()
+		return
+	}
+	req := c.request(t, tg)
 	c.seq = strconv.AppendUint(c.seq[:0], seq, 10)
 	req.Header.SetBytesV("X-Vegeta-Seq", c.seq)
 	if !r.TraceID.IsZero() {
@@ -236,18 +255,18 @@ func (c *fastConn) send(t int, seq uint64, r *Result) {
 		}
 		followRedirect(req, code, loc, prev)
 		if !bytes.Equal(req.URI().Scheme(), []byte("http")) {
-			c.sendOther(t, req, deadline, hops+1, r)
-			c.reset(t)
+			c.sendOther(tg, pfx, req, deadline, hops+1, r)
+			c.reset(t, tg)
 			return
 		}
 		err = c.do(req, deadline)
 	}
 	if redirected {
-		defer c.reset(t)
+		defer c.reset(t, tg)
 	}
 	if err != nil {
 		r.End = time.Now()
-		r.Error = c.s.errPfx[t] + fastError(err, false)
+		r.Error = pfx + fastError(err, false)
 		c.closeBody(0)
 		c.resp.Reset()
 		return
@@ -258,7 +277,7 @@ func (c *fastConn) send(t int, seq uint64, r *Result) {
 	if err != nil {
 		// vegeta's hit: a body that cannot be read fails the hit, with no
 		// status code, like any other transport error.
-		r.Error = c.s.errPfx[t] + fastError(err, true)
+		r.Error = pfx + fastError(err, true)
 		return
 	}
 	if c.s.maxBody >= 0 && n > c.s.maxBody {
@@ -266,7 +285,7 @@ func (c *fastConn) send(t int, seq uint64, r *Result) {
 	}
 	r.Code = uint16(c.resp.StatusCode())
 	r.BytesIn = uint64(n)
-	r.BytesOut = uint64(len(c.s.targets[t].Body))
+	r.BytesOut = uint64(len(tg.Body))
 	if r.Code < 200 || r.Code >= 400 {
 		r.Error = strconv.Itoa(int(r.Code)) + " " + string(statusText(&c.resp))
 	}
@@ -383,7 +402,7 @@ func (c *fastConn) closeBody(limit int64) {
 // sendOther follows a redirect to a scheme other than http (https) with
 // net/http, which does TLS, HTTP/2 and proxies; fasthttp would run a TLS
 // handshake without a read deadline. hops have been followed already.
-func (c *fastConn) sendOther(t int, req *fasthttp.Request, deadline time.Time, hops int, r *Result) {
+func (c *fastConn) sendOther(tg *vegeta.Target, pfx string, req *fasthttp.Request, deadline time.Time, hops int, r *Result) {
 	s := c.s
 	s.otherOnce.Do(func() {
 		s.other = newClient(s.opts, s.tracker, s.route)
@@ -418,19 +437,19 @@ func (c *fastConn) sendOther(t int, req *fasthttp.Request, deadline time.Time, h
 	}
 	if err != nil {
 		r.End = time.Now()
-		r.Error = s.errPfx[t] + netErrorDetail(unwrapURLError(err), ctx, false)
+		r.Error = pfx + netErrorDetail(unwrapURLError(err), ctx, false)
 		return
 	}
 	kept, err := drain(resp.Body, s.maxBody)
 	resp.Body.Close()
 	r.End = time.Now()
 	if err != nil {
-		r.Error = s.errPfx[t] + netErrorDetail(err, ctx, true)
+		r.Error = pfx + netErrorDetail(err, ctx, true)
 		return
 	}
 	r.Code = uint16(resp.StatusCode)
 	r.BytesIn = kept
-	r.BytesOut = uint64(len(s.targets[t].Body))
+	r.BytesOut = uint64(len(tg.Body))
 	if r.Code < 200 || r.Code >= 400 {
 		r.Error = resp.Status
 	}

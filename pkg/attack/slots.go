@@ -15,6 +15,11 @@ type Scenario struct {
 	Name     string
 	Schedule Schedule
 	Targets  []vegeta.Target
+	// Stream, instead of Targets, reads the targets as the attack goes
+	// (vegeta's -lazy): slot after slot takes the next one, and the
+	// attack ends when the stream does. It needs an attack of one
+	// scenario and one shard.
+	Stream *TargetStream
 }
 
 // slot is one hit a worker claimed: which scenario, its slot number in
@@ -58,6 +63,8 @@ type srcState struct {
 	open    bool
 	tbase   int // first of its targets in the attack's targets
 	tcount  uint64
+	lazy    bool   // targets come from a TargetStream, one per slot
+	ticket  uint64 // with lazy: the stream number of the next slot's target
 	next    uint64        // next slot number to hand out
 	due     time.Duration // Due(next)
 	more    bool          // next exists (and is within the horizon)
@@ -71,7 +78,7 @@ func newDispenser(scs []Scenario, tbase []int, shard, shards uint64, horizon tim
 	}
 	d := &dispenser{shard: shard, shards: shards, horizon: horizon}
 	for i, sc := range scs {
-		s := srcState{sched: sc.Schedule, open: sc.Schedule.Open(), tbase: tbase[i], tcount: uint64(len(sc.Targets)), next: shard}
+		s := srcState{sched: sc.Schedule, open: sc.Schedule.Open(), tbase: tbase[i], tcount: uint64(len(sc.Targets)), lazy: sc.Stream != nil, next: shard}
 		d.load(&s)
 		d.srcs = append(d.srcs, s)
 	}
@@ -128,7 +135,15 @@ func (d *dispenser) claim(now time.Time) (s slot, ok bool) {
 		return slot{}, false
 	}
 	src := &d.srcs[best]
-	s = slot{src: best, n: src.next, target: src.tbase + int(src.next%src.tcount)}
+	s = slot{src: best, n: src.next}
+	if src.lazy {
+		// Slots dropped over the waiting caps take no target: the
+		// stream's targets go, in order, to the slots that are sent.
+		s.target = int(src.ticket)
+		src.ticket++
+	} else {
+		s.target = src.tbase + int(src.next%src.tcount)
+	}
 	if src.open {
 		s.intended = d.began.Add(src.due)
 		if w := el - src.due; w > 0 {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -111,22 +112,46 @@ func groupLine(line string) (name string, ok bool) {
 // field in the json format. vegeta's own readers ignore both (a comment;
 // a field its decoder skips), so such a file still works with vegeta.
 func ReadGroupedTargets(src io.Reader, name, format string, hdr http.Header, body []byte) ([]vegeta.Target, []string, error) {
-	var chunks []chunk
-	var err error
+	var (
+		tgts   []vegeta.Target
+		groups []string
+	)
+	err := eachTarget(src, name, format, hdr, body, func(t vegeta.Target, c chunk) error {
+		if c.group != "" && groups == nil {
+			groups = make([]string, len(tgts), cap(tgts)+1)
+		}
+		tgts = append(tgts, t)
+		if groups != nil {
+			groups = append(groups, c.group)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(tgts) == 0 {
+		return nil, nil, fmt.Errorf("%s: %w found", name, ErrNoTargets)
+	}
+	return tgts, groups, nil
+}
+
+// eachTarget decodes src's targets one at a time, in order, each with
+// vegeta's own targeter, and calls fn with each and its chunk (line,
+// group). It holds one target's text at a time, so the eager reader and
+// the lazy TargetStream share every rule and error message. A problem is
+// "name:line: problem"; an error of fn is returned as it is.
+func eachTarget(src io.Reader, name, format string, hdr http.Header, body []byte, fn func(vegeta.Target, chunk) error) error {
+	var each func(io.Reader, func(chunk) error) error
 	switch format {
 	case FormatHTTP, "":
-		chunks, err = httpChunks(src)
+		each = httpChunks
 	case FormatJSON:
-		chunks, err = jsonChunks(src)
+		each = jsonChunks
 	default:
-		return nil, nil, fmt.Errorf("unknown targets format %q: want http or json", format)
+		return fmt.Errorf("unknown targets format %q: want http or json", format)
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	tgts := make([]vegeta.Target, 0, len(chunks))
-	var groups []string
-	for i, c := range chunks {
+	var fnErr error
+	err := each(src, func(c chunk) error {
 		var tr vegeta.Targeter
 		if format == FormatJSON {
 			tr = vegeta.NewJSONTargeter(strings.NewReader(c.text), body, hdr)
@@ -135,24 +160,33 @@ func ReadGroupedTargets(src io.Reader, name, format string, hdr http.Header, bod
 		}
 		var t vegeta.Target
 		if err := tr(&t); err != nil {
-			return nil, nil, fmt.Errorf("%s:%d: %w", name, c.lineOf(err), err)
+			return fmt.Errorf("%s:%d: %w", name, c.lineOf(err), err)
 		}
 		if err := CheckURL(t.URL); err != nil {
-			return nil, nil, fmt.Errorf("%s:%d: %w", name, c.line, err)
+			return fmt.Errorf("%s:%d: %w", name, c.line, err)
 		}
-		tgts = append(tgts, t)
-		if c.group != "" && groups == nil {
-			groups = make([]string, len(chunks))
+		if err := fn(t, c); err != nil {
+			fnErr = err
+			return err
 		}
-		if groups != nil {
-			groups[i] = c.group
-		}
+		return nil
+	})
+	var ce splitError
+	switch {
+	case err == nil || err == fnErr:
+		return err
+	case errors.As(err, &ce):
+		return fmt.Errorf("%s: %w", name, err)
 	}
-	if len(tgts) == 0 {
-		return nil, nil, fmt.Errorf("%s: %w found", name, ErrNoTargets)
-	}
-	return tgts, groups, nil
+	return err
 }
+
+// splitError is a problem the chunk splitter found ("line N: ...").
+type splitError struct{ error }
+
+func (e splitError) Unwrap() error { return e.error }
+
+func splitErrorf(format string, args ...any) error { return splitError{fmt.Errorf(format, args...)} }
 
 // chunk is the text of one target, the line it starts on and its group.
 type chunk struct {
@@ -178,22 +212,23 @@ var httpMethod = regexp.MustCompile(`^[A-Z]+\s`)
 // httpChunks splits the http format the way vegeta's scanner walks it: a
 // request line, then headers and an optional @body line up to a blank line
 // (or straight away a new request line).
-func httpChunks(src io.Reader) ([]chunk, error) {
+func httpChunks(src io.Reader, emit func(chunk) error) error {
 	sc := bufio.NewScanner(src)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	var (
-		out   []chunk
 		cur   *chunk
 		n     int
 		group string // from a "# @group" line, for the next target
 		gline int
 	)
-	flush := func() {
-		if cur != nil {
-			cur.text = strings.Join(cur.lines, "\n") + "\n"
-			out = append(out, *cur)
-			cur = nil
+	flush := func() error {
+		if cur == nil {
+			return nil
 		}
+		cur.text = strings.Join(cur.lines, "\n") + "\n"
+		c := *cur
+		cur = nil
+		return emit(c)
 	}
 	for sc.Scan() {
 		n++
@@ -202,13 +237,13 @@ func httpChunks(src io.Reader) ([]chunk, error) {
 		if g, ok := groupLine(line); ok {
 			if cur != nil {
 				// vegeta reads what follows as this target's headers.
-				return nil, fmt.Errorf("line %d: %q inside a target: put it on its own line before the request line, after a blank line", n, strings.TrimSpace(GroupDirective))
+				return splitErrorf("line %d: %q inside a target: put it on its own line before the request line, after a blank line", n, strings.TrimSpace(GroupDirective))
 			}
 			if g = strings.TrimSpace(g); g == "" {
-				return nil, fmt.Errorf("line %d: %q without a name", n, strings.TrimSpace(GroupDirective))
+				return splitErrorf("line %d: %q without a name", n, strings.TrimSpace(GroupDirective))
 			}
 			if group != "" {
-				return nil, fmt.Errorf("line %d: a second %q before one target (the first is on line %d)", n, strings.TrimSpace(GroupDirective), gline)
+				return splitErrorf("line %d: a second %q before one target (the first is on line %d)", n, strings.TrimSpace(GroupDirective), gline)
 			}
 			group, gline = g, n
 			continue
@@ -220,32 +255,39 @@ func httpChunks(src io.Reader) ([]chunk, error) {
 			cur = &chunk{line: n, lines: []string{raw}, group: group}
 			group = ""
 		case line == "":
-			flush()
+			if err := flush(); err != nil {
+				return err
+			}
 		case len(cur.lines) == 1 && httpMethod.MatchString(line):
-			flush()
+			if err := flush(); err != nil {
+				return err
+			}
 			cur = &chunk{line: n, lines: []string{raw}}
 		default:
 			cur.lines = append(cur.lines, raw)
 			if strings.HasPrefix(line, "@") {
-				flush()
+				if err := flush(); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("line %d: %w", n+1, err)
+		return splitErrorf("line %d: %w", n+1, err)
 	}
-	flush()
+	if err := flush(); err != nil {
+		return err
+	}
 	if group != "" {
-		return nil, fmt.Errorf("line %d: %q with no target after it", gline, strings.TrimSpace(GroupDirective))
+		return splitErrorf("line %d: %q with no target after it", gline, strings.TrimSpace(GroupDirective))
 	}
-	return out, nil
+	return nil
 }
 
 // jsonChunks yields one chunk per non-empty line, as vegeta's JSON format.
-func jsonChunks(src io.Reader) ([]chunk, error) {
+func jsonChunks(src io.Reader, emit func(chunk) error) error {
 	sc := bufio.NewScanner(src)
 	sc.Buffer(make([]byte, 64*1024), 16<<20)
-	var out []chunk
 	n := 0
 	for sc.Scan() {
 		n++
@@ -260,16 +302,18 @@ func jsonChunks(src io.Reader) ([]chunk, error) {
 			}
 			if err := json.Unmarshal(line, &g); err == nil && g.Group != nil {
 				if c.group = strings.TrimSpace(*g.Group); c.group == "" {
-					return nil, fmt.Errorf("line %d: empty \"group\"", n)
+					return splitErrorf("line %d: empty \"group\"", n)
 				}
 			}
 		}
-		out = append(out, c)
+		if err := emit(c); err != nil {
+			return err
+		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("line %d: %w", n+1, err)
+		return splitErrorf("line %d: %w", n+1, err)
 	}
-	return out, nil
+	return nil
 }
 
 // ParseHeader reads one "Name: value" header flag.
