@@ -63,8 +63,8 @@ type srcState struct {
 	open    bool
 	tbase   int // first of its targets in the attack's targets
 	tcount  uint64
-	lazy    bool   // targets come from a TargetStream, one per slot
-	ticket  uint64 // with lazy: the stream number of the next slot's target
+	lazy    bool          // targets come from a TargetStream, one per slot
+	ticket  uint64        // with lazy: the stream number of the next slot's target
 	next    uint64        // next slot number to hand out
 	due     time.Duration // Due(next)
 	more    bool          // next exists (and is within the horizon)
