@@ -60,6 +60,9 @@ func attackWith(plan runner.Plan, af *attackFlags, sf shardFlags, stdout, stderr
 			io.WriteString(stdout, b.String())
 		}
 	}
+	if af.conn.lazy && (sf.shard != "" || sf.coordinator != "") {
+		return usagef("-lazy: a target stream is read by one generator, and every shard needs every target; give the shards a targets file without -lazy")
+	}
 	if err := sf.apply(&plan); err != nil {
 		return err
 	}
@@ -150,6 +153,18 @@ func (f *attackFlags) plan(args []string) (runner.Plan, error) {
 	sched, err := f.schedule()
 	if err != nil {
 		return runner.Plan{}, err
+	}
+	if f.conn.lazy {
+		lz, err := f.lazyTargets()
+		if err != nil {
+			return runner.Plan{}, err
+		}
+		p, err := f.common(args, sched.End(), sched.Open())
+		if err != nil {
+			return runner.Plan{}, err
+		}
+		p.Lazy, p.Schedule = lz, sched
+		return p, nil
 	}
 	tgts, tgroups, err := f.loadTargets()
 	if err != nil {
@@ -266,8 +281,13 @@ func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer, h
 	default:
 		plan.Progress = show
 	}
-	fmt.Fprintf(stderr, "attacking %d target(s) at %s; record in %s\n",
-		plan.TargetCount(), describe(plan, du), plan.Out)
+	if plan.Lazy != nil {
+		fmt.Fprintf(stderr, "attacking targets read from %s as it goes (-lazy) at %s; record in %s\n",
+			plan.Lazy.Name, describe(plan, du), plan.Out)
+	} else {
+		fmt.Fprintf(stderr, "attacking %d target(s) at %s; record in %s\n",
+			plan.TargetCount(), describe(plan, du), plan.Out)
+	}
 
 	defer onInterrupt(func() {
 		prog.say("stopping: waiting up to %s for requests in flight (Ctrl-C again to abort them)\n", plan.Options.Timeout)
@@ -279,6 +299,9 @@ func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer, h
 
 	run, err := runner.Execute(ctx, plan)
 	prog.done()
+	if run != nil && run.Summary.Stream != nil && run.Summary.Stream.Ended == runrecord.StreamEnded {
+		fmt.Fprintf(stderr, "the targets ran out after %d: the attack ended with them (-lazy)\n", run.Summary.Stream.Read)
+	}
 	if run != nil {
 		// report.html is written last, from the record as it now is on disk.
 		err = errors.Join(err, writeHTML(plan.Out))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/groups"
+	"github.com/loadgen/loadgen/pkg/runner"
 )
 
 // attackFlags are the flags every command that attacks shares (attack,
@@ -208,6 +209,52 @@ func (f *attackFlags) loadTargets() ([]vegeta.Target, []string, error) {
 		return nil, nil, usageError{inFlagWords(err)}
 	}
 	return t, nil, nil
+}
+
+// lazyTargets is -lazy's stream: -targets (or stdin) read as the attack
+// goes, with -format, -header and -body as defaults.
+func (f *attackFlags) lazyTargets() (*runner.LazyTargets, error) {
+	switch {
+	case len(f.urls) > 0:
+		return nil, usagef("-lazy reads -targets as the attack goes; -url targets are few and given already: drop -lazy")
+	case f.env != nil:
+		return nil, usagef("-lazy: a load profile's targets files are read (and their ${NAME}s substituted) before the attack: run the stream with loadgen attack -lazy")
+	}
+	if f.format != attack.FormatHTTP && f.format != attack.FormatJSON && f.format != "" {
+		return nil, usagef("-format %q: want http or json", f.format)
+	}
+	hdr := http.Header{}
+	for _, h := range f.headers {
+		k, v, err := attack.ParseHeader(h)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		hdr.Add(k, v)
+	}
+	var body []byte
+	if f.body != "" {
+		b, err := os.ReadFile(f.body)
+		if err != nil {
+			return nil, usagef("-body: %w", err)
+		}
+		body = b
+	}
+	lz := &runner.LazyTargets{Format: f.format, Header: hdr, Body: body}
+	switch {
+	case f.targets == "-" || (f.targets == "" && stdinPiped()):
+		lz.Src, lz.Name = os.Stdin, "stdin"
+	case f.targets != "":
+		// Opened for the life of the process: the attack reads it to its
+		// end or stops reading at its own end.
+		fh, err := os.Open(f.targets)
+		if err != nil {
+			return nil, usagef("-targets: %w", err)
+		}
+		lz.Src, lz.Name = fh, f.targets
+	default:
+		return nil, usagef("-lazy needs -targets FILE, or targets piped into stdin")
+	}
+	return lz, nil
 }
 
 // grouping is how targets form endpoint groups.

@@ -76,6 +76,9 @@ func runCapacity(args []string, stdout, stderr io.Writer) error {
 		}
 		af.out = defaultOut(name, time.Now())
 	}
+	if af.conn.lazy {
+		return usagef("-lazy: capacity runs several steps over the same targets, and a stream is read once: give it a targets file without -lazy")
+	}
 	plan, err := af.plan(args)
 	if err != nil {
 		return err

@@ -36,19 +36,11 @@ func (c *connFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.connectTo, "connect-to", "connect to TO_HOST:TO_PORT instead of a target URL's HOST:PORT, given as HOST:PORT:TO_HOST:TO_PORT (repeatable; several for one HOST:PORT round-robin)")
 	fs.Var(&c.proxyHeader, "proxy-header", "header \"Name: value\" sent with CONNECT to an HTTP proxy (repeatable)")
 	fs.BoolVar(&c.chunked, "chunked", false, "send the body with chunked transfer encoding")
-	fs.BoolVar(&c.lazy, "lazy", false, "vegeta's lazy reading of targets: refused; loadgen reads and checks every target before the first request (drop the flag; stdin and large files work without it)")
+	fs.BoolVar(&c.lazy, "lazy", false, "read -targets as the attack goes, a bounded number ahead, as vegeta -lazy: for a stream that never ends (a generator piped in) or a file too large to hold. Each request takes the next target, once (no round-robin); the attack ends when the targets do, or at a bad line (file:line). A request whose target is not read yet when due waits for it, the wait in its latency. Not with -url, shards, capacity, coordinator, kubernetes or profile scenarios")
 }
 
 // apply sets the options these flags describe, reading the files they name.
 func (c *connFlags) apply(o *attack.Options) error {
-	if c.lazy {
-		// Refused rather than ignored: a vegeta user who passes -lazy may be
-		// piping an endless stream of targets, which would never start here.
-		// Eager reading is what lets a bad line fail at its line number
-		// before any traffic, shards round-robin over one known target list,
-		// and endpoint groups be chosen for the whole run.
-		return usagef("-lazy: loadgen reads and checks every target before the first request, so a target stream must end; drop -lazy (stdin and large targets files work without it)")
-	}
 	if c.laddr != "" {
 		ip := net.ParseIP(c.laddr)
 		if ip == nil {

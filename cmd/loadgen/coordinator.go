@@ -58,6 +58,9 @@ func runCoordinator(args []string, stdout, stderr io.Writer) error {
 		return usagef("-shard-timeout %s: must be at least 2s (shards report every second)", cf.shardTimeout)
 	}
 	af.out = *out
+	if af.conn.lazy {
+		return usagef("-lazy: the coordinator sends every shard the same targets, and a stream is read once by one generator: give it a targets file without -lazy")
+	}
 	plan, err := af.plan(args)
 	if err != nil {
 		return err

@@ -80,6 +80,9 @@ func runKubernetes(args []string, stdout, stderr io.Writer) error {
 	}
 	af.parsed(fs, stderr)
 	af.out = manifests.RecordsDir + "/plan"
+	if af.conn.lazy {
+		return usagef("-lazy: every pod needs every target, and a stream is read once by one generator: give it a targets file without -lazy")
+	}
 	plan, err := af.plan(args)
 	if err != nil {
 		return err

@@ -403,6 +403,9 @@ func settingCheck(key string) func(string) error {
 // top-level settings (already in top) for everything but targets and
 // rates, and each scenario's targets and rate shape from its own.
 func scenariosPlan(p *loadprofile.Profile, top *attackFlags, args []string) (runner.Plan, error) {
+	if top.conn.lazy {
+		return runner.Plan{}, usagef("-lazy: a profile's scenarios read their targets before the attack, each its own; a stream of targets is one scenario: run it with loadgen attack -lazy")
+	}
 	var scs []runner.Scenario
 	end, open := time.Duration(0), true
 	for i, sc := range p.Scenarios {

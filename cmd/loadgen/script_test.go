@@ -118,6 +118,8 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("nosecret: no file under %v", args[1:])
 				}
 			},
+			// genpipe FIFO URLPREFIX: a target generator without end.
+			"genpipe": genPipe,
 			// expand FILE...: replace $VAR and ${VAR} in files with the
 			// script's environment (targets files need $TARGET).
 			"expand": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -273,6 +273,11 @@ func display(raw string, level int, withHost bool) string {
 	if err != nil {
 		return raw
 	}
+	return displayURL(u, level, withHost)
+}
+
+// displayURL is display of a URL parsed (and redacted) already.
+func displayURL(u *url.URL, level int, withHost bool) string {
 	u.User = nil // RedactURL masks a password; the user name is not the endpoint either
 	p := u.EscapedPath()
 	if p == "" {

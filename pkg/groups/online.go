@@ -50,8 +50,8 @@ func NewOnline(o Options) *Online {
 		seen: map[string]bool{}, inOther: map[string]bool{}}
 }
 
-// Add returns e's group, making it if it is new. A bad e.Name is an
-// error wrapping ErrBadName.
+// Add returns e's group, making it if it is new; Count counts it when it
+// is sent. A bad e.Name is an error wrapping ErrBadName.
 func (g *Online) Add(e Endpoint) (int, error) {
 	if e.Name != "" {
 		if err := CheckName(e.Name); err != nil {
@@ -69,52 +69,68 @@ func (g *Online) Add(e Endpoint) (int, error) {
 			name = r.Name
 		}
 	}
+	// Redacted and parsed once: the keys at each fold level come from it.
+	u, perr := url.Parse(runrecord.RedactURL(e.URL))
 	withHost := false
-	if u, err := url.Parse(e.URL); err == nil {
+	if perr == nil {
 		h := u.Scheme + "://" + u.Host
 		if g.firstHost == "" {
 			g.firstHost = h
 		}
 		withHost = h != g.firstHost
 	}
-	exact := e.Method + " " + display(e.URL, levelExact, withHost)
-	if len(g.seen) < maxTracked {
-		g.seen[exact] = true
+	key := func(level int) string {
+		if perr != nil {
+			return e.Method + " " + e.URL
+		}
+		return e.Method + " " + displayURL(u, level, withHost)
 	}
 	if name != "" {
 		if i, ok := g.index[name]; ok {
-			return g.count(i), nil
+			return i, nil
 		}
 		if len(g.names) < g.limit-1 {
-			return g.count(g.add(name)), nil
+			return g.add(name), nil
 		}
-		return g.count(g.overflow(exact)), nil
-	}
-	key := func(level int) string {
-		if level == levelExact {
-			return exact
-		}
-		return e.Method + " " + display(e.URL, level, withHost)
+		return g.overflow(), nil
 	}
 	// An endpoint joins the group of its exact name, or of a folded one
 	// made after folding began.
 	for level := levelExact; level <= g.level; level++ {
 		if i, ok := g.index[key(level)]; ok {
-			return g.count(i), nil
+			return i, nil
 		}
 	}
 	for {
 		if len(g.names) < g.room() {
-			return g.count(g.add(key(g.level))), nil
+			return g.add(key(g.level)), nil
 		}
 		if g.level == levelIDs {
-			return g.count(g.overflow(exact)), nil
+			return g.overflow(), nil
 		}
 		g.level++
 		g.folded = append(g.folded, []string{levelQuery: "query values", levelIDs: "id-like path segments"}[g.level])
 		if i, ok := g.index[key(g.level)]; ok {
-			return g.count(i), nil
+			return i, nil
 		}
+	}
+}
+
+// Count notes one target of group (Add's) sent, and its endpoint
+// (method and URL, any string that tells endpoints apart): Set counts
+// the targets sent, not those read ahead and never sent.
+func (g *Online) Count(group int, endpoint string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if group < 0 || group >= len(g.targets) {
+		return
+	}
+	g.targets[group]++
+	if len(g.seen) < maxTracked {
+		g.seen[endpoint] = true
+	}
+	if group == g.other && len(g.inOther) < maxTracked {
+		g.inOther[endpoint] = true
 	}
 }
 
@@ -140,19 +156,11 @@ func (g *Online) add(name string) int {
 	return len(g.names) - 1
 }
 
-func (g *Online) overflow(exact string) int {
+func (g *Online) overflow() int {
 	if g.other < 0 {
 		g.other = g.add(runrecord.OtherGroup)
 	}
-	if len(g.inOther) < maxTracked {
-		g.inOther[exact] = true
-	}
 	return g.other
-}
-
-func (g *Online) count(i int) int {
-	g.targets[i]++
-	return i
 }
 
 // Names are the groups so far, in the order they were made.
@@ -163,8 +171,9 @@ func (g *Online) Names() []string {
 }
 
 // Set is the grouping so far as Build would describe it: Names,
-// Scenario (all ""), Targets (targets read into each group) and Folding;
-// Of is nil, since targets are not kept.
+// Scenario (all ""), Targets (targets sent to each group, by Count) and
+// Folding (its Endpoints are those sent); Of is nil, since targets are
+// not kept.
 func (g *Online) Set() *Set {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -25,6 +25,7 @@ func TestOnlineAgreesWithBuildUnderTheLimit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		on.Count(g, e.Method+" "+e.URL)
 		if got := on.Names()[g]; got != want.Names[want.Of[i]] {
 			t.Errorf("%s %s: group %q, Build says %q", e.Method, e.URL, got, want.Names[want.Of[i]])
 		}
@@ -41,10 +42,12 @@ func TestOnlineBoundedWhateverTheStream(t *testing.T) {
 	on := NewOnline(Options{Max: 8})
 	var groups []int
 	for i := range 50000 {
-		g, err := on.Add(Endpoint{Method: "GET", URL: fmt.Sprintf("http://127.0.0.1:1/users/%d?page=%d", i, i%3)})
+		u := fmt.Sprintf("http://127.0.0.1:1/users/%d?page=%d", i, i%3)
+		g, err := on.Add(Endpoint{Method: "GET", URL: u})
 		if err != nil {
 			t.Fatal(err)
 		}
+		on.Count(g, "GET "+u)
 		groups = append(groups, g)
 	}
 	s := on.Set()
@@ -64,5 +67,21 @@ func TestOnlineBoundedWhateverTheStream(t *testing.T) {
 	}
 	if _, err := on.Add(Endpoint{Method: "GET", URL: "http://127.0.0.1:1/", Name: "other"}); err == nil {
 		t.Fatal("the reserved name other was accepted")
+	}
+}
+
+// BenchmarkOnlineAdd: the cost of grouping one streamed target, on the
+// stream's reading goroutine (unique ids, past folding).
+func BenchmarkOnlineAdd(b *testing.B) {
+	on := NewOnline(Options{})
+	urls := make([]string, 4096)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("http://127.0.0.1:8080/users/%d?page=%d", i*7919, i%3)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := on.Add(Endpoint{Method: "GET", URL: urls[i%len(urls)]}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -30,6 +30,7 @@ type kept struct {
 	code                  uint16
 	err                   string
 	target                int
+	lazy                  *attack.LazyTarget // a streamed target, kept with its exemplar (bounded: k)
 	trace                 attack.TraceID
 	sampled               bool
 }
@@ -48,7 +49,7 @@ func (s *slowest) add(r *attack.Result, intervalMs int64) {
 		s.n++
 	}
 	s.kept[i] = kept{intervalMs: intervalMs, seq: r.Seq, intended: r.Intended, latency: r.Latency, service: r.Service, lag: r.Lag,
-		code: r.Code, err: r.Error, target: r.Target, trace: r.TraceID, sampled: r.Sampled}
+		code: r.Code, err: r.Error, target: r.Target, lazy: r.Lazy, trace: r.TraceID, sampled: r.Sampled}
 	if s.n == k {
 		s.fastest = 0
 		for j := 1; j < k; j++ {
@@ -68,7 +69,10 @@ type exemplars struct {
 	cur, run slowest
 	targets  []string // names of the attack's targets, by index
 	groups   []string // endpoint group of each target, by index (nil: one group)
-	red      *runrecord.Redactor
+	// groupNames, with streamed targets, are the groups made so far (a
+	// streamed target's group is its Tag).
+	groupNames func() []string
+	red        *runrecord.Redactor
 	file     *runrecord.AtomicFile
 	buf      *bufio.Writer
 	out      *runrecord.ExemplarWriter
@@ -126,6 +130,7 @@ func (e *exemplars) slowestOfRun() []runrecord.Exemplar { return e.list(&e.run) 
 // list is s's entries as exemplars, slowest first.
 func (e *exemplars) list(s *slowest) []runrecord.Exemplar {
 	out := make([]runrecord.Exemplar, 0, s.n)
+	var lazyGroups []string
 	for _, k := range s.kept[:s.n] {
 		x := runrecord.Exemplar{
 			IntervalMs:     k.intervalMs,
@@ -137,6 +142,15 @@ func (e *exemplars) list(s *slowest) []runrecord.Exemplar {
 			Target:         at(e.targets, k.target),
 			Group:          at(e.groups, k.target),
 			Seq:            k.seq,
+		}
+		if k.lazy != nil {
+			// A streamed target is named from itself: its index is its
+			// number in the stream, not a place in Targets.
+			x.Target = k.lazy.Method + " " + e.red.Text(k.lazy.URL)
+			if lazyGroups == nil && e.groupNames != nil {
+				lazyGroups = e.groupNames()
+			}
+			x.Group = at(lazyGroups, k.lazy.Tag)
 		}
 		if k.err != "" {
 			x.Error = runrecord.NormalizeError(e.red.Text(k.err))

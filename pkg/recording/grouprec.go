@@ -24,6 +24,9 @@ import (
 type groupRecorder struct {
 	of      []int // target -> group
 	names   []string
+	// namesFn, with targets read during the attack, gives the groups made
+	// so far (names is refreshed from it as intervals close).
+	namesFn func() []string
 	highest int64
 	st      []*groupState       // nil until the group's first result
 	red     *runrecord.Redactor // masks known secrets in error messages
@@ -48,6 +51,7 @@ type groupState struct {
 
 type groupBatch struct {
 	startMs, endMs int64
+	names          []string // the groups so far, named in the log
 	items          []groupItem
 	// written, when set, marks no interval: the writer closes it once it
 	// has written every batch before it (Recorder.waitWritten).
@@ -63,24 +67,29 @@ type groupItem struct {
 // closing an interval waits for the writer.
 const pendingBatches = 4
 
-func newGroupRecorder(dir, runID string, names []string, of []int, highest int64, red *runrecord.Redactor) (*groupRecorder, error) {
+func newGroupRecorder(dir, runID string, cfg Config, highest int64) (*groupRecorder, error) {
 	f, err := runrecord.CreateAtomic(filepath.Join(dir, runrecord.GroupsLog))
 	if err != nil {
 		return nil, err
 	}
+	names, places := cfg.Groups, len(cfg.Groups)
+	if cfg.GroupNames != nil {
+		names, places = cfg.GroupNames(), max(cfg.MaxGroups, 1)
+	}
 	buf := bufio.NewWriter(f)
 	g := &groupRecorder{
-		of:      of,
-		red:     red,
+		of:      cfg.GroupOf,
+		red:     cfg.Redactor,
 		names:   names,
+		namesFn: cfg.GroupNames,
 		highest: highest,
-		st:      make([]*groupState, len(names)),
+		st:      make([]*groupState, places),
 		batches: make(chan groupBatch, pendingBatches),
-		spare:   make(chan runrecord.GroupSeries, 2*len(names)),
+		spare:   make(chan runrecord.GroupSeries, 2*places),
 		done:    make(chan struct{}),
 		file:    f,
 		buf:     buf,
-		log:     runrecord.NewGroupHlogWriter(buf, runID, names),
+		log:     runrecord.NewGroupHlogWriter(buf, runID, nil),
 	}
 	go g.write()
 	return g, nil
@@ -94,6 +103,7 @@ func (g *groupRecorder) write() {
 			close(b.written)
 			continue
 		}
+		g.log.SetNames(b.names)
 		for _, it := range b.items {
 			if g.werr == nil {
 				g.werr = g.log.WriteGroup(b.startMs, b.endMs, it.g, it.s)
@@ -109,10 +119,24 @@ func (g *groupRecorder) write() {
 
 // group returns the group of a result's target.
 func (g *groupRecorder) group(res *attack.Result) int {
+	if res.Lazy != nil {
+		if t := res.Lazy.Tag; t >= 0 && t < len(g.st) {
+			return t
+		}
+		return 0
+	}
 	if res.Target < 0 || res.Target >= len(g.of) {
 		return 0
 	}
 	return g.of[res.Target]
+}
+
+// refresh takes the groups made so far, with targets read during the
+// attack. Called under the recorder's lock.
+func (g *groupRecorder) refresh() {
+	if g.namesFn != nil {
+		g.names = g.namesFn()
+	}
 }
 
 // record adds a result to its group. Called under the recorder's lock.
@@ -155,8 +179,9 @@ func (g *groupRecorder) series() runrecord.GroupSeries {
 // stats describes each group's closing interval (for progress and the
 // capacity search's early stop). Called under the lock, before closeInterval.
 func (g *groupRecorder) stats() []GroupStats {
+	g.refresh()
 	out := make([]GroupStats, len(g.names))
-	for i, st := range g.st {
+	for i, st := range g.st[:len(g.names)] {
 		out[i].Name = g.names[i]
 		if st == nil {
 			continue
@@ -178,7 +203,8 @@ func (g *groupRecorder) stats() []GroupStats {
 // the errors of the groups that had any, by tag. Called under the lock.
 func (g *groupRecorder) closeInterval(startMs, endMs int64) map[string]uint64 {
 	var errs map[string]uint64
-	b := groupBatch{startMs: startMs, endMs: endMs}
+	g.refresh()
+	b := groupBatch{startMs: startMs, endMs: endMs, names: g.names}
 	for i, st := range g.st {
 		if st == nil || st.curN == 0 {
 			continue
@@ -215,8 +241,9 @@ func (g *groupRecorder) close() error {
 
 // summaries are every group's summary.
 func (g *groupRecorder) summaries(began time.Time, sending time.Duration) []runrecord.GroupSummary {
+	g.refresh()
 	out := make([]runrecord.GroupSummary, len(g.names))
-	for i, st := range g.st {
+	for i, st := range g.st[:len(g.names)] {
 		out[i] = runrecord.GroupSummary{Name: g.names[i], Tag: runrecord.GroupTag(i)}
 		if st == nil {
 			out[i].Summary = runrecord.SummarizeGroup(runrecord.GroupSeries{}, runrecord.NewCounts(), began, sending)

@@ -38,6 +38,12 @@ type Config struct {
 	// groups); with one, the run is that group.
 	Groups  []string
 	GroupOf []int
+	// GroupNames, for targets read during the attack (a TargetStream:
+	// each Result carries its target in Lazy, its group in Lazy.Tag),
+	// returns the groups made so far, at most MaxGroups; Groups and
+	// GroupOf are then unused and every group is recorded on its own.
+	GroupNames func() []string
+	MaxGroups  int
 	// Scenarios are the names of the attack's scenarios (when it has
 	// any) and GroupScenario the scenario of each group: the summary then
 	// has each scenario's, its groups added up.
@@ -144,6 +150,9 @@ func New(dir string, cfg Config) (*Recorder, error) {
 		return nil, err
 	}
 	ex, err := newExemplars(dir, cfg.Exemplars, cfg.Targets, targetGroups(cfg), cfg.RunID, cfg.Redactor)
+	if ex != nil {
+		ex.groupNames = cfg.GroupNames
+	}
 	if err != nil {
 		f.Discard()
 		return nil, err
@@ -169,8 +178,8 @@ func New(dir string, cfg Config) (*Recorder, error) {
 		w = io.MultiWriter(buf, &r.chunk)
 	}
 	r.log = runrecord.NewHlogWriter(w, cfg.RunID)
-	if len(cfg.Groups) > 1 {
-		if r.groups, err = newGroupRecorder(dir, cfg.RunID, cfg.Groups, cfg.GroupOf, int64(cfg.Highest), cfg.Redactor); err != nil {
+	if len(cfg.Groups) > 1 || cfg.GroupNames != nil {
+		if r.groups, err = newGroupRecorder(dir, cfg.RunID, cfg, int64(cfg.Highest)); err != nil {
 			f.Discard()
 			ex.commit(false)
 			return nil, err

@@ -39,6 +39,7 @@ type streamed struct {
 	bytesIn  uint64
 	bytesOut uint64
 	err      string
+	lazy     *attack.LazyTarget // a streamed target (nil: targets[seq mod n])
 }
 
 // Stream writes every result of an attack to w in one of vegeta's result
@@ -80,9 +81,7 @@ func NewStream(w io.Writer, format string, targets []vegeta.Target, name string,
 	default:
 		return nil, fmt.Errorf("unknown result stream format %q: want gob, json or csv", format)
 	}
-	if len(targets) == 0 {
-		return nil, attack.ErrNoTargets
-	}
+	// No targets: they are streamed, each result carries its own.
 	// The stream may go to stdout or be shared: URL secrets (passwords,
 	// token-like query values) are masked as in the run record.
 	masked := make([]vegeta.Target, len(targets))
@@ -106,7 +105,7 @@ func NewStream(w io.Writer, format string, targets []vegeta.Target, name string,
 func (s *Stream) Add(r *attack.Result) {
 	s.cur = append(s.cur, streamed{
 		seq: r.Seq, intended: r.Intended, latency: r.Latency, code: r.Code,
-		bytesIn: r.BytesIn, bytesOut: r.BytesOut, err: r.Error,
+		bytesIn: r.BytesIn, bytesOut: r.BytesOut, err: r.Error, lazy: r.Lazy,
 	})
 	if len(s.cur) == streamBatch {
 		s.flush()
@@ -151,7 +150,14 @@ func (s *Stream) encode(enc vegeta.Encoder, bw *bufio.Writer) {
 				break // keep draining so Add never blocks on a dead writer
 			}
 			b := &batch[i]
-			t := &s.targets[b.seq%uint64(len(s.targets))]
+			method, url := "", ""
+			if b.lazy != nil {
+				method, url = b.lazy.Method, s.red.Text(b.lazy.URL)
+				b.lazy = nil // the batch is reused: let the target go
+			} else if len(s.targets) > 0 {
+				t := &s.targets[b.seq%uint64(len(s.targets))]
+				method, url = t.Method, t.URL
+			}
 			masked := ""
 			if b.err != "" {
 				if b.err != lastErr {
@@ -170,8 +176,8 @@ func (s *Stream) encode(enc vegeta.Encoder, bw *bufio.Writer) {
 				BytesOut:  b.bytesOut,
 				BytesIn:   b.bytesIn,
 				Error:     masked,
-				Method:    t.Method,
-				URL:       t.URL,
+				Method:    method,
+				URL:       url,
 			}
 			if err := enc.Encode(&res); err != nil {
 				s.err = fmt.Errorf("result stream: %w", err)

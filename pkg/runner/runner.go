@@ -18,12 +18,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -44,6 +46,9 @@ type Plan struct {
 	// Labels are the user's key=value tags (git=abc123), kept in run.json.
 	Labels  map[string]string
 	Targets []vegeta.Target
+	// Lazy, instead of Targets, reads the targets as the attack goes
+	// (vegeta's -lazy): see LazyTargets.
+	Lazy *LazyTargets
 	// TargetGroups are the targets' own group names as their targets
 	// file gives them (index = target, "" for none; nil for none at all).
 	TargetGroups []string
@@ -117,6 +122,55 @@ type Scenario struct {
 	Schedule     attack.Schedule
 }
 
+// LazyTargets are targets read from a stream as the attack needs them,
+// a bounded number ahead (attack.TargetStream): each slot takes the next
+// one, and the attack ends when the stream does. Their endpoint groups are
+// made as they are read (groups.Online), by the plan's Grouping. A plan
+// with them has one stream of slots and runs on one generator.
+type LazyTargets struct {
+	Src    io.Reader
+	Name   string // the stream's name in errors and the record: a file name, "stdin"
+	Format string // attack.FormatHTTP or attack.FormatJSON
+	Header http.Header
+	Body   []byte
+	Ahead  int // targets read ahead (0: attack.DefaultAhead)
+
+	// The stream is opened once, however many copies of the plan ask.
+	once   sync.Once
+	stream *attack.TargetStream
+	online *groups.Online
+	err    error
+}
+
+// ErrTargetStream is wrapped by the error of a run whose target stream
+// had a bad target: the run ended there, and its record holds what was
+// sent until then.
+var ErrTargetStream = errors.New("target stream")
+
+// open starts reading the stream, with p's grouping and redaction.
+func (l *LazyTargets) open(p *Plan) (*attack.TargetStream, *groups.Online, error) {
+	l.once.Do(func() {
+		l.online = groups.NewOnline(p.Grouping)
+		red := p.Redactor
+		l.stream, l.err = attack.NewTargetStream(l.Src, l.Name, l.Format, l.Header, l.Body, attack.StreamOptions{
+			Ahead: l.Ahead,
+			OnRead: func(t *attack.LazyTarget) error {
+				// Names come from URLs: the known secrets are masked
+				// first, as for targets read before the attack.
+				g, err := l.online.Add(groups.Endpoint{Method: t.Method, URL: red.Text(t.URL), Name: t.Group})
+				t.Tag = g
+				return err
+			},
+		})
+	})
+	return l.stream, l.online, l.err
+}
+
+// maxGroups is the group limit the plan's grouping gives.
+func (p *Plan) maxGroups() int {
+	return max(cmp.Or(p.Grouping.Max, groups.DefaultMax), 2)
+}
+
 // Streams are the plan's scenarios, or its targets and schedule as one
 // unnamed stream.
 func (p *Plan) Streams() []Scenario {
@@ -160,7 +214,8 @@ func (p *Plan) allTargets() []vegeta.Target {
 	return all
 }
 
-// TargetCount is how many targets the plan attacks, every scenario's.
+// TargetCount is how many targets the plan attacks, every scenario's
+// (0 with Lazy: they are not known before the attack).
 func (p *Plan) TargetCount() int {
 	n := 0
 	for _, sc := range p.Streams() {
@@ -230,6 +285,21 @@ var ErrUnknownGroup = errors.New("no such group")
 
 // checkStreams checks every scenario's targets, schedule and name.
 func (p *Plan) checkStreams() error {
+	if p.Lazy != nil {
+		switch {
+		case len(p.Scenarios) > 0:
+			return fmt.Errorf("%w: targets read as the attack goes make one stream of slots, not a profile's scenarios", attack.ErrLazy)
+		case len(p.Targets) > 0:
+			return fmt.Errorf("%w: give the targets or a stream of them, not both", attack.ErrLazy)
+		case p.Shard != nil:
+			return fmt.Errorf("%w: a target stream is read by one generator; shards each need every target", attack.ErrLazy)
+		case len(p.SLO.Groups()) > 0 || len(p.SLO.Scenarios()) > 0:
+			return fmt.Errorf("%w: SLO checks on groups need the groups before the attack; with targets read as it goes they are made on the way (check the whole run)", attack.ErrLazy)
+		case p.Schedule == nil:
+			return fmt.Errorf("%w: the plan has no schedule", ErrBadScenario)
+		}
+		return nil
+	}
 	seen := map[string]bool{}
 	for i, sc := range p.Streams() {
 		what := "the plan"
@@ -255,6 +325,13 @@ func (p *Plan) checkStreams() error {
 
 // attacker prepares the plan's attack: every stream on one clock.
 func (p *Plan) attacker() (*attack.Attacker, error) {
+	if p.Lazy != nil {
+		st, _, err := p.Lazy.open(p)
+		if err != nil {
+			return nil, err
+		}
+		return attack.NewScenarios([]attack.Scenario{{Schedule: p.Schedule, Stream: st}}, p.Options)
+	}
 	var scs []attack.Scenario
 	for _, sc := range p.Streams() {
 		scs = append(scs, attack.Scenario{Name: sc.Name, Schedule: sc.Schedule, Targets: sc.Targets})
@@ -266,6 +343,13 @@ func (p *Plan) attacker() (*attack.Attacker, error) {
 func (p *Plan) Groups() (*groups.Set, error) {
 	if err := p.checkStreams(); err != nil {
 		return nil, &PlanError{err}
+	}
+	if p.Lazy != nil {
+		_, online, err := p.Lazy.open(p)
+		if err != nil {
+			return nil, &PlanError{err}
+		}
+		return online.Set(), nil // the groups so far: they are made as targets are read
 	}
 	var eps []groups.Endpoint
 	for _, sc := range p.Streams() {
@@ -336,6 +420,11 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		p.Interval = time.Second
 	}
 	highest := max(time.Hour, 2*(a.Duration()+p.Options.Timeout))
+	var groupNames func() []string
+	if p.Lazy != nil {
+		_, online, _ := p.Lazy.open(&p)
+		groupNames = online.Names
+	}
 	rec, err := recording.New(p.Out, recording.Config{
 		Interval:   p.Interval,
 		Highest:    highest,
@@ -344,6 +433,8 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		Targets:    targetNames(p),
 		Groups:     set.Names,
 		GroupOf:    set.Of,
+		GroupNames: groupNames,
+		MaxGroups:  p.maxGroups(),
 
 		Scenarios:     p.scenarioNames(),
 		GroupScenario: groupScenarios(set, p.scenarioNames()),
@@ -381,13 +472,24 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	// The generator's own CPU is measured over the attack alone: the
 	// collector's final CPU window may keep going after it.
 	record := rec.Record
+	if p.Lazy != nil {
+		// Groups count the targets sent, not those read ahead.
+		_, online, _ := p.Lazy.open(&p)
+		record = func(r *attack.Result) {
+			if r.Lazy != nil {
+				online.Count(r.Lazy.Tag, r.Lazy.Method+" "+r.Lazy.URL)
+			}
+			rec.Record(r)
+		}
+	}
 	var stream *recording.Stream
 	if p.Results != nil {
 		if stream, err = recording.NewStream(p.Results, p.ResultsFormat, p.allTargets(), p.Name, p.Redactor); err != nil {
 			return nil, &PlanError{err}
 		}
+		inner := record
 		record = func(r *attack.Result) {
-			rec.Record(r)
+			inner(r)
 			stream.Add(r)
 		}
 	}
@@ -424,7 +526,29 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 		// intended time, so no lag (latency is service latency).
 		sum.DispatchLag = runrecord.Lag{NotApplicable: true}
 	}
+	var streamErr error
+	if p.Lazy != nil {
+		_, online, _ := p.Lazy.open(&p)
+		set = online.Set()
+		sum.Stream = &runrecord.TargetStream{Source: p.Lazy.Name, Read: out.TargetsRead, Late: out.TargetsLate}
+		switch {
+		case out.StreamEnd == nil:
+		case errors.Is(out.StreamEnd, io.EOF):
+			sum.Stream.Ended = runrecord.StreamEnded
+		default:
+			sum.Stream.Ended = p.Redactor.Text(out.StreamEnd.Error())
+			streamErr = fmt.Errorf("%w: %w", ErrTargetStream, out.StreamEnd)
+		}
+	}
 	describeGroups(&sum, set)
+	if p.Lazy != nil {
+		// Groups made for targets read ahead and never sent are left out
+		// (readers find a group by its tag, not its place).
+		sum.Groups = slices.DeleteFunc(sum.Groups, func(g runrecord.GroupSummary) bool { return g.Requests == 0 })
+		if sum.GroupFolding != nil {
+			sum.GroupFolding.Groups = len(sum.Groups)
+		}
+	}
 	for i := range sum.Scenarios {
 		if i < len(p.Scenarios) {
 			sum.Scenarios[i].Schedule = p.Scenarios[i].Schedule.String()
@@ -466,7 +590,7 @@ func Execute(ctx context.Context, p Plan) (*runrecord.Run, error) {
 	if err := runrecord.Seal(p.Out, run, files...); err != nil {
 		return run, err
 	}
-	return run, recErr
+	return run, errors.Join(recErr, streamErr)
 }
 
 // shardRecord is the plan's shard with the start lag measured.

@@ -27,6 +27,7 @@ type GroupHlogWriter struct {
 	log      *hdr.HistogramLogWriter // the header lines
 	enc      intervalEncoder         // the interval lines
 	names    []string
+	named    int // names written to the log so far
 	runID    string
 	base     int64
 	wroteHdr bool
@@ -37,6 +38,15 @@ type GroupHlogWriter struct {
 // out with the first interval.
 func NewGroupHlogWriter(w io.Writer, runID string, names []string) *GroupHlogWriter {
 	return &GroupHlogWriter{w: w, log: hdr.NewHistogramLogWriter(w), names: names, runID: runID}
+}
+
+// SetNames gives the groups' names when they become known during the run
+// (names extends the earlier ones): new ones are named in the log before
+// their first histograms.
+func (w *GroupHlogWriter) SetNames(names []string) {
+	if len(names) >= len(w.names) {
+		w.names = names
+	}
 }
 
 // WriteGroup appends group i's three series for the interval
@@ -55,6 +65,7 @@ func (w *GroupHlogWriter) WriteGroup(startMs, endMs int64, i int, s GroupSeries)
 			// on its comment line.
 			steps = append(steps, w.log.OutputComment(fmt.Sprintf("[group %s: %s]", GroupTag(j), strconv.Quote(n))))
 		}
+		w.named = len(w.names)
 		steps = append(steps, w.log.OutputStartTime(base), w.log.OutputBaseTime(base))
 		for _, err := range steps {
 			if err != nil {
@@ -63,6 +74,13 @@ func (w *GroupHlogWriter) WriteGroup(startMs, endMs int64, i int, s GroupSeries)
 		}
 		w.base = base
 		if err := w.log.OutputLegend(); err != nil {
+			return fmt.Errorf("write groups log: %w", err)
+		}
+	}
+	for ; w.named < len(w.names); w.named++ {
+		// A group made during the run (targets read as the attack went)
+		// is named where it first appears; readers skip comments.
+		if err := w.log.OutputComment(fmt.Sprintf("[group %s: %s]", GroupTag(w.named), strconv.Quote(w.names[w.named]))); err != nil {
 			return fmt.Errorf("write groups log: %w", err)
 		}
 	}

@@ -61,7 +61,14 @@ var secretParts = map[string]bool{"key": true, "sig": true, "auth": true, "pwd":
 // changes). Over-redacting a harmless value is the safe mistake.
 func IsSecretName(name string) bool {
 	l := strings.ToLower(name)
-	flat := strings.NewReplacer("_", "", "-", "", ".", "").Replace(l)
+	// strings.Map rather than a Replacer, which would be built anew on
+	// every call (it is called for every query value a URL has).
+	flat := strings.Map(func(r rune) rune {
+		if r == '_' || r == '-' || r == '.' {
+			return -1
+		}
+		return r
+	}, l)
 	for _, w := range secretWords {
 		if strings.Contains(flat, w) {
 			return true

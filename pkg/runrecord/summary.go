@@ -39,6 +39,25 @@ type Summary struct {
 	GroupFolding *GroupFolding `json:"group_folding,omitempty"`
 	// Scenarios are the run's scenarios, when its plan had several.
 	Scenarios []ScenarioSummary `json:"scenarios,omitempty"`
+	// Stream describes targets read as the attack went (vegeta's -lazy).
+	Stream *TargetStream `json:"target_stream,omitempty"`
+}
+
+// StreamEnded is TargetStream.Ended when the stream's end ended the run.
+const StreamEnded = "end"
+
+// TargetStream is how a run's targets were read, when they were read as
+// the attack went rather than before it (vegeta's -lazy).
+type TargetStream struct {
+	Source string `json:"source"` // the file name, or "stdin"
+	Read   uint64 `json:"read"`   // targets read
+	// Late is how many slots were due before their target was read: sent
+	// late (the wait is in their latency) or, at the end, never sent.
+	Late uint64 `json:"late"`
+	// Ended says why the stream ended the attack early: "end" (its end,
+	// as vegeta stops at the end of a lazy targets file) or the bad
+	// target, "name:line: problem". Empty: the attack ended first.
+	Ended string `json:"ended,omitempty"`
 }
 
 // Latency is a latency distribution's summary.

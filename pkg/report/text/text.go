@@ -29,6 +29,16 @@ func Write(w io.Writer, s runrecord.Summary) error {
 		p("Dispatch lag\t[50, 99, max]\t%s\n", durs(s.DispatchLag.P50, s.DispatchLag.P99, s.DispatchLag.Max))
 	}
 	p("Missed\t[slots due, never sent]\t%d\n", s.Missed)
+	if t := s.Stream; t != nil {
+		p("Targets\t[read lazily, late]\t%d from %s, %d due before read\n", t.Read, t.Source, t.Late)
+		switch t.Ended {
+		case "":
+		case runrecord.StreamEnded:
+			p("Ended\t[early]\tthe targets ran out after %d: the attack ends with its targets\n", t.Read)
+		default:
+			p("Ended\t[early]\ta bad target: %s\n", t.Ended)
+		}
+	}
 	if s.Retries > 0 {
 		p("Retries\t[sent again, new connection]\t%d\n", s.Retries)
 	}
