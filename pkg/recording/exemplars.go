@@ -73,9 +73,9 @@ type exemplars struct {
 	// streamed target's group is its Tag).
 	groupNames func() []string
 	red        *runrecord.Redactor
-	file     *runrecord.AtomicFile
-	buf      *bufio.Writer
-	out      *runrecord.ExemplarWriter
+	file       *runrecord.AtomicFile
+	buf        *bufio.Writer
+	out        *runrecord.ExemplarWriter
 }
 
 // newExemplars starts dir's exemplars.jsonl, keeping k per interval

@@ -22,8 +22,8 @@ import (
 // every worker waiting to record. The closed interval's histograms are
 // handed over whole and come back to be reused.
 type groupRecorder struct {
-	of      []int // target -> group
-	names   []string
+	of    []int // target -> group
+	names []string
 	// namesFn, with targets read during the attack, gives the groups made
 	// so far (names is refreshed from it as intervals close).
 	namesFn func() []string
