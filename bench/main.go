@@ -98,6 +98,7 @@ func run() error {
 	flag.DurationVar(&c.soakEvery, "soak-every", 10*time.Second, "sampling interval of -soak")
 	flag.IntVar(&c.soakMaxWorkers, "soak-max-workers", 1000, "-max-workers of -soak (0: vegeta's unbounded policy)")
 	flag.StringVar(&c.soakMemProfile, "soak-memprofile", "", "write the generator's heap profile here when -soak ends")
+	lazy := flag.String("lazy", "", "instead of the table: peak RSS of `loadgen attack -lazy` fed this many unique URLs on stdin (comma-separated counts, like 100000,1000000; the first also read eagerly, without -lazy)")
 	flag.Parse()
 	var err error
 	if c.rates, err = ints(*rates); err != nil {
@@ -124,6 +125,11 @@ func run() error {
 		return err
 	}
 	fmt.Printf("machine: %s\n", machine())
+	if counts, err := lazyCounts(*lazy); err != nil {
+		return err
+	} else if counts != nil {
+		return lazyBench(c, counts)
+	}
 	if c.soak {
 		return soakBench(c)
 	}

@@ -433,7 +433,10 @@ func (r *run) work(t wakeTimer) {
 			}
 		}
 		r.idle.Add(-1)
-		if r.stoppedBefore(s.intended) {
+		if r.stoppedBefore(s.intended) && (lz == nil || !r.streamDone()) {
+			// A target taken before its stream ended still goes: the
+			// attack ends with its targets, not before (rate 0 has no due
+			// times to tell them apart by).
 			return
 		}
 		r.sent.Add(1)
@@ -499,6 +502,13 @@ func (r *run) takeTarget(s slot) (*LazyTarget, error) {
 	}
 	r.a.stopAt(at)
 	return nil, err
+}
+
+// streamDone reports whether the target stream's end ended the attack.
+func (r *run) streamDone() bool {
+	r.endMu.Lock()
+	defer r.endMu.Unlock()
+	return r.streamEnd != nil
 }
 
 // stoppedBefore reports whether Stop came before instant t.
