@@ -3,6 +3,7 @@ package attack_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/attack"
@@ -66,4 +67,27 @@ func ExampleNewScenarios() {
 	for i, s := range out.Scenarios {
 		fmt.Println(s.Name, per[i], s.Missed)
 	}
+}
+
+// Read targets as the attack needs them (vegeta's -lazy): a stream that
+// never ends, or a file too large to hold, is read a bounded number of
+// targets ahead; each slot takes the next one, once, and the attack ends
+// when the stream does (Outcome.StreamEnd says why).
+func ExampleNewTargetStream() {
+	src := strings.NewReader("GET http://127.0.0.1:8080/a\nGET http://127.0.0.1:8080/b\n")
+	st, err := attack.NewTargetStream(src, "stdin", attack.FormatHTTP, nil, nil, attack.StreamOptions{})
+	if err != nil {
+		panic(err)
+	}
+	sched, _ := attack.ParseRate("100/s")
+	opts := attack.DefaultOptions()
+	opts.Duration = time.Minute
+	a, err := attack.NewScenarios([]attack.Scenario{{Schedule: sched, Stream: st}}, opts)
+	if err != nil {
+		panic(err)
+	}
+	out := a.Run(context.Background(), func(r *attack.Result) {
+		fmt.Println(r.Lazy.URL) // the hit's own target
+	})
+	fmt.Println(out.Sent, out.TargetsRead, out.StreamEnd)
 }
