@@ -225,3 +225,36 @@ func TestLazyRefusals(t *testing.T) {
 		t.Errorf("empty stream: %v, want ErrNoTargets", err)
 	}
 }
+
+// TestLazyFastClientRefusesLaterHTTPS: the client is chosen from the
+// stream's first target; a later target the fast client cannot send fails
+// its own request with a message naming the fix, and the others go.
+func TestLazyFastClientRefusesLaterHTTPS(t *testing.T) {
+	url := loopback(t, ok200)
+	// A closed loopback port: the https target is never connected to.
+	src := strings.NewReader("GET " + url + "/a\nGET https://127.0.0.1:1/b\nGET " + url + "/c\n")
+	st, err := NewTargetStream(src, "s", FormatHTTP, nil, nil, StreamOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := DefaultOptions()
+	o.Duration = time.Minute
+	a, err := NewScenarios([]Scenario{{Schedule: Constant{Freq: 100, Per: time.Second}, Stream: st}}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Client() != ClientFast {
+		t.Fatalf("client %s, want fast (the first target is plain http)", a.Client())
+	}
+	errs := map[string]string{}
+	out := a.Run(context.Background(), func(r *Result) { errs[r.Lazy.URL] = r.Error })
+	if out.Sent != 3 {
+		t.Fatalf("sent %d, want 3", out.Sent)
+	}
+	if e := errs["https://127.0.0.1:1/b"]; !strings.Contains(e, `Get "https://127.0.0.1:1/b": not plain http://`) || !strings.Contains(e, "net/http client") {
+		t.Errorf("https target: error %q", e)
+	}
+	if errs[url+"/a"] != "" || errs[url+"/c"] != "" {
+		t.Errorf("http targets failed: %v", errs)
+	}
+}

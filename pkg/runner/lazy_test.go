@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -92,5 +93,48 @@ func TestLazyRecordNamesEachHit(t *testing.T) {
 	}
 	if total != n || len(s.Groups) > 64 || s.GroupFolding == nil {
 		t.Fatalf("groups hold %d of %d requests in %d groups, folding %+v", total, n, len(s.Groups), s.GroupFolding)
+	}
+	// groups.hlog, whose groups were made during the run, has every
+	// group's histograms under the tag run.json gives it, and names each
+	// group in a comment before its first line.
+	byTag := map[string]uint64{}
+	for _, g := range s.Groups {
+		byTag[g.Tag] = g.Requests
+	}
+	f, err := os.Open(filepath.Join(p.Out, runrecord.GroupsLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rd := runrecord.NewGroupHlogReader(f, "groups.hlog", func(series string) bool { return series == "" })
+	counted := map[string]uint64{}
+	for {
+		_, _, gs, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, g := range gs {
+			counted[runrecord.GroupTag(i)] += uint64(g.Latency.TotalCount())
+		}
+	}
+	if len(counted) != len(s.Groups) {
+		t.Errorf("groups.hlog has %d groups, run.json %d", len(counted), len(s.Groups))
+	}
+	for tag, c := range counted {
+		if byTag[tag] != c {
+			t.Errorf("groups.hlog %s holds %d requests, run.json says %d", tag, c, byTag[tag])
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(p.Out, runrecord.GroupsLog))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range s.Groups {
+		if !strings.Contains(string(b), "[group "+g.Tag+": "+strconv.Quote(g.Name)+"]") {
+			t.Errorf("groups.hlog does not name %s %q", g.Tag, g.Name)
+		}
 	}
 }
