@@ -192,3 +192,34 @@ func TestGeneratorFiguresReported(t *testing.T) {
 		t.Errorf("text summary lacks the generator's peaks:\n%s", textOut.String())
 	}
 }
+
+// A run whose targets were read as it went (-lazy) says so on the page,
+// and why it ended, as the text summary does.
+func TestTargetStreamReported(t *testing.T) {
+	dir := htmlFixture(t)
+	run, err := runrecord.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Summary.Stream = &runrecord.TargetStream{Source: "stdin", Read: 1234, Late: 5, Ended: runrecord.StreamEnded}
+	if err := runrecord.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page, textOut bytes.Buffer
+	if err := html.Write(&page, rep); err != nil {
+		t.Fatal(err)
+	}
+	if want := "Targets read as the attack went (-lazy): 1234 from stdin, 5 due before they were read; the targets ran out, which ended the attack early."; !strings.Contains(page.String(), want) {
+		t.Errorf("HTML report lacks %q", want)
+	}
+	if err := text.Write(&textOut, rep.Summary); err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`Ended +\[early\] +the targets ran out after 1234`).MatchString(textOut.String()) {
+		t.Errorf("text summary lacks how the stream ended:\n%s", textOut.String())
+	}
+}
