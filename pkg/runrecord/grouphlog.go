@@ -21,7 +21,9 @@ const groupsHlogComment = "[loadgen endpoint groups: Tag=gN = latency from inten
 // groups.hlog, a standard HdrHistogram interval log (hdrhistogram-go's
 // HistogramLogWriter) in which group i's series are tagged gi,
 // gi.service and gi.dispatch_lag, so a reference tool reads one group
-// with its tag option. Comments at the top name every group.
+// with its tag option. Comments at the top name every group known then;
+// a group made later (targets read during the run) is named by a comment
+// before its first line.
 type GroupHlogWriter struct {
 	w        io.Writer
 	log      *hdr.HistogramLogWriter // the header lines
