@@ -254,11 +254,12 @@ func TestStallIsBounded(t *testing.T) {
 }
 
 // TestWorkersRetireAfterAStall: a target that holds every request for its
-// first 300 ms makes the workers grow (Little's law: 400/s x 0.3 s x 2);
-// once it answers at once again, the workers the load no longer needs
-// retire at a later look back (every 400 ms here: one whose period had
-// no stall, however slowly a busy machine drains it), the attack goes on
-// with the rest, and every slot is still sent once.
+// first 300 ms at 400/s makes the workers grow; then the rate drops to
+// 20/s against a target that answers at once, so the most in flight over
+// a period is a few and Little's law needs about -workers, and the
+// workers the load no longer needs retire at a later look back (every
+// 400 ms here), however slowly a busy machine drains the stall. The
+// attack goes on with the rest, and every slot is still sent once.
 func TestWorkersRetireAfterAStall(t *testing.T) {
 	var t0 atomic.Int64
 	url := loopback(t, func(w http.ResponseWriter, _ *http.Request) {
@@ -267,29 +268,34 @@ func TestWorkersRetireAfterAStall(t *testing.T) {
 			time.Sleep(d)
 		}
 	})
+	sched, err := NewStages([]Stage{{Target: 400}, {Duration: 300 * time.Millisecond, Target: 400}, {Target: 20}, {Duration: 2200 * time.Millisecond, Target: 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	o := DefaultOptions()
 	o.Duration = 2500 * time.Millisecond
-	a, err := New(targetsFor(t, url), Constant{Freq: 400, Per: time.Second}, o)
+	a, err := New(targetsFor(t, url), sched, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.retireEvery = 400 * time.Millisecond
-	var sent atomic.Uint64
+	var ok atomic.Uint64
 	out := a.Run(context.Background(), func(r *Result) {
 		if r.Error == "" {
-			sent.Add(1)
+			ok.Add(1)
 		}
 	})
-	if out.Sent != 1000 || sent.Load() != 1000 {
-		t.Fatalf("sent %d, %d without error; want 1000", out.Sent, sent.Load())
+	want := sched.Hits(o.Duration)
+	if out.Sent != want || ok.Load() != want {
+		t.Fatalf("sent %d, %d without error; want %d", out.Sent, ok.Load(), want)
 	}
-	if out.Workers < 40 {
-		t.Errorf("at most %d workers during a 300 ms stall at 400/s; want the workers to grow (>= 40)", out.Workers)
+	t.Logf("workers %d, retired %d", out.Workers, out.Retired)
+	if out.Workers < 20 {
+		t.Errorf("at most %d workers during a 300 ms stall at 400/s; want the workers to grow (>= 20)", out.Workers)
 	}
 	if out.Retired == 0 || out.Retired >= out.Workers {
 		t.Errorf("%d of %d workers retired; want some, not all", out.Retired, out.Workers)
 	}
-	t.Logf("workers %d, retired %d", out.Workers, out.Retired)
 	if l := a.Live(); l.Workers > out.Workers-out.Retired {
 		t.Errorf("live workers %d after %d retired of %d", l.Workers, out.Retired, out.Workers)
 	}
