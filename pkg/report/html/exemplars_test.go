@@ -3,9 +3,12 @@ package html_test
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -32,8 +35,14 @@ var tracedRun = struct {
 }{}
 
 // TestMain removes the shared fixtures and closes the shared browser after
-// the tests.
+// the tests. It runs more parallel tests than there are cores: the browser
+// tests wait their turn for the one tab (oneTab) and the others are short,
+// so the browser's start and the traced fixture's recording overlap the
+// rest. An explicit -parallel on the command line still wins.
 func TestMain(m *testing.M) {
+	if err := flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0))); err != nil {
+		panic(err)
+	}
 	code := m.Run()
 	closeBrowser()
 	if tracedRun.dir != "" {
@@ -105,6 +114,7 @@ func tracedFixture(t *testing.T, hostile bool) string {
 // The page marks every kept exemplar on the latency chart and lists the
 // run's slowest with links to their traces; hostile strings stay text.
 func TestHTMLReportExemplars(t *testing.T) {
+	t.Parallel()
 	dir := tracedFixture(t, true)
 	rep, err := report.Load(dir)
 	if err != nil {
@@ -155,6 +165,7 @@ func TestHTMLReportExemplars(t *testing.T) {
 
 // A long run's chart shows at most maxMarkers markers, and says so.
 func TestHTMLReportThinsMarkers(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "long")
 	testrecords.WriteSynthetic(t, dir, testrecords.Synthetic{Secs: 1200, PerSec: 20, Latency: time.Millisecond, CPU: 10, Seed: 4})
 	rep, err := report.Load(dir)
@@ -182,6 +193,7 @@ func TestHTMLReportThinsMarkers(t *testing.T) {
 
 // A bad trace link in a record (a javascript: URL) never becomes a link.
 func TestHTMLReportRefusesBadTraceLink(t *testing.T) {
+	t.Parallel()
 	dir := tracedFixture(t, false)
 	rep, err := report.Load(dir)
 	if err != nil {
