@@ -211,3 +211,44 @@ func TestHTMLReportRefusesBadTraceLink(t *testing.T) {
 		t.Error("without a usable link, a copy button is offered")
 	}
 }
+
+// Every exemplar marker lies on the time axis, those of the first interval
+// too: the axis starts at the first interval's end, and the run's slowest
+// request, often among the first, was left off the chart (the browser
+// test's hover found it 100 px left of the plot on a busy box).
+func TestMarkersOnTheTimeAxis(t *testing.T) {
+	t.Parallel()
+	dir := tracedFixture(t, false)
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := html.Write(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`const LOADGEN = (.*);</script>`).FindStringSubmatch(buf.String())
+	if m == nil {
+		t.Fatal("no chart data in the page")
+	}
+	var data struct {
+		XMin, XMax float64
+		Exemplars  []struct{ X float64 }
+	}
+	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
+		t.Fatal(err)
+	}
+	first := rep.Intervals[0].EndMs
+	inFirst := 0
+	for _, e := range data.Exemplars {
+		if e.X < data.XMin || e.X > data.XMax {
+			t.Errorf("marker at %.3f, off the axis [%.3f, %.3f]", e.X, data.XMin, data.XMax)
+		}
+		if e.X*1000 < float64(first) {
+			inFirst++
+		}
+	}
+	if len(data.Exemplars) == 0 || inFirst == 0 {
+		t.Fatalf("%d markers, %d in the first interval: the fixture does not test the first interval", len(data.Exemplars), inFirst)
+	}
+}
