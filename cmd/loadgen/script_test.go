@@ -69,6 +69,22 @@ func TestScripts(t *testing.T) {
 				ts.Check(err)
 				time.Sleep(d)
 			},
+			// waitexists PATH: wait (up to a minute) until PATH exists. A
+			// run's record directory is made after loadgen listens for
+			// Ctrl-C, so a signal sent once it exists is handled, however
+			// slowly a busy machine started the process.
+			"waitexists": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 || neg {
+					ts.Fatalf("usage: waitexists PATH")
+				}
+				for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+					if _, err := os.Stat(ts.MkAbs(args[0])); err == nil {
+						return
+					} else if time.Now().After(deadline) {
+						ts.Fatalf("%s: %v", args[0], err)
+					}
+				}
+			},
 			// slots DIR... N: the runs in DIR... sent or counted missed N
 			// slots in all. How many of them went out depends on how busy
 			// the machine is (slots that could not leave by the end count

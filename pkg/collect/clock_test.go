@@ -88,6 +88,7 @@ func near(a, b float64) bool { return math.Abs(a-b) < 1e-6 }
 // labelled after it made an attack row out of a baseline reading:
 // "baseline row after attack rows", and idle CPU in the attack's mean.)
 func TestRowsLabelledByDueTime(t *testing.T) {
+	t.Parallel()
 	for range 20 { // the scheduler picks the order afresh each time
 		synctest.Test(t, func(t *testing.T) {
 			src := &modelSource{idle: 10, busy: 60}
@@ -120,6 +121,7 @@ func TestRowsLabelledByDueTime(t *testing.T) {
 // would be taken after Begin's, so it is dropped: Begin's reading stands
 // for it, and no row stamped before the attack is an attack row.
 func TestLateClockTickBeforeBegin(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		src := &modelSource{idle: 10, busy: 60}
 		cfg := Config{PID: 1, Interval: 500 * time.Millisecond, Baseline: time.Second}.withDefaults()
@@ -167,6 +169,7 @@ func TestLateClockTickBeforeBegin(t *testing.T) {
 // of a clock tick still waiting, so the attack window is always bounded by
 // readings of its own and its CPU figure is the attack's.
 func TestSlowSourceKeepsBoundaryReadings(t *testing.T) {
+	t.Parallel()
 	for range 20 {
 		synctest.Test(t, func(t *testing.T) {
 			src := &modelSource{idle: 10, busy: 60, takes: 700 * time.Millisecond}

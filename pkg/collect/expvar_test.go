@@ -11,6 +11,7 @@ import (
 )
 
 func TestParseExpvarRing(t *testing.T) {
+	t.Parallel()
 	// 300 GCs: the 256-entry ring has wrapped; cycle g is at (g-1)%256.
 	var ms runtime.MemStats
 	ms.NumGC = 300
@@ -40,6 +41,7 @@ func TestParseExpvarRing(t *testing.T) {
 
 // The real thing: Go's own expvar handler.
 func TestParseExpvarFromHandler(t *testing.T) {
+	t.Parallel()
 	runtime.GC()
 	rec := httptest.NewRecorder()
 	expvar.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/debug/vars", nil))
@@ -53,6 +55,7 @@ func TestParseExpvarFromHandler(t *testing.T) {
 }
 
 func TestParseExpvarErrors(t *testing.T) {
+	t.Parallel()
 	for _, body := range []string{"", "{", `{"cmdline":[]}`, `{"memstats":{"HeapInuse":"x"}}`, "<html>"} {
 		if _, err := ParseExpvar([]byte(body)); err == nil {
 			t.Errorf("%q: no error", body)

@@ -43,6 +43,7 @@ func totals(p *profile.Profile) map[string]int64 {
 // The allocs delta subtracts allocations but keeps in-use memory as it is
 // at the end (a plain Scale(-1) of the start would subtract that too).
 func TestDeltaAllocsKeepsInUse(t *testing.T) {
+	// Not parallel: it sets the process's MemProfileRate.
 	// Record every allocation: at the default rate (one sample per 512 KiB)
 	// the profile's estimate of 24 MiB in 1 MiB blocks is random, and fell
 	// under 20 MiB now and then.
@@ -82,6 +83,7 @@ func TestDeltaAllocsKeepsInUse(t *testing.T) {
 }
 
 func TestDeltaMutex(t *testing.T) {
+	t.Parallel()
 	old := runtime.SetMutexProfileFraction(1)
 	defer runtime.SetMutexProfileFraction(old)
 	contend := func() {
@@ -115,6 +117,7 @@ func TestDeltaMutex(t *testing.T) {
 }
 
 func TestWindowPlan(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		planned, max time.Duration
 		want         int
@@ -187,6 +190,7 @@ func TestCPUWindowAdaptsToWriteTimeout(t *testing.T) {
 // the cut the collector adapts to (TestCPUWindowAdaptsToWriteTimeout
 // failed that way whenever the window went out on a warm connection).
 func TestLongRequestIsNotResent(t *testing.T) {
+	t.Parallel()
 	var cuts atomic.Int32
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })

@@ -26,6 +26,7 @@ process_resident_memory_bytes 1.9505152e+07
 `
 
 func TestReadingFromGoMetrics(t *testing.T) {
+	t.Parallel()
 	fams, err := ParseMetrics([]byte(goMetrics), http.Header{"Content-Type": {"text/plain; version=0.0.4; charset=utf-8"}})
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +48,7 @@ func TestReadingFromGoMetrics(t *testing.T) {
 // A non-Go service (here in OpenMetrics, as Python's client can serve it)
 // with only the standard process metrics still gives CPU and RSS.
 func TestReadingFromOpenMetricsProcessOnly(t *testing.T) {
+	t.Parallel()
 	body := "# TYPE process_cpu_seconds counter\n# HELP process_cpu_seconds Total user and system CPU time spent in seconds.\nprocess_cpu_seconds_total 3.25\n" +
 		"# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 2.5e+07\n# EOF\n"
 	fams, err := ParseMetrics([]byte(body), http.Header{"Content-Type": {"application/openmetrics-text; version=1.0.0; charset=utf-8"}})
@@ -63,6 +65,7 @@ func TestReadingFromOpenMetricsProcessOnly(t *testing.T) {
 }
 
 func TestReadingFromPauseHistogram(t *testing.T) {
+	t.Parallel()
 	body := "# TYPE go_sched_pauses_total_gc_seconds histogram\n" +
 		"go_sched_pauses_total_gc_seconds_bucket{le=\"1e-05\"} 2\n" +
 		"go_sched_pauses_total_gc_seconds_bucket{le=\"0.0001\"} 5\n" +
@@ -84,6 +87,7 @@ func TestReadingFromPauseHistogram(t *testing.T) {
 }
 
 func TestParseMetricsRejectsGarbage(t *testing.T) {
+	t.Parallel()
 	if _, err := ParseMetrics([]byte("<html>not metrics{{{\n"), nil); err == nil {
 		t.Fatal("garbage parsed")
 	}

@@ -40,8 +40,8 @@ func startPrometheus(t *testing.T, target string) *prometheusServer {
 	}
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  scrape_timeout: 900ms
+  scrape_interval: 500ms
+  scrape_timeout: 450ms
 scrape_configs:
   - job_name: loadgen
     static_configs:
@@ -235,7 +235,7 @@ func TestPrometheusScrapesAnAttack(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := attack.DefaultOptions()
-	opts.Duration, opts.Timeout, opts.Trace = 4*time.Second, 10*time.Second, true
+	opts.Duration, opts.Timeout, opts.Trace = 2*time.Second, 10*time.Second, true
 	run, err := runner.Execute(context.Background(), runner.Plan{Name: "prom", Targets: tgts, Schedule: sched,
 		Options: opts, Out: filepath.Join(t.TempDir(), "run"), LiveMetrics: live})
 	if err != nil {

@@ -36,6 +36,7 @@ func attackPlan(t *testing.T, url string, col *collect.Config) Plan {
 // Collector endpoints that are down, hang, or pour out an endless body
 // leave the attack's figures as they are without a collector, and say so.
 func TestFailingCollectorLeavesAttackAlone(t *testing.T) {
+	t.Parallel()
 	srv, err := demotarget.Start("127.0.0.1:0", "")
 	if err != nil {
 		t.Fatal(err)
@@ -119,6 +120,7 @@ func TestFailingCollectorLeavesAttackAlone(t *testing.T) {
 
 // Ctrl-C (a cancelled context) mid-attack still writes what was collected.
 func TestInterruptedRunKeepsCollection(t *testing.T) {
+	t.Parallel()
 	srv, err := demotarget.Start("127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

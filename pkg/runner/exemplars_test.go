@@ -17,6 +17,7 @@ import (
 // the interval its response ended in, its latencies cover the server
 // span's duration, and the span lies between its send and its end.
 func TestStalledRequestsAreExemplarsWithTheirTraces(t *testing.T) {
+	t.Parallel()
 	spansPath := filepath.Join(t.TempDir(), "spans.jsonl")
 	srv, err := demotarget.StartConfig(demotarget.Config{Addr: "127.0.0.1:0", Spans: spansPath})
 	if err != nil {

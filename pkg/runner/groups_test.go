@@ -25,6 +25,8 @@ import (
 // the fast group passes. (Bounds from below and orderings only: a loaded
 // box slows requests, it cannot speed them up.)
 func TestWhichEndpointIsSlow(t *testing.T) {
+	// Not parallel: the fast group's p50 must stay under the bound the
+	// slow group's breaks, which sibling tests under -race can push past.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d := time.Millisecond
 		if r.URL.Path == "/slow" {
@@ -92,6 +94,7 @@ func TestWhichEndpointIsSlow(t *testing.T) {
 // An SLO on a group the plan does not have is refused before any traffic,
 // naming the groups it has; so is a bad group name from a targets file.
 func TestPlanGroupErrors(t *testing.T) {
+	t.Parallel()
 	p := plan(t, "http://127.0.0.1:1/a", "10", time.Second, nil)
 	p.SLO, _ = slo.Parse("p99{group=orders}<10ms")
 	var pe *PlanError
@@ -112,6 +115,7 @@ func TestPlanGroupErrors(t *testing.T) {
 // record stays small: run.json lists 100 targets, no groups log is needed
 // for one group.
 func TestTenThousandURLsStayBounded(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	var urls []string

@@ -13,6 +13,7 @@ import (
 // RSS, not its parent's (which Linux's ru_maxrss carries across vfork and
 // exec).
 func TestPeakRSSIsOwn(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("LOADGEN_PEAKRSS_CHILD") != "" {
 		_, reported := selfUsage()
 		var ru syscall.Rusage

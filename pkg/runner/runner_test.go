@@ -132,6 +132,7 @@ func stallAttempt(t *testing.T, strict bool) []string {
 // At a rate the generator keeps up with, every slot is sent: the count is
 // exactly rate x duration and nothing is missed.
 func TestExactCountAndHlog(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
 	defer srv.Close()
 	p := plan(t, srv.URL, "1000", 2*time.Second, nil)
@@ -202,15 +203,22 @@ func TestExactCountAndHlog(t *testing.T) {
 
 // Ctrl-C (ctx cancelled) stops sending, and the record is still complete.
 func TestGracefulStopWritesCompleteRecord(t *testing.T) {
+	t.Parallel()
+	// Cancelled once the 20th request arrives rather than after a fixed
+	// time: on a busy machine the attack can start later than any timer.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var cancelled, hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 20 {
+			cancelled.Store(time.Now().UnixNano())
+			cancel()
+		}
 		time.Sleep(50 * time.Millisecond)
 		w.Write([]byte("ok"))
 	}))
 	defer srv.Close()
 	p := plan(t, srv.URL, "200", 30*time.Second, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	var cancelled atomic.Int64
-	time.AfterFunc(time.Second, func() { cancelled.Store(time.Now().UnixNano()); cancel() })
 	run, err := Execute(ctx, p)
 	if err != nil {
 		t.Fatal(err)
@@ -224,7 +232,7 @@ func TestGracefulStopWritesCompleteRecord(t *testing.T) {
 	// then were sent or counted missed, and none after.
 	s := run.Summary
 	due := int64(s.Duration.Seconds() * 200)
-	if got := int64(s.Requests + s.Missed); !run.Interrupted || s.Requests == 0 || got < due-2 || got > due+2 {
+	if got := int64(s.Requests + s.Missed); !run.Interrupted || s.Requests < 20 || got < due-2 || got > due+2 {
 		t.Fatalf("interrupted=%v: requests %d + missed %d after sending for %s, want the %d slots due", run.Interrupted, s.Requests, s.Missed, s.Duration, due)
 	}
 	// In-flight requests finished rather than failing.
@@ -247,8 +255,20 @@ func TestGracefulStopWritesCompleteRecord(t *testing.T) {
 // A second Ctrl-C (Abort) fails requests in flight at once and still writes
 // the record.
 func TestAbortFailsInFlightAndWrites(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
+	abort := make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// Ctrl-C once five requests hang at the target, the second one 300 ms
+	// later: counted from the traffic, not from the test's start, so that
+	// a late start on a busy machine still has requests in flight.
+	var hits, aborted atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 5 {
+			cancel()
+			time.AfterFunc(300*time.Millisecond, func() { aborted.Store(time.Now().UnixNano()); close(abort) })
+		}
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -257,18 +277,13 @@ func TestAbortFailsInFlightAndWrites(t *testing.T) {
 	}))
 	defer srv.Close()
 	defer close(release)
-	abort := make(chan struct{})
 	p := plan(t, srv.URL, "100", 10*time.Second, func(o *attack.Options) { o.Timeout = 20 * time.Second })
 	p.Abort = abort
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(500*time.Millisecond, cancel)
-	time.AfterFunc(800*time.Millisecond, func() { close(abort) })
-	start := time.Now()
 	run, err := Execute(ctx, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if el := time.Since(start); el > 5*time.Second {
+	if el := time.Since(time.Unix(0, aborted.Load())); el > 5*time.Second {
 		t.Fatalf("abort took %v, want prompt", el)
 	}
 	s := run.Summary
@@ -283,6 +298,7 @@ func TestAbortFailsInFlightAndWrites(t *testing.T) {
 // An unreachable target is not bad input: errors are counted and grouped,
 // and the run completes.
 func TestUnreachableTargetCountsErrors(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -305,6 +321,7 @@ func TestUnreachableTargetCountsErrors(t *testing.T) {
 
 // Shards merge into one report: counts add, histograms merge.
 func TestMergeShards(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
 	defer srv.Close()
 	var dirs []string
@@ -360,6 +377,7 @@ func TestMergeShards(t *testing.T) {
 }
 
 func TestRedactPlan(t *testing.T) {
+	t.Parallel()
 	withPW, _ := attack.TargetsFromURLs([]string{"http://bob:hunter2@127.0.0.1/", "http://127.0.0.1/x?api_key=k3y"}, "GET", nil, nil)
 	s0, _ := attack.ParseRate("1")
 	for _, pt := range PlanRecord(Plan{Targets: withPW, Schedule: s0, Options: attack.DefaultOptions()}).Targets {
@@ -382,6 +400,7 @@ func TestRedactPlan(t *testing.T) {
 // attack began (never negative), run.json's shard block keeps that lag,
 // and the schedule's origin is the given start.
 func TestStartInstantAndLag(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer srv.Close()
 	p := plan(t, srv.URL, "100", 200*time.Millisecond, nil)
@@ -410,6 +429,7 @@ func TestStartInstantAndLag(t *testing.T) {
 // connection after one response, without saying so. Every POST still
 // succeeds, and the requests sent again appear in run.json's summary.
 func TestRetriesReachTheRecord(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -114,6 +114,7 @@ func TestTwoScenarios(t *testing.T) {
 // Two shards of a two-scenario plan, started together, merge into the
 // counts one generator would have: every scenario's due slots once.
 func TestScenariosMergeAcrossShards(t *testing.T) {
+	t.Parallel()
 	srv, _ := countingServer()
 	defer srv.Close()
 	start := time.Now().Add(300 * time.Millisecond)

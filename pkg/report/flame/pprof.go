@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/pprof/driver"
@@ -17,8 +18,8 @@ import (
 // pprofRun is one in-process invocation of google/pprof's driver, fed from
 // memory: the profiles come from a Fetcher, flags from a private flag set,
 // output files into buffers. The driver keeps its settings in package-level
-// state, so invocations in one process must not overlap (loadgen's commands
-// run one at a time; the tests do not run these in parallel).
+// state, so invocations in one process must not overlap: run holds
+// driverMu for the driver's whole invocation.
 type pprofRun struct {
 	args     []string                    // pprof command line, without sources
 	profiles map[string]*profile.Profile // source name -> profile
@@ -28,7 +29,15 @@ type pprofRun struct {
 	server   func(*driver.HTTPServerArgs) error
 }
 
+// driverMu serializes google/pprof driver invocations in this process: the
+// driver writes package-level variables (its interactive mode, its session
+// settings) on every call, so two HTML reports rendered at once raced
+// there. It guards that library's state, not any of this package's.
+var driverMu sync.Mutex
+
 func (r *pprofRun) run() error {
+	driverMu.Lock()
+	defer driverMu.Unlock()
 	if r.outputs == nil {
 		r.outputs = map[string]*bytes.Buffer{}
 	}

@@ -34,8 +34,8 @@ func findChromium() string {
 
 // browser is the one headless Chromium the package's tests open their
 // pages in, one tab at a time (starting it is most of a browser test's cost
-// on a busy machine; tests in parallel would leave tabs in the background,
-// where pages get no animation frames). TestMain closes it.
+// on a busy machine; browserPage opens one tab at a time, see oneTab).
+// TestMain closes it.
 var browser struct {
 	once   sync.Once
 	ctx    context.Context
@@ -79,6 +79,11 @@ func startBrowser(t *testing.T) context.Context {
 	return browser.ctx
 }
 
+// oneTab keeps the browser to one tab at a time: the tests run in
+// parallel (the rest of a test overlaps another's page), but a page in a
+// background tab gets no animation frames and its charts never draw.
+var oneTab sync.Mutex
+
 // closeBrowser ends the shared browser, if a test started it.
 func closeBrowser() {
 	if browser.cancel != nil {
@@ -91,9 +96,12 @@ func closeBrowser() {
 
 // browserPage opens a page file from disk in a new tab of the browser and
 // runs check on it. It returns every console error and uncaught exception
-// the page produced, and saves a full-page screenshot as shot.
+// the page produced, and saves a full-page screenshot as shot (none if
+// shot is "").
 func browserPage(t *testing.T, browser context.Context, page, shot string, check func(ctx context.Context) error) []string {
 	t.Helper()
+	oneTab.Lock()
+	defer oneTab.Unlock()
 	bctx, bcancel := chromedp.NewContext(browser)
 	defer bcancel()
 
@@ -137,14 +145,16 @@ func browserPage(t *testing.T, browser context.Context, page, shot string, check
 	if err := check(bctx); err != nil {
 		t.Error(err)
 	}
-	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
+	if shot != "" {
+		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		if err := os.WriteFile(shot, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot %s: %d bytes", shot, len(png))
 	}
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot %s: %d bytes", shot, len(png))
 	lcancel()
 	<-done
 	mu.Lock()
@@ -168,6 +178,7 @@ func waitEval(ctx context.Context, what, expr string) error {
 
 // The report and the comparison page opened from disk in one real browser.
 func TestHTMLInBrowser(t *testing.T) {
+	t.Parallel()
 	b := startBrowser(t)
 	t.Run("report", func(t *testing.T) { reportInBrowser(t, b) })
 	t.Run("compare", func(t *testing.T) { compareInBrowser(t, b) })
@@ -227,10 +238,7 @@ func compareInBrowser(t *testing.T, browser context.Context) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	shot := filepath.Join(tmp, "compare.png")
-	if d := os.Getenv("LOADGEN_SCREENSHOT_DIR"); d != "" {
-		shot = filepath.Join(d, "compare.png")
-	}
+	shot := shotPath("compare.png")
 	errs := browserPage(t, browser, page, shot, func(ctx context.Context) error {
 		return errors.Join(
 			waitEval(ctx, "spectrum drawn", `(() => { const c = document.querySelector("#chart-compare-spectrum .uplot canvas"); return !!c && c.width > 300; })()`),

@@ -10,6 +10,7 @@ import (
 // One point per offered rate: a passing retry wins over the failed attempt,
 // a cut step is left out, rates come out in order.
 func TestCapacityCurve(t *testing.T) {
+	t.Parallel()
 	c := &runrecord.Capacity{SustainableRate: 200, Steps: []runrecord.CapacityStep{
 		{Rate: 400, Requests: 10, Pass: false, Throughput: 300, P99: 900 * time.Millisecond},
 		{Rate: 200, Requests: 10, Pass: false, Throughput: 199, P99: 150 * time.Millisecond},

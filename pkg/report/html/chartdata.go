@@ -173,3 +173,17 @@ func newCapacityCurve(c *runrecord.Capacity) *capacityCurve {
 	}
 	return k
 }
+
+// spanMarkers widens the time axis to every exemplar marker. The axis
+// starts at the first interval's end, so a request that ended inside the
+// first interval (the slowest of a run often does: cold connections, a
+// busy start) sat left of the axis and was never drawn.
+func (c *chartData) spanMarkers() {
+	if c.XMin == 0 {
+		return
+	}
+	for _, m := range c.Exemplars {
+		c.XMin = min(c.XMin, m.X)
+		c.XMax = max(c.XMax, m.X)
+	}
+}

@@ -20,6 +20,7 @@ import (
 // viewer or, without a link, copies the trace id; the table links every
 // slowest request to its trace; no console errors.
 func TestExemplarsInBrowser(t *testing.T) {
+	t.Parallel()
 	if findChromium() == "" {
 		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
 	}
@@ -33,7 +34,7 @@ func TestExemplarsInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	slowest := run.Summary.Exemplars[0]
-	errs := browserPage(t, startBrowser(t), page, shotPath(t, "exemplars.png"), func(ctx context.Context) error {
+	errs := browserPage(t, startBrowser(t), page, shotPath("exemplars.png"), func(ctx context.Context) error {
 		if err := waitEval(ctx, "charts built", `document.body.getAttribute("data-charts") === "5"`); err != nil {
 			return err
 		}

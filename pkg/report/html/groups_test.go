@@ -31,6 +31,7 @@ func groupsFixture(t *testing.T) string {
 // The page has a table of groups, slowest p99 first, and every group's
 // latency timeline on the run's time axis for the chart's group switch.
 func TestHTMLReportGroups(t *testing.T) {
+	t.Parallel()
 	path, err := html.WriteRecord(groupsFixture(t))
 	if err != nil {
 		t.Fatal(err)
@@ -102,10 +103,7 @@ func groupsInBrowser(t *testing.T, browser context.Context) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	shot := filepath.Join(t.TempDir(), "groups.png")
-	if d := os.Getenv("LOADGEN_SCREENSHOT_DIR"); d != "" {
-		shot = filepath.Join(d, "groups.png")
-	}
+	shot := shotPath("groups.png")
 	first := `document.querySelector("#groups-table tbody tr td").getAttribute("data-v")`
 	// Dots drawn on the latency chart (those of the first interval lie
 	// left of its first point, so not all of the page's exemplars).

@@ -161,6 +161,7 @@ func Write(w io.Writer, rep *report.Report) error {
 	}
 	page.Charts = newChartData(rep, timeline)
 	page.Charts.Exemplars, page.MarkersThinned = exemplarMarkers(rep.Exemplars)
+	page.Charts.spanMarkers()
 	if report.CheckTraceLink(rep.TraceLink) == nil {
 		page.Charts.TraceLink = rep.TraceLink
 	}

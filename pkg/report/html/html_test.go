@@ -26,6 +26,7 @@ func htmlFixture(t *testing.T) string {
 }
 
 func TestHTMLReportStructure(t *testing.T) {
+	t.Parallel()
 	dir := htmlFixture(t)
 	path, err := html.WriteRecord(dir)
 	if err != nil {
@@ -97,6 +98,7 @@ func TestHTMLReportStructure(t *testing.T) {
 // Strings that came from the user or the target are escaped: a target URL
 // and an error message that carry markup end up as text.
 func TestHTMLReportEscapes(t *testing.T) {
+	t.Parallel()
 	dir := htmlFixture(t)
 	run, err := runrecord.Read(dir)
 	if err != nil {
@@ -131,6 +133,7 @@ func TestHTMLReportEscapes(t *testing.T) {
 
 // A corrupt profile costs the report its flame graph, not the report.
 func TestHTMLReportCorruptProfile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	testrecords.WriteSynthetic(t, dir, testrecords.Synthetic{Secs: 5, PerSec: 20, Latency: time.Millisecond, CPU: 10, Seed: 3})
 	if err := os.MkdirAll(filepath.Join(dir, runrecord.ProfilesDir), 0o755); err != nil {
@@ -158,6 +161,7 @@ func TestHTMLReportCorruptProfile(t *testing.T) {
 // The generator's own figures, ceilings included, reach the page and the
 // text summary, with its warnings.
 func TestGeneratorFiguresReported(t *testing.T) {
+	t.Parallel()
 	dir := htmlFixture(t)
 	run, err := runrecord.Read(dir)
 	if err != nil {

@@ -18,13 +18,15 @@ import (
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
-// shotPath is where a browser test saves its screenshot: the test's temp
-// dir, or LOADGEN_SCREENSHOT_DIR to look at it.
-func shotPath(t *testing.T, name string) string {
+// shotPath is where a browser test saves its screenshot for a person to
+// look at: under LOADGEN_SCREENSHOT_DIR, or "" (none) when that is unset.
+// A full-page screenshot costs a second or two of the browser's time;
+// only reportInBrowser takes one always, to check the page is not blank.
+func shotPath(name string) string {
 	if d := os.Getenv("LOADGEN_SCREENSHOT_DIR"); d != "" {
 		return filepath.Join(d, name)
 	}
-	return filepath.Join(t.TempDir(), name)
+	return ""
 }
 
 // axesFit is true when every y axis of every chart is at least as wide as
@@ -95,6 +97,7 @@ func allocsWithCollector(t *testing.T, dir string) {
 // from zero, the generator's block and warning, and the collector's own
 // allocations marked apart.
 func TestReportLayoutInBrowser(t *testing.T) {
+	t.Parallel()
 	if findChromium() == "" {
 		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
 	}
@@ -114,7 +117,7 @@ func TestReportLayoutInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	timeline := `["chart-latency", "chart-rate", "chart-cpu", "chart-gc"]`
-	errs := browserPage(t, startBrowser(t), page, shotPath(t, "report-layout.png"), func(ctx context.Context) error {
+	errs := browserPage(t, startBrowser(t), page, shotPath("report-layout.png"), func(ctx context.Context) error {
 		return errors.Join(
 			waitEval(ctx, "charts built", `document.body.getAttribute("data-charts") === "5"`),
 			axesCheck(ctx),
@@ -139,6 +142,7 @@ func TestReportLayoutInBrowser(t *testing.T) {
 // The capacity page leads with the search's result, and its latency-vs-rate
 // chart draws the SLO's bound.
 func TestCapacityPageInBrowser(t *testing.T) {
+	t.Parallel()
 	if findChromium() == "" {
 		t.Skip("no Chromium installed (apt-get install chromium): the HTML report's browser test needs one")
 	}
@@ -170,7 +174,7 @@ func TestCapacityPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs := browserPage(t, startBrowser(t), page, shotPath(t, "capacity.png"), func(ctx context.Context) error {
+	errs := browserPage(t, startBrowser(t), page, shotPath("capacity.png"), func(ctx context.Context) error {
 		return errors.Join(
 			waitEval(ctx, "capacity first", `document.querySelector("section").id === "capacity" &&
 			  document.getElementById("capacity-result").textContent.trim() === "200.00/s"`),

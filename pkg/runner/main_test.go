@@ -1,0 +1,21 @@
+package runner
+
+import (
+	"flag"
+	"os"
+	"runtime"
+	"strconv"
+	"testing"
+)
+
+// TestMain runs more parallel tests than there are cores: the tests marked
+// t.Parallel spend their time waiting on short loopback attacks and assert
+// only counts, orderings and lower bounds, which load cannot break. The
+// tests that check the schedule is kept stay sequential, so they run
+// alone. An explicit -parallel on the command line still wins.
+func TestMain(m *testing.M) {
+	if err := flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0))); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
