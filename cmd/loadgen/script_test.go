@@ -2,15 +2,15 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/internal/testparallel"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -27,9 +27,7 @@ func TestMain(m *testing.M) {
 	// waiting on attacks that last a wall-clock second or two, not on the
 	// CPU: run more of them at once than there are cores (63 s -> 40 s on
 	// 2 cores). An explicit -parallel on the command line still wins.
-	if err := flag.Set("test.parallel", strconv.Itoa(3*runtime.GOMAXPROCS(0))); err != nil {
-		panic(err)
-	}
+	testparallel.PerCore(3)
 	testscript.Main(m, map[string]func(){
 		"loadgen": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
 	})

@@ -27,6 +27,7 @@ func rules() map[string][]string {
 		"internal/goldenrecords":  {}, // finds the checked-in records; its test (the -update step) makes them
 		"internal/demotarget":     {},
 		"internal/hostile":        {},
+		"internal/testparallel":   {},
 		"pkg/attack":              {},
 		"pkg/runrecord":           {},
 		"pkg/loadprofile":         {},

@@ -1,11 +1,10 @@
 package attack
 
 import (
-	"flag"
 	"os"
-	"runtime"
-	"strconv"
 	"testing"
+
+	"github.com/loadgen/loadgen/internal/testparallel"
 )
 
 // TestMain runs more parallel tests than there are cores: the subtests
@@ -13,8 +12,6 @@ import (
 // that never finishes its answer, which costs wall time, not CPU. An
 // explicit -parallel on the command line still wins.
 func TestMain(m *testing.M) {
-	if err := flag.Set("test.parallel", strconv.Itoa(5*runtime.GOMAXPROCS(0))); err != nil {
-		panic(err)
-	}
+	testparallel.PerCore(5)
 	os.Exit(m.Run())
 }

@@ -1,11 +1,10 @@
 package runner
 
 import (
-	"flag"
 	"os"
-	"runtime"
-	"strconv"
 	"testing"
+
+	"github.com/loadgen/loadgen/internal/testparallel"
 )
 
 // TestMain runs more parallel tests than there are cores: the tests marked
@@ -14,8 +13,6 @@ import (
 // tests that check the schedule is kept stay sequential, so they run
 // alone. An explicit -parallel on the command line still wins.
 func TestMain(m *testing.M) {
-	if err := flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0))); err != nil {
-		panic(err)
-	}
+	testparallel.PerCore(4)
 	os.Exit(m.Run())
 }

@@ -3,16 +3,15 @@ package html_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/loadgen/loadgen/internal/testparallel"
 
 	"github.com/loadgen/loadgen/internal/testrecords"
 	"github.com/loadgen/loadgen/pkg/report"
@@ -40,9 +39,7 @@ var tracedRun = struct {
 // so the browser's start and the traced fixture's recording overlap the
 // rest. An explicit -parallel on the command line still wins.
 func TestMain(m *testing.M) {
-	if err := flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0))); err != nil {
-		panic(err)
-	}
+	testparallel.PerCore(4)
 	code := m.Run()
 	closeBrowser()
 	if tracedRun.dir != "" {
