@@ -15,7 +15,6 @@ import (
 
 	"github.com/loadgen/loadgen/internal/testrecords"
 	"github.com/loadgen/loadgen/pkg/report"
-	"github.com/loadgen/loadgen/pkg/report/html"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
@@ -117,11 +116,7 @@ func TestHTMLReportExemplars(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := html.Write(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	page := buf.String()
+	page := render(t, rep)
 	if strings.Contains(page, evil) || strings.Contains(page, "<img src=x") {
 		t.Error("a target-supplied string reached the page unescaped")
 	}
@@ -172,18 +167,15 @@ func TestHTMLReportThinsMarkers(t *testing.T) {
 	if len(rep.Exemplars) != 1200*runrecord.DefaultExemplars {
 		t.Fatalf("%d exemplars kept", len(rep.Exemplars))
 	}
-	var buf bytes.Buffer
-	if err := html.Write(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`const LOADGEN = (.*);</script>`).FindStringSubmatch(buf.String())
+	page := render(t, rep)
+	m := regexp.MustCompile(`const LOADGEN = (.*);</script>`).FindStringSubmatch(page)
 	var data struct {
 		Exemplars []json.RawMessage `json:"exemplars"`
 	}
 	if err := json.Unmarshal([]byte(m[1]), &data); err != nil {
 		t.Fatal(err)
 	}
-	if len(data.Exemplars) != 1200 || !strings.Contains(buf.String(), "only the slowest of each") {
+	if len(data.Exemplars) != 1200 || !strings.Contains(page, "only the slowest of each") {
 		t.Errorf("%d markers for 1200 intervals", len(data.Exemplars))
 	}
 }
@@ -197,14 +189,11 @@ func TestHTMLReportRefusesBadTraceLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep.TraceLink = "javascript:alert('{trace_id}')"
-	var buf bytes.Buffer
-	if err := html.Write(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	if strings.Contains(buf.String(), "javascript:alert") {
+	page := render(t, rep)
+	if strings.Contains(page, "javascript:alert") {
 		t.Error("a javascript: trace link reached the page")
 	}
-	if !strings.Contains(buf.String(), `class="copy" data-trace="`+rep.Summary.Exemplars[0].TraceID) {
+	if !strings.Contains(page, `class="copy" data-trace="`+rep.Summary.Exemplars[0].TraceID) {
 		t.Error("without a usable link, a copy button is offered")
 	}
 }
@@ -220,11 +209,8 @@ func TestMarkersOnTheTimeAxis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := html.Write(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`const LOADGEN = (.*);</script>`).FindStringSubmatch(buf.String())
+	page := render(t, rep)
+	m := regexp.MustCompile(`const LOADGEN = (.*);</script>`).FindStringSubmatch(page)
 	if m == nil {
 		t.Fatal("no chart data in the page")
 	}

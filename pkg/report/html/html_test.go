@@ -20,6 +20,26 @@ import (
 
 // htmlFixture is a copy of a golden record of one real run with the
 // target's CPU profile and timeline.
+// renderDir loads the run record in dir and renders its HTML report.
+func renderDir(t *testing.T, dir string) string {
+	t.Helper()
+	rep, err := report.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return render(t, rep)
+}
+
+// render renders a loaded report's HTML page.
+func render(t *testing.T, rep *report.Report) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := html.Write(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
 func htmlFixture(t *testing.T) string {
 	t.Helper()
 	return goldenrecords.Copy(t, "collect-new")
@@ -114,15 +134,7 @@ func TestHTMLReportEscapes(t *testing.T) {
 	if err := runrecord.Write(dir, run); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := report.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := html.Write(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	page := buf.String()
+	page := renderDir(t, dir)
 	if strings.Contains(page, evil) || strings.Contains(page, `<img src=x`) {
 		t.Error("a user- or target-supplied string reached the page unescaped")
 	}
