@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -53,11 +54,36 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	}
 	h := &DB{db: db, path: path}
-	if err := h.migrate(ctx); err != nil {
+	// A connection's first statement turns WAL on, and SQLite does not
+	// call its busy handler for that while another process is creating
+	// the database or switching it to WAL: processes that start together
+	// (shards on one machine, a CI matrix) got "database is locked" at
+	// once. Retry that within the busy timeout, as the handler would.
+	deadline := time.Now().Add(BusyTimeout * time.Millisecond)
+	for {
+		err = h.migrate(ctx)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			err = ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return h, nil
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Path is the database file as given to Open.
@@ -77,8 +103,15 @@ func (h *DB) migrate(ctx context.Context) error {
 	if app == applicationID && ver == len(migrations) {
 		return nil
 	}
-	if err := h.check(ctx, h.db, app, ver); err != nil {
-		return err
+	// Refuse what is surely not ours before taking the write lock. An
+	// application id of 0 with tables (another program's database) is
+	// only told apart from one being created right now under the lock:
+	// the id and the tables, read here by two statements, could fall
+	// either side of another process's migration.
+	if app != 0 {
+		if err := h.check(ctx, h.db, app, ver); err != nil {
+			return err
+		}
 	}
 	tx, err := h.db.BeginTx(ctx, nil)
 	if err != nil {
