@@ -255,6 +255,13 @@ func (r *run) control(du time.Duration, initial uint64) {
 		if nd, ok := r.disp.nextDue(); ok && nd.Add(growAfter).After(wake) {
 			wake = nd.Add(growAfter)
 		}
+		// Idle workers hold the slots due next, so at a low rate after a
+		// stall the next unclaimed slot can be seconds away: look back
+		// for retirement on time all the same, and sample in flight in
+		// between.
+		if retires && wake.After(lastRetire.Add(every)) {
+			wake = lastRetire.Add(every)
+		}
 		if !end.IsZero() && wake.After(end) {
 			wake = end
 		}
