@@ -491,9 +491,11 @@ func (r *run) takeTarget(s slot) (*LazyTarget, error) {
 	st := r.a.stream
 	lz, waited, err := st.take(uint64(s.target))
 	if err == nil || errors.Is(err, ErrStopped) {
-		// A slot past the end of the stream was never due; one the
-		// attack's end found waiting was due and is missed.
-		if waited && !s.intended.IsZero() && time.Now().After(s.intended) {
+		// Late counts targets that came after their slot was due. A slot
+		// the attack's end found still waiting got none: it is not late
+		// but missed, if it was due (and it was never due if it lay past
+		// the end of the stream).
+		if err == nil && waited && !s.intended.IsZero() && time.Now().After(s.intended) {
 			st.noteLate()
 		}
 		return lz, err
