@@ -196,3 +196,42 @@ func TestSlowSourceKeepsBoundaryReadings(t *testing.T) {
 		})
 	}
 }
+
+// The attack begins 0.3 ms after a clock tick: both readings fall in one
+// millisecond, the rows' resolution, and make one row (the earlier
+// reading's), so the rows' times strictly increase. (Two rows with one
+// time failed TestGoTargetSeparateAdmin on a busy CI box.)
+func TestTicksInOneMillisecondMakeOneRow(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		src := &modelSource{idle: 10, busy: 60}
+		cfg := Config{PID: 1, Interval: 500 * time.Millisecond, Baseline: time.Second}.withDefaults()
+		c := assemble(cfg, &warnings{}, []Source{src})
+		dir := t.TempDir()
+		ctx := context.Background()
+		src.origin = time.Now()
+		src.attackAt = src.origin.Add(cfg.Baseline + 300*time.Microsecond)
+		c.Start(ctx, dir)
+		c.WaitBaseline(ctx)
+		time.Sleep(300 * time.Microsecond)
+		c.Begin(time.Second)
+		time.Sleep(time.Second)
+		if _, err := c.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := runrecord.ReadTargetSamples(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for i, r := range rows {
+			got = append(got, fmt.Sprint(r.TimeMs-src.origin.UnixMilli()))
+			if i > 0 && r.TimeMs <= rows[i-1].TimeMs {
+				t.Errorf("rows %d and %d both at %d ms", i-1, i, r.TimeMs-src.origin.UnixMilli())
+			}
+		}
+		if want := "0 500 1000 1500 2000"; strings.Join(got, " ") != want {
+			t.Errorf("rows at %s ms, want %s", strings.Join(got, " "), want)
+		}
+	})
+}

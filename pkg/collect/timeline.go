@@ -206,8 +206,11 @@ type row struct {
 	gcSrc   Source
 }
 
-// merged returns the rows in time order. For each figure the first source
-// (in the collector's order) that has it at that tick wins.
+// merged returns the rows in time order, one per millisecond (the rows'
+// resolution). For each figure the first source (in the collector's
+// order) that has it at that tick wins, and of two ticks in one
+// millisecond (a clock tick and the attack's start or end right after
+// it), the earlier one.
 func (tl *timeline) merged() []row {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
@@ -215,7 +218,7 @@ func (tl *timeline) merged() []row {
 	var keys []int64
 	for _, s := range tl.order {
 		for _, p := range derive(tl.logs[s].entries) {
-			k := p.T.UnixNano()
+			k := p.T.UnixMilli()
 			r := byT[k]
 			if r == nil {
 				r = &row{s: runrecord.TargetSample{TimeMs: p.T.UnixMilli(), Baseline: p.Baseline}}
