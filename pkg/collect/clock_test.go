@@ -21,6 +21,7 @@ type modelSource struct {
 	origin, attackAt time.Time
 	idle, busy       float64 // CPU percent
 	takes            time.Duration
+	beginLate        time.Duration // modelRun begins the attack this long after the baseline
 	readings         atomic.Int32
 }
 
@@ -59,9 +60,10 @@ func modelRun(t *testing.T, cfg Config, src *modelSource, attack time.Duration) 
 	dir := t.TempDir()
 	ctx := context.Background()
 	src.origin = time.Now()
-	src.attackAt = src.origin.Add(cfg.Baseline)
+	src.attackAt = src.origin.Add(cfg.Baseline + src.beginLate)
 	c.Start(ctx, dir)
 	c.WaitBaseline(ctx)
+	time.Sleep(src.beginLate)
 	c.Begin(attack)
 	time.Sleep(attack)
 	sum, err := c.Stop(ctx)
@@ -204,30 +206,13 @@ func TestSlowSourceKeepsBoundaryReadings(t *testing.T) {
 func TestTicksInOneMillisecondMakeOneRow(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
-		src := &modelSource{idle: 10, busy: 60}
-		cfg := Config{PID: 1, Interval: 500 * time.Millisecond, Baseline: time.Second}.withDefaults()
-		c := assemble(cfg, &warnings{}, []Source{src})
-		dir := t.TempDir()
-		ctx := context.Background()
-		src.origin = time.Now()
-		src.attackAt = src.origin.Add(cfg.Baseline + 300*time.Microsecond)
-		c.Start(ctx, dir)
-		c.WaitBaseline(ctx)
-		time.Sleep(300 * time.Microsecond)
-		c.Begin(time.Second)
-		time.Sleep(time.Second)
-		if _, err := c.Stop(ctx); err != nil {
-			t.Fatal(err)
-		}
-		rows, err := runrecord.ReadTargetSamples(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
+		src := &modelSource{idle: 10, busy: 60, beginLate: 300 * time.Microsecond}
+		rows, _ := modelRun(t, Config{PID: 1, Interval: 500 * time.Millisecond, Baseline: time.Second}, src, time.Second)
 		var got []string
 		for i, r := range rows {
-			got = append(got, fmt.Sprint(r.TimeMs-src.origin.UnixMilli()))
+			got = append(got, fmt.Sprint(r.TimeMs))
 			if i > 0 && r.TimeMs <= rows[i-1].TimeMs {
-				t.Errorf("rows %d and %d both at %d ms", i-1, i, r.TimeMs-src.origin.UnixMilli())
+				t.Errorf("rows %d and %d both at %d ms", i-1, i, r.TimeMs)
 			}
 		}
 		if want := "0 500 1000 1500 2000"; strings.Join(got, " ") != want {
