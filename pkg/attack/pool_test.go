@@ -17,6 +17,7 @@ import (
 // goes out on one the first attack used, which no load can change, since
 // every connection of the first attack is idle in the pool by then.
 func TestPoolKeepsConnectionsWarm(t *testing.T) {
+	t.Parallel() // follows connections, not time
 	var (
 		mu     sync.Mutex
 		attack int                  // which attack the server is seeing
