@@ -161,7 +161,7 @@ func (d *dispenser) claim(now time.Time) (s slot, ok bool) {
 func (d *dispenser) waitingLocked(el time.Duration) uint64 {
 	var w uint64
 	for i := range d.srcs {
-		w += d.srcs[i].backlog(el, d.shard, d.shards)
+		w += d.srcs[i].backlog(d.within(el), d.shard, d.shards)
 	}
 	d.peakWaiting = max(d.peakWaiting, w)
 	return w
@@ -201,7 +201,7 @@ func shardCount(hits, shard, shards uint64) uint64 {
 // shed drops waiting slots past the caps: beyond maxWaiting of them, or
 // due more than maxWait ago. They count as missed (dropped).
 func (d *dispenser) shed(s *srcState, el time.Duration) {
-	w := s.backlog(el, d.shard, d.shards)
+	w := s.backlog(d.within(el), d.shard, d.shards)
 	d.peakWaiting = max(d.peakWaiting, w)
 	var skip uint64
 	if d.maxWaiting > 0 && w > d.maxWaiting {
@@ -209,7 +209,7 @@ func (d *dispenser) shed(s *srcState, el time.Duration) {
 	}
 	if d.maxWait > 0 && el-s.due > d.maxWait {
 		// Slots due at or before el-maxWait have waited too long.
-		old := shardCount(s.sched.Hits(el-d.maxWait), d.shard, d.shards)
+		old := shardCount(s.sched.Hits(d.within(el-d.maxWait)), d.shard, d.shards)
 		have := shardCount(s.next, d.shard, d.shards)
 		if old > have {
 			skip = max(skip, old-have)
@@ -221,6 +221,16 @@ func (d *dispenser) shed(s *srcState, el time.Duration) {
 	s.dropped += skip
 	s.next += skip * d.shards
 	d.load(s)
+}
+
+// within clamps el to the horizon: slots past it never exist, so a claim
+// that comes after it (a starved generator draining its backlog late)
+// must neither count them waiting nor drop them as missed.
+func (d *dispenser) within(el time.Duration) time.Duration {
+	if d.horizon > 0 && el > d.horizon {
+		return d.horizon
+	}
+	return el
 }
 
 // close ends claiming: workers asking for a slot get none.

@@ -147,3 +147,46 @@ func TestWaitingCapsDrop(t *testing.T) {
 		t.Fatalf("claimed slot %d, dropped %d; want slot 80 after dropping 80", s.n, d.srcs[0].dropped)
 	}
 }
+
+// TestLateClaimDropsOnlySlotsWithinTheHorizon: a generator starved past
+// the end of the duration (its first claims come seconds late) drops the
+// slots that waited too long, but never more than the schedule had:
+// sent + dropped is at most the slots due within the horizon. (A 1 s run
+// at 1000/s once reported 1,034 missed of its 1,000 slots.)
+func TestLateClaimDropsOnlySlotsWithinTheHorizon(t *testing.T) {
+	sched := Constant{Freq: 1000, Per: time.Second} // slot n due at n+1 ms
+	const horizon = 100 * time.Millisecond          // slots 0..99
+	began := time.Unix(3000, 0)
+	late := began.Add(5 * time.Second)
+	for _, tc := range []struct {
+		name string
+		edit func(*dispenser)
+	}{
+		{"max waiting", func(d *dispenser) { d.maxWaiting = 10 }},
+		{"max wait", func(d *dispenser) { d.maxWait = 20 * time.Millisecond }},
+		{"both", func(d *dispenser) { d.maxWaiting, d.maxWait = 10, 20*time.Millisecond }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := newDispenser([]Scenario{{Schedule: sched, Targets: fakeTargets(1)}}, []int{0}, 0, 1, horizon)
+			tc.edit(d)
+			d.start(began)
+			claimed := uint64(0)
+			for {
+				s, ok := d.claim(late)
+				if !ok {
+					break
+				}
+				if s.n >= 100 {
+					t.Fatalf("claimed slot %d, past the horizon", s.n)
+				}
+				claimed++
+			}
+			if w := d.waiting(late); w != 0 {
+				t.Errorf("%d slots waiting after all were claimed or dropped", w)
+			}
+			if got := claimed + d.srcs[0].dropped; got != 100 {
+				t.Errorf("claimed %d + dropped %d = %d, want the horizon's 100 slots", claimed, d.srcs[0].dropped, got)
+			}
+		})
+	}
+}
