@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -42,10 +43,13 @@ func plan(t *testing.T, url, rate string, du time.Duration, tweak func(*attack.O
 }
 
 // stallingServer freezes for stall at the start of every period, starting
-// offset after it is created, and otherwise answers at once.
+// offset after its first request (not its creation: a busy machine may
+// start the attack late), and otherwise answers at once.
 func stallingServer(period, stall, offset time.Duration) *httptest.Server {
-	t0 := time.Now()
+	var first sync.Once
+	var t0 time.Time
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first.Do(func() { t0 = time.Now() })
 		if el := time.Since(t0) - offset; el >= 0 {
 			if ph := el % period; ph < stall {
 				time.Sleep(stall - ph)
@@ -56,7 +60,9 @@ func stallingServer(period, stall, offset time.Duration) *httptest.Server {
 }
 
 // The coordinated-omission case: at 1000/s with at most 20 workers, a target
-// that freezes 200 ms every 2 s leaves 10% of the requests waiting up to
+// that freezes 200 ms every 2 s (once, 1 s into a 2 s run: the same share
+// as any whole number of periods, in a third of the time of three) leaves
+// 10% of the requests waiting up to
 // 200 ms for their turn. Measured from the intended send time, the latency of
 // a request due t into a stall is about 200ms-t, so the analytic p95 is
 // 100 ms and p99 180 ms; measured from the actual send (what a closed-loop
@@ -84,7 +90,7 @@ func TestStallingTargetLatencyFromIntendedTime(t *testing.T) {
 func stallAttempt(t *testing.T, strict bool) []string {
 	srv := stallingServer(2*time.Second, 200*time.Millisecond, time.Second)
 	defer srv.Close()
-	p := plan(t, srv.URL, "1000", 6*time.Second, func(o *attack.Options) { o.MaxWorkers = 20 })
+	p := plan(t, srv.URL, "1000", 2*time.Second, func(o *attack.Options) { o.MaxWorkers = 20 })
 	run, err := Execute(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
@@ -107,8 +113,8 @@ func stallAttempt(t *testing.T, strict bool) []string {
 	}
 	check("latency p95", s.Latency.P95, 100*time.Millisecond)
 	check("latency p99", s.Latency.P99, 180*time.Millisecond)
-	if s.Requests+s.Missed != 6000 {
-		fail("requests %d + missed %d, want 6000 slots", s.Requests, s.Missed)
+	if s.Requests+s.Missed != 2000 {
+		fail("requests %d + missed %d, want 2000 slots", s.Requests, s.Missed)
 	}
 	if s.DispatchLag.P99 < 100*time.Millisecond {
 		fail("dispatch lag p99 = %v, want the stall to show as lag", s.DispatchLag.P99)
@@ -135,17 +141,17 @@ func TestExactCountAndHlog(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
 	defer srv.Close()
-	p := plan(t, srv.URL, "1000", 2*time.Second, nil)
-	p.Interval = 500 * time.Millisecond
+	p := plan(t, srv.URL, "1000", time.Second, nil)
+	p.Interval = 250 * time.Millisecond
 	run, err := Execute(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Every one of the schedule's 2000 slots is sent or counted missed (a
+	// Every one of the schedule's 1000 slots is sent or counted missed (a
 	// busy machine can leave the last ones unsent at the end of the run),
 	// and the rate is never above the schedule's.
 	s := run.Summary
-	if s.Requests+s.Missed != 2000 || s.Requests == 0 || s.SuccessRatio != 1 || s.StatusCodes["200"] != s.Requests {
+	if s.Requests+s.Missed != 1000 || s.Requests == 0 || s.SuccessRatio != 1 || s.StatusCodes["200"] != s.Requests {
 		t.Fatalf("requests %d missed %d success %v codes %v", s.Requests, s.Missed, s.SuccessRatio, s.StatusCodes)
 	}
 	if s.Rate <= 0 || s.Rate > 1010 {
@@ -176,8 +182,8 @@ func TestExactCountAndHlog(t *testing.T) {
 		totals[h.Tag()] += h.TotalCount()
 		if h.Tag() == "" {
 			intervals++
-			if d := h.EndTimeMs() - h.StartTimeMs(); d < 499 || d > 501 {
-				t.Errorf("interval length %d ms, want 500", d)
+			if d := h.EndTimeMs() - h.StartTimeMs(); d < 249 || d > 251 {
+				t.Errorf("interval length %d ms, want 250", d)
 			}
 		}
 	}
@@ -186,10 +192,10 @@ func TestExactCountAndHlog(t *testing.T) {
 			t.Errorf("hlog tag %q counts %d, want %d", tag, totals[tag], s.Requests)
 		}
 	}
-	// At least the 2 s the schedule spans; a busy machine's late
+	// At least the 1 s the schedule spans; a busy machine's late
 	// responses may add some.
 	if intervals < 4 {
-		t.Errorf("%d intervals for a 2 s run at 500 ms", intervals)
+		t.Errorf("%d intervals for a 1 s run at 250 ms", intervals)
 	}
 	// The report of the record is the summary the attack printed.
 	rep, err := report.Load(p.Out)
@@ -223,9 +229,10 @@ func TestGracefulStopWritesCompleteRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Prompt: the requests in flight take 50ms. (A loose bound, from the
-	// cancel, so that a busy machine cannot fail it.)
-	if el := time.Since(time.Unix(0, cancelled.Load())); el > 5*time.Second {
+	// Prompt: the requests in flight take 50ms, and a stop that waited for
+	// the schedule would take the 30 s it spans. (A loose bound, from the
+	// cancel: a busy box under -race took 7 s to write the record.)
+	if el := time.Since(time.Unix(0, cancelled.Load())); el > 15*time.Second {
 		t.Fatalf("stop took %v", el)
 	}
 	// However late the cancel came on a busy machine, the slots due until
@@ -272,18 +279,20 @@ func TestAbortFailsInFlightAndWrites(t *testing.T) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
-		case <-time.After(20 * time.Second):
+		case <-time.After(time.Minute):
 		}
 	}))
 	defer srv.Close()
 	defer close(release)
-	p := plan(t, srv.URL, "100", 10*time.Second, func(o *attack.Options) { o.Timeout = 20 * time.Second })
+	p := plan(t, srv.URL, "100", 10*time.Second, func(o *attack.Options) { o.Timeout = time.Minute })
 	p.Abort = abort
 	run, err := Execute(ctx, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if el := time.Since(time.Unix(0, aborted.Load())); el > 5*time.Second {
+	// Prompt: not the minute the requests would hang. (A loose bound: a
+	// busy box under -race took 7 s to fail them and write the record.)
+	if el := time.Since(time.Unix(0, aborted.Load())); el > 20*time.Second {
 		t.Fatalf("abort took %v, want prompt", el)
 	}
 	s := run.Summary
@@ -305,13 +314,13 @@ func TestUnreachableTargetCountsErrors(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	p := plan(t, "http://"+addr+"/", "200", time.Second, nil)
+	p := plan(t, "http://"+addr+"/", "200", 500*time.Millisecond, nil)
 	run, err := Execute(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := run.Summary
-	if s.Requests+s.Missed != 200 || s.Requests == 0 || s.SuccessRatio != 0 || s.StatusCodes["0"] != s.Requests {
+	if s.Requests+s.Missed != 100 || s.Requests == 0 || s.SuccessRatio != 0 || s.StatusCodes["0"] != s.Requests {
 		t.Fatalf("requests %d success %v codes %v", s.Requests, s.SuccessRatio, s.StatusCodes)
 	}
 	if len(s.Errors) != 1 || s.Errors[0].Count != s.Requests || !strings.Contains(s.Errors[0].Message, "connection refused") {
@@ -327,7 +336,7 @@ func TestMergeShards(t *testing.T) {
 	var dirs []string
 	runs := make(chan *runrecord.Run, 2)
 	for i := 0; i < 2; i++ {
-		p := plan(t, srv.URL, "300", time.Second, nil)
+		p := plan(t, srv.URL, "300", 500*time.Millisecond, nil)
 		p.Shard = &runrecord.Shard{Index: i, Count: 2}
 		dirs = append(dirs, p.Out)
 		go func() {
@@ -452,18 +461,29 @@ func TestRetriesReachTheRecord(t *testing.T) {
 			}()
 		}
 	}()
-	p := plan(t, "http://"+ln.Addr().String()+"/", "20/s", 500*time.Millisecond, func(o *attack.Options) {
-		o.Client, o.MaxWorkers, o.Workers = attack.ClientFast, 1, 1
-	})
-	p.Targets[0].Method, p.Targets[0].Body = "POST", []byte("x")
-	if _, err := Execute(context.Background(), p); err != nil {
-		t.Fatal(err)
-	}
-	back, err := runrecord.Read(p.Out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if s := back.Summary; s.SuccessRatio != 1 || s.Retries == 0 || s.Retries >= s.Requests {
-		t.Fatalf("success %.3f, %d retries of %d requests: want all successful, some retried", s.SuccessRatio, s.Retries, s.Requests)
+	// A retry needs a second request on a kept-alive connection: a run
+	// that a starved box (-race, busy loops) let send only one (the rest
+	// missed) proves nothing either way, and goes again.
+	for attempt := 1; ; attempt++ {
+		p := plan(t, "http://"+ln.Addr().String()+"/", "20/s", 500*time.Millisecond, func(o *attack.Options) {
+			o.Client, o.MaxWorkers, o.Workers = attack.ClientFast, 1, 1
+		})
+		p.Targets[0].Method, p.Targets[0].Body = "POST", []byte("x")
+		if _, err := Execute(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+		back, err := runrecord.Read(p.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := back.Summary
+		if s.Requests < 2 && attempt < 3 {
+			t.Logf("attempt %d: %d request(s) sent, %d missed", attempt, s.Requests, s.Missed)
+			continue
+		}
+		if s.SuccessRatio != 1 || s.Retries == 0 || s.Retries >= s.Requests {
+			t.Fatalf("success %.3f, %d retries of %d requests: want all successful, some retried", s.SuccessRatio, s.Retries, s.Requests)
+		}
+		return
 	}
 }

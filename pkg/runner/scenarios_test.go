@@ -16,7 +16,7 @@ import (
 )
 
 // twoScenarios is a plan of a steady 200/s of reads and writes ramping
-// from 0 to 100/s over the 2 s the attack lasts, on one server.
+// from 0 to 100/s over the 1 s the attack lasts, on one server.
 func twoScenarios(t *testing.T, url string) Plan {
 	t.Helper()
 	reads, err := attack.TargetsFromURLs([]string{url + "/items"}, "GET", nil, nil)
@@ -27,11 +27,11 @@ func twoScenarios(t *testing.T, url string) Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ramp, err := attack.ParseStages("2s:100")
+	ramp, err := attack.ParseStages("1s:100")
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := plan(t, url, "1", 2*time.Second, nil)
+	p := plan(t, url, "1", time.Second, nil)
 	p.Targets, p.Schedule = nil, nil
 	p.Scenarios = []Scenario{
 		{Name: "reads", Targets: reads, Schedule: attack.Constant{Freq: 200, Per: time.Second}},
@@ -63,8 +63,8 @@ func countingServer() (*httptest.Server, *hitCounts) {
 }
 
 // Two scenarios in one attack, on one clock, into one record: each sends
-// its own schedule's slots (reads 400 = 200/s x 2 s; writes 100, the area
-// of a 0 -> 100/s ramp over 2 s) to its own targets; each is a group, and
+// its own schedule's slots (reads 200 = 200/s x 1 s; writes 50, the area
+// of a 0 -> 100/s ramp over 1 s) to its own targets; each is a group, and
 // the summary gives each scenario's counts and latency beside the run's.
 func TestTwoScenarios(t *testing.T) {
 	srv, hits := countingServer()
@@ -82,7 +82,7 @@ func TestTwoScenarios(t *testing.T) {
 	if len(s.Scenarios) != 2 || len(s.Groups) != 2 {
 		t.Fatalf("scenarios %+v groups %+v", s.Scenarios, s.Groups)
 	}
-	want := map[string]uint64{"reads": 400, "writes": 100}
+	want := map[string]uint64{"reads": 200, "writes": 50}
 	for _, sc := range s.Scenarios {
 		t.Logf("%s: due %d sent %d missed %d, requests %d, p50 %s", sc.Name, sc.Due, sc.Sent, sc.Missed, sc.Requests, sc.Latency.P50)
 		if sc.Due != want[sc.Name] || sc.Sent+sc.Missed != sc.Due || sc.Requests != sc.Sent {
@@ -143,7 +143,7 @@ func TestScenariosMergeAcrossShards(t *testing.T) {
 		t.Fatal(err)
 	}
 	sc := rep.Summary.Scenarios
-	if len(sc) != 2 || sc[0].Due != 400 || sc[1].Due != 100 {
+	if len(sc) != 2 || sc[0].Due != 200 || sc[1].Due != 50 {
 		t.Fatalf("merged scenarios %+v", sc)
 	}
 	for i, m := range sc {
