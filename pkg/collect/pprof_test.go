@@ -140,6 +140,11 @@ func TestWindowPlan(t *testing.T) {
 // deadline, but a server or proxy that does not still cuts the response.
 // Either way the collector shortens its windows and says so.
 func TestCPUWindowAdaptsToWriteTimeout(t *testing.T) {
+	// Side by side with the parallel tests, none of which asks this
+	// process for a CPU profile (one at a time per process); its own two
+	// cases stay one after the other for that reason, and it asserts no
+	// timing (write timeout 1.5 s against a 2 s window is a wide gap).
+	t.Parallel()
 	oldGo := func(w http.ResponseWriter, r *http.Request) {
 		if sec, _ := strconv.Atoi(r.FormValue("seconds")); sec >= 2 {
 			// Go 1.22's exact answer.
@@ -169,9 +174,15 @@ func TestCPUWindowAdaptsToWriteTimeout(t *testing.T) {
 			defer srv.Close()
 			cfg := Config{PprofURL: srv.URL + "/debug/pprof", Interval: 500 * time.Millisecond, Baseline: -1, CPUWindow: 2 * time.Second}
 			sum, dir := collectDuring(t, cfg, 3*time.Second, func() {
+				// Something for the profile to see, a tenth of the time:
+				// a profile need not be full to parse, and spinning for
+				// the whole 3 s cost a core per case.
 				end := time.Now().Add(3 * time.Second)
-				for time.Now().Before(end) { // something for the profile to see
-					_ = bytes.Repeat([]byte("x"), 1<<16)
+				for time.Now().Before(end) {
+					for spin := time.Now().Add(2 * time.Millisecond); time.Now().Before(spin); {
+						_ = bytes.Repeat([]byte("x"), 1<<12)
+					}
+					time.Sleep(18 * time.Millisecond)
 				}
 			})
 			if all := strings.Join(sum.Warnings, "\n"); !strings.Contains(all, tc.want) {
