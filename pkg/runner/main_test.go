@@ -12,7 +12,14 @@ import (
 // only counts, orderings and lower bounds, which load cannot break. The
 // tests that check the schedule is kept stay sequential, so they run
 // alone. An explicit -parallel on the command line still wins.
+//
+// Under -race every request costs several times the CPU: half as many side
+// by side, or a busy box starves their requests past their timeouts.
 func TestMain(m *testing.M) {
-	testparallel.PerCore(4)
+	if raceEnabled {
+		testparallel.PerCore(2)
+	} else {
+		testparallel.PerCore(4)
+	}
 	os.Exit(m.Run())
 }
