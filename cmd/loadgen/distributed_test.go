@@ -200,14 +200,16 @@ func TestDistributedRun(t *testing.T) {
 		t.Parallel() // alone when its timing is what is checked
 	}
 	const shards = 4
-	rate, secs := envInt("LOADGEN_DIST_RATE", 200), envInt("LOADGEN_DIST_SECONDS", 3)
+	rate, secs := envInt("LOADGEN_DIST_RATE", 200), envInt("LOADGEN_DIST_SECONDS", 1)
 	total := rate * secs
 	st := newSeqTarget(t)
 	dir := t.TempDir()
 	merged := filepath.Join(dir, "merged")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	plan := []string{"-rate", strconv.Itoa(rate), "-duration", fmt.Sprintf("%ds", secs), "-url", st.URL + "/a", "-url", st.URL + "/b", "-timeout", "5s"}
+	// Quarter-second intervals: a one-second run still streams and merges
+	// several intervals per shard.
+	plan := []string{"-rate", strconv.Itoa(rate), "-duration", fmt.Sprintf("%ds", secs), "-interval", "250ms", "-url", st.URL + "/a", "-url", st.URL + "/b", "-timeout", "5s"}
 	coord, url := startCoordinator(t, ctx, append([]string{"-shards", strconv.Itoa(shards), "-out", merged, "-slo", "success>=50%"}, plan...)...)
 	var ps []*proc
 	for i := range shards {
@@ -378,8 +380,10 @@ func TestDistributedShardKilled(t *testing.T) {
 	merged := filepath.Join(dir, "merged")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	plan := []string{"-rate", "400", "-duration", "6s", "-url", st.URL + "/", "-timeout", "2s"}
-	coord, url := startCoordinator(t, ctx, append([]string{"-shards", "4", "-out", merged, "-shard-timeout", "5s", "-slo", "p99<10s"}, plan...)...)
+	// Half-second intervals: shard 2 streams its first one early, and is
+	// killed with most of its share still due.
+	plan := []string{"-rate", "200", "-duration", "3s", "-interval", "500ms", "-url", st.URL + "/", "-timeout", "1s"}
+	coord, url := startCoordinator(t, ctx, append([]string{"-shards", "4", "-out", merged, "-shard-timeout", "3s", "-slo", "p99<10s"}, plan...)...)
 	var ps []*proc
 	for i := range shards {
 		ps = append(ps, startLoadgen(t, ctx, fmt.Sprintf("shard %d", i),
@@ -434,8 +438,8 @@ func TestDistributedShardKilled(t *testing.T) {
 	}
 	// Shard 2's streamed intervals are in the merge; the rest of its
 	// share is missing, and counted as missed.
-	if s.Requests+s.Missed != 2400 || s.Missed < 100 {
-		t.Errorf("merged: %d requests + %d missed; want 2400 due, shard 2's unsent share missed", s.Requests, s.Missed)
+	if s.Requests+s.Missed != 600 || s.Missed < 25 {
+		t.Errorf("merged: %d requests + %d missed; want 600 due, shard 2's unsent share missed", s.Requests, s.Missed)
 	}
 	if !strings.Contains(strings.Join(run.Warnings, "\n"), "shard 2 of 4") {
 		t.Errorf("warnings %q do not name shard 2", run.Warnings)

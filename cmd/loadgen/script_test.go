@@ -28,6 +28,14 @@ func TestMain(m *testing.M) {
 	// CPU: run more of them at once than there are cores (63 s -> 40 s on
 	// 2 cores). An explicit -parallel on the command line still wins.
 	testparallel.PerCore(3)
+	// Under -race, a process sleeps a second at exit by default
+	// (atexit_sleep_ms=1000) so late goroutines can still report; every
+	// loadgen these tests start is such a process, ~270 of them. 10 ms,
+	// as testscript's own docs suggest: a race found earlier still fails
+	// the child with exit status 66. A GORACE given by the user wins.
+	if raceEnabled && !strings.Contains(os.Getenv("GORACE"), "atexit_sleep_ms") {
+		os.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=10"))
+	}
 	testscript.Main(m, map[string]func(){
 		"loadgen": func() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) },
 	})
