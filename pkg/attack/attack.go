@@ -562,5 +562,5 @@ func (a *Attacker) newRun(record func(*Result), du time.Duration) *run {
 	d := newDispenser(a.scs, a.tbase, a.opts.Shard%shards, shards, du)
 	d.maxWaiting = a.opts.MaxWaiting
 	d.maxWait = a.opts.Timeout
-	return &run{a: a, record: record, disp: d, srcSent: make([]atomic.Uint64, len(a.scs))}
+	return &run{a: a, record: record, disp: d, srcSent: make([]atomic.Uint64, len(a.scs)), finished: make(chan struct{})}
 }
