@@ -329,7 +329,7 @@ func NewScenarios(scs []Scenario, o Options) (*Attacker, error) {
 	scs = append([]Scenario(nil), scs...)
 	t := newConnTracker()
 	if o.Pool != nil {
-		t = o.Pool.tracker
+		t = o.Pool.begin()
 	}
 	a := &Attacker{
 		stream:  stream,
@@ -400,8 +400,20 @@ func (a *Attacker) stopAt(t time.Time) {
 	a.stopOnce.Do(func() { close(a.stopch) })
 }
 
-// Abort stops sending and fails the requests in flight at once.
+// Abort stops sending and fails the requests in flight at once. An
+// attack on a shared Pool closes the pool for good: the attacks after it
+// fail their dials.
 func (a *Attacker) Abort() {
+	if a.opts.Pool != nil {
+		a.opts.Pool.close()
+	}
+	a.abort()
+}
+
+// abort is Abort for this attack alone: the watchdog's, which must leave a
+// shared Pool usable for the attacks after it (a capacity search's next
+// step), the way a user's Abort does not.
+func (a *Attacker) abort() {
 	a.Stop()
 	a.mu.Lock()
 	a.aborted = true
@@ -450,7 +462,7 @@ func (a *Attacker) watchdog(began time.Time, sending time.Duration, done <-chan 
 		case <-t.C:
 		}
 	}
-	a.Abort()
+	a.abort()
 }
 
 // Run attacks until the duration or schedule ends, Stop or Abort is called,
@@ -550,5 +562,5 @@ func (a *Attacker) newRun(record func(*Result), du time.Duration) *run {
 	d := newDispenser(a.scs, a.tbase, a.opts.Shard%shards, shards, du)
 	d.maxWaiting = a.opts.MaxWaiting
 	d.maxWait = a.opts.Timeout
-	return &run{a: a, record: record, disp: d, srcSent: make([]atomic.Uint64, len(a.scs))}
+	return &run{a: a, record: record, disp: d, srcSent: make([]atomic.Uint64, len(a.scs)), finished: make(chan struct{})}
 }

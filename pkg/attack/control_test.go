@@ -125,3 +125,35 @@ func TestRetirable(t *testing.T) {
 		}
 	}
 }
+
+// TestNoWorkerStartsAfterTheLastLeft: once every worker has left (the
+// slots or a -lazy stream ran out), the run's workers are finished and the
+// controller cannot start another: with a sync.WaitGroup it could, after
+// Wait had returned (the race detector's report on lazy.txtar), and the
+// late worker ran past the end of the run.
+func TestNoWorkerStartsAfterTheLastLeft(t *testing.T) {
+	t.Parallel()
+	o := DefaultOptions()
+	o.Duration = time.Second
+	a, err := New(targetsFor(t, "http://127.0.0.1:1/"), Constant{Freq: 10, Per: time.Second}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := a.newRun(func(*Result) {}, o.Duration)
+	r.began = time.Now()
+	r.disp.start(r.began)
+	r.disp.close() // every claim fails: each worker leaves at once
+	for range 3 {
+		if !r.spawn() {
+			t.Fatal("a worker was refused before any had left")
+		}
+	}
+	select {
+	case <-r.finished:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the workers did not finish")
+	}
+	if r.spawn() {
+		t.Error("a worker started after the last one had left")
+	}
+}

@@ -44,12 +44,18 @@ type run struct {
 	record func(*Result)
 	disp   *dispenser
 
-	workers  sync.WaitGroup
-	mu       sync.Mutex // guards timers, nwork, peakWork and closed
+	mu       sync.Mutex // guards timers, nwork, peakWork, closed and live
 	timers   []wakeTimer
 	nwork    uint64
 	peakWork uint64
 	closed   bool
+	// live is how many workers are running; the last to leave closes
+	// finished, and no worker starts after that. (A sync.WaitGroup cannot
+	// say this: the controller could Add a worker after every worker had
+	// left and Wait had returned, which the race detector reported when a
+	// -lazy stream ran out.)
+	live     int
+	finished chan struct{}
 	// retire is how many workers should leave: the controller sets it when
 	// the load has needed far fewer for retireEvery, and each worker
 	// between hits takes one (see retiring).
@@ -140,10 +146,21 @@ func (r *run) spawn() bool {
 	r.timers = append(r.timers, t)
 	r.nwork++
 	r.peakWork = max(r.peakWork, r.nwork)
-	r.workers.Add(1)
+	r.live++
 	r.idle.Add(1) // it claims first thing
 	go r.work(t)
 	return true
+}
+
+// exit counts a worker out; the last one ends the run's workers for good.
+func (r *run) exit() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.live--
+	if r.live == 0 {
+		r.closed = true
+		close(r.finished)
+	}
 }
 
 // leave removes a retiring worker's timer and count.
@@ -208,11 +225,18 @@ func (r *run) shutdown() {
 // returns when every worker has finished.
 func (r *run) control(du time.Duration, initial uint64) {
 	a := r.a
-	done := make(chan struct{})
 	for range initial {
 		r.spawn()
 	}
-	go func() { r.workers.Wait(); close(done) }()
+	r.mu.Lock()
+	if r.live == 0 { // none started (a worker cap of 0), or all left already
+		if !r.closed {
+			r.closed = true
+			close(r.finished)
+		}
+	}
+	done := r.finished
+	r.mu.Unlock()
 	r.peakG.Store(int64(runtime.NumGoroutine()))
 	// Slots due within the duration that are still waiting for a worker
 	// when it ends are sent for up to endDrain more (late: their wait is
@@ -400,7 +424,7 @@ func (r *run) need(now time.Time) (uint64, time.Duration) {
 // work claims slots and sends each no earlier than it is due. Its Result
 // is reused for every hit, so the steady state allocates nothing here.
 func (r *run) work(t wakeTimer) {
-	defer r.workers.Done()
+	defer r.exit()
 	defer t.close()
 	a := r.a
 	conn := a.sender.newConn()

@@ -12,11 +12,32 @@ type Pool struct {
 
 	mu      sync.Mutex
 	clients map[string]any // by client kind; the first attack's client wins
+	closed  bool           // by an Abort: no attack may dial on it again
 }
 
 // NewPool returns an empty pool; the first attack that uses it fills it.
 func NewPool() *Pool {
 	return &Pool{tracker: newConnTracker(), clients: map[string]any{}}
+}
+
+// begin hands the pool's connection tracker to the next attack. A
+// watchdog's abort of the attack before it closed its connections and
+// refused new dials for that attack only; the next one dials again,
+// unless an Abort closed the pool.
+func (p *Pool) begin() *connTracker {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		p.tracker.reopen()
+	}
+	return p.tracker
+}
+
+// close makes every later attack on the pool fail its dials (Abort).
+func (p *Pool) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
 }
 
 // share returns the pool's client of this kind, keeping c if it has none.

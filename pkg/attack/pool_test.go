@@ -1,7 +1,10 @@
 package attack
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -77,5 +80,63 @@ func TestPoolKeepsConnectionsWarm(t *testing.T) {
 		if out.WireIn != out.Sent*per {
 			t.Errorf("attack %d: %d bytes in for %d responses of %d bytes (first attack: %d for %d)", i, out.WireIn, out.Sent, per, outs[0].WireIn, outs[0].Sent)
 		}
+	}
+}
+
+// TestPoolOutlivesAWatchdogAbort: the watchdog aborting one attack on a
+// shared Pool (a request that outstayed its timeout, seen in a capacity
+// search on a starved box) fails that attack's requests in flight, not
+// the attacks after it: before, every later step of the search failed
+// its dials within milliseconds ("attack aborted"). A user's Abort still
+// closes the pool for good.
+func TestPoolOutlivesAWatchdogAbort(t *testing.T) {
+	t.Parallel()
+	mute := rawServer(t, func(c net.Conn, br *bufio.Reader) { io.Copy(io.Discard, br) })
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	defer ok.Close()
+
+	o := DefaultOptions()
+	o.Client, o.Duration, o.Timeout = ClientFast, 100*time.Millisecond, 100*time.Millisecond
+	o.Pool = NewPool()
+	defer o.Pool.CloseIdle()
+	stuck, err := New(targetsFor(t, mute), Constant{Freq: 20, Per: time.Second}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck.sender.(*fastSender).timeout = time.Hour // a client that overstays
+	if out := runWithin(t, stuck, 30*time.Second, func(*Result) {}); !out.Aborted {
+		t.Fatal("the first attack was not aborted by its watchdog")
+	}
+
+	// next runs a short attack on the pool against ok and returns how many
+	// of its requests failed, and the first failure.
+	next := func() (sent uint64, failed int, first string) {
+		a, err := New(targetsFor(t, ok.URL), Constant{Freq: 50, Per: time.Second}, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := runWithin(t, a, 30*time.Second, func(r *Result) {
+			if r.Error != "" {
+				if failed == 0 {
+					first = r.Error
+				}
+				failed++
+			}
+		})
+		return out.Sent, failed, first
+	}
+	if sent, failed, first := next(); sent == 0 || failed > 0 {
+		t.Fatalf("after a watchdog abort, the next attack on the pool: %d sent, %d failed (%s); want all to succeed", sent, failed, first)
+	}
+
+	user, err := New(targetsFor(t, ok.URL), Constant{Freq: 50, Per: time.Second}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user.Abort()
+	runWithin(t, user, 30*time.Second, func(*Result) {})
+	o.Pool.CloseIdle()
+	if sent, failed, _ := next(); sent == 0 || failed != int(sent) {
+		t.Errorf("after a user's Abort, the next attack on the pool: %d sent, %d failed; want every dial refused", sent, failed)
 	}
 }

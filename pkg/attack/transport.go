@@ -101,6 +101,13 @@ func (t *connTracker) abort() {
 	}
 }
 
+// reopen lets the tracker dial again after an abort (see Pool.begin).
+func (t *connTracker) reopen() {
+	t.mu.Lock()
+	t.aborted = false
+	t.mu.Unlock()
+}
+
 // errStaleConn: the server had closed (or written unasked to) a kept-alive
 // connection before the next request was written on it, so the request
 // never reached it and can go again on another connection.

@@ -56,6 +56,12 @@ func (r *pprofRun) run() error {
 		// Profiles in run records come from Go programs that symbolize
 		// themselves; never look for binaries or call out to addr2line.
 		Sym: noSymbolizer{},
+		// Nor for objdump: without an ObjTool pprof's driver falls back to
+		// its binutils, which starts llvm-objdump/objdump processes to find
+		// a usable one on each run (9% of the CLI tests' CPU). The binaries
+		// are the target's, on another machine: disassembly has nothing to
+		// read here.
+		Obj: noObjTool{},
 	})
 	if err != nil {
 		if len(r.errs) > 0 {
@@ -104,6 +110,20 @@ func (nopCloser) Close() error { return nil }
 type noSymbolizer struct{}
 
 func (noSymbolizer) Symbolize(string, driver.MappingSources, *profile.Profile) error { return nil }
+
+// noObjTool implements driver.ObjTool without object files: run records
+// hold profiles, not the target's binaries.
+type noObjTool struct{}
+
+var errNoBinaries = errors.New("no binaries: a run record keeps profiles only")
+
+func (noObjTool) Open(string, uint64, uint64, uint64, string) (driver.ObjFile, error) {
+	return nil, errNoBinaries
+}
+
+func (noObjTool) Disasm(string, uint64, uint64, bool) ([]driver.Inst, error) {
+	return nil, errNoBinaries
+}
 
 // pprofFlags implements driver.FlagSet over a private flag.FlagSet (pprof's
 // own implementation uses the process-wide flag.CommandLine).
