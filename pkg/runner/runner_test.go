@@ -62,10 +62,11 @@ func stallingServer(period, stall, offset time.Duration) *httptest.Server {
 }
 
 // The coordinated-omission case: at 1000/s with at most 20 workers, a target
-// that freezes 200 ms every 2 s (once, 1 s into a 2 s run: the same share
-// as any whole number of periods, in a third of the time of three) leaves
-// 10% of the requests waiting up to
-// 200 ms for their turn. Measured from the intended send time, the latency of
+// that freezes 200 ms every 2 s leaves 10% of the requests waiting up to
+// 200 ms for their turn (in the suite once, 1 s into a 2 s run: the same
+// share in a third of the time; the strict check runs three periods, where
+// the run's start and end weigh less: at 2 s its first attempt measured
+// p95 111 ms on a quiet box, at 6 s within the ±10%). Measured from the intended send time, the latency of
 // a request due t into a stall is about 200ms-t, so the analytic p95 is
 // 100 ms and p99 180 ms; measured from the actual send (what a closed-loop
 // tool reports) nearly all of that waiting disappears.
@@ -92,7 +93,11 @@ func TestStallingTargetLatencyFromIntendedTime(t *testing.T) {
 func stallAttempt(t *testing.T, strict bool) []string {
 	srv := stallingServer(2*time.Second, 200*time.Millisecond, time.Second)
 	defer srv.Close()
-	p := plan(t, srv.URL, "1000", 2*time.Second, func(o *attack.Options) { o.MaxWorkers = 20 })
+	du := 2 * time.Second
+	if strict {
+		du = 6 * time.Second
+	}
+	p := plan(t, srv.URL, "1000", du, func(o *attack.Options) { o.MaxWorkers = 20 })
 	run, err := Execute(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
@@ -115,8 +120,8 @@ func stallAttempt(t *testing.T, strict bool) []string {
 	}
 	check("latency p95", s.Latency.P95, 100*time.Millisecond)
 	check("latency p99", s.Latency.P99, 180*time.Millisecond)
-	if s.Requests+s.Missed != 2000 {
-		fail("requests %d + missed %d, want 2000 slots", s.Requests, s.Missed)
+	if slots := uint64(du / time.Millisecond); s.Requests+s.Missed != slots {
+		fail("requests %d + missed %d, want %d slots", s.Requests, s.Missed, slots)
 	}
 	if s.DispatchLag.P99 < 100*time.Millisecond {
 		fail("dispatch lag p99 = %v, want the stall to show as lag", s.DispatchLag.P99)
