@@ -24,7 +24,7 @@ import (
 )
 
 // prometheusServer is a real Prometheus (Debian's package) on loopback,
-// scraping target every second, with native histograms and exemplar
+// scraping target every quarter second, with native histograms and exemplar
 // storage on (Prometheus 2.40 and later).
 type prometheusServer struct {
 	api  string
@@ -40,8 +40,8 @@ func startPrometheus(t *testing.T, target string) *prometheusServer {
 	}
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`global:
-  scrape_interval: 500ms
-  scrape_timeout: 450ms
+  scrape_interval: 250ms
+  scrape_timeout: 200ms
 scrape_configs:
   - job_name: loadgen
     static_configs:
@@ -105,7 +105,7 @@ func freeLoopbackAddr(t *testing.T) string {
 
 func (p *prometheusServer) waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if ok() {
 			return
 		}
@@ -214,13 +214,6 @@ func TestPrometheusScrapesAnAttack(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer live.Close()
-	target := strings.TrimSuffix(strings.TrimPrefix(live.URL(), "http://"), livemetrics.Path)
-	prom := startPrometheus(t, target)
-	prom.waitFor(t, "first scrape", func() bool {
-		r := prom.query(t, `up{job="loadgen"}`)
-		return len(r) == 1 && r[0].float() == 1
-	})
-
 	srv, err := demotarget.Start("127.0.0.1:0", "")
 	if err != nil {
 		t.Fatal(err)
@@ -234,8 +227,21 @@ func TestPrometheusScrapesAnAttack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	target := strings.TrimSuffix(strings.TrimPrefix(live.URL(), "http://"), livemetrics.Path)
+	// Most of this test's time is Prometheus 2.x's own: its first scrape
+	// comes about 5 s after it starts (service discovery sends its first
+	// targets on a fixed 5 s tick; prometheus/prometheus#18187 removes
+	// that wait in later versions). The attack starts after that first
+	// scrape, so that Prometheus scrapes it while it runs (every 250 ms,
+	// about four times in its second).
+	prom := startPrometheus(t, target)
+	prom.waitFor(t, "first scrape", func() bool {
+		r := prom.query(t, `up{job="loadgen"}`)
+		return len(r) == 1 && r[0].float() == 1
+	})
+
 	opts := attack.DefaultOptions()
-	opts.Duration, opts.Timeout, opts.Trace = 2*time.Second, 10*time.Second, true
+	opts.Duration, opts.Timeout, opts.Trace = time.Second, 10*time.Second, true
 	run, err := runner.Execute(context.Background(), runner.Plan{Name: "prom", Targets: tgts, Schedule: sched,
 		Options: opts, Out: filepath.Join(t.TempDir(), "run"), LiveMetrics: live})
 	if err != nil {

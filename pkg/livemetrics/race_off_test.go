@@ -1,0 +1,5 @@
+//go:build !race
+
+package livemetrics
+
+const raceEnabled = false
