@@ -86,7 +86,9 @@ type Synthetic struct {
 	Groups []SyntheticGroup
 	// Shard of Shards, if Shards > 1: the record holds only the requests
 	// i with i mod Shards == Shard, like one shard of a sharded attack.
-	Shard, Shards int
+	Shard, Shards int // Exemplars is how many of the slowest requests each interval keeps
+	// (the plan's -exemplars; 0: runrecord.DefaultExemplars).
+	Exemplars int
 }
 
 // SyntheticGroup is an endpoint group of a synthetic record.
@@ -102,7 +104,7 @@ func WriteSynthetic(tb testing.TB, dir string, sp Synthetic) {
 		tb.Fatal(err)
 	}
 	id := runrecord.NewRunID()
-	cfg := recording.Config{Interval: time.Second, Highest: time.Hour, RunID: id}
+	cfg := recording.Config{Interval: time.Second, Highest: time.Hour, RunID: id, Exemplars: sp.Exemplars}
 	var targets []runrecord.PlanTarget
 	for i, g := range sp.Groups {
 		cfg.Groups = append(cfg.Groups, g.Name)
@@ -166,6 +168,7 @@ func WriteSynthetic(tb testing.TB, dir string, sp Synthetic) {
 		run.Shard = &runrecord.Shard{Index: sp.Shard, Count: sp.Shards}
 	}
 	run.Plan.Schedule = fmt.Sprintf("constant %d/1s", sp.PerSec)
+	run.Plan.Exemplars = sp.Exemplars
 	run.Plan.Targets = targets
 	run.Summary.Target = SummarizeSamples(timeline)
 	if err := runrecord.WriteTargetSamples(dir, id, timeline); err != nil {

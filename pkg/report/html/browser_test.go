@@ -20,6 +20,7 @@ import (
 	"github.com/loadgen/loadgen/internal/goldenrecords"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/html"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 // findChromium returns the Chromium binary, or "" when none is installed.
@@ -33,19 +34,19 @@ func findChromium() string {
 }
 
 // browser is the one headless Chromium the package's tests open their
-// pages in, one tab at a time (starting it is most of a browser test's cost
-// on a busy machine; browserPage opens one tab at a time, see oneTab).
-// TestMain closes it.
+// pages in, all in its one tab, one page at a time (see oneTab): starting
+// the browser, and each new tab's renderer, is most of a browser test's
+// cost on a busy machine. TestMain closes it.
 var browser struct {
 	once   sync.Once
-	ctx    context.Context
+	ctx    context.Context // the browser's first tab
 	cancel context.CancelFunc
 	dir    string
 	err    error
 }
 
-// startBrowser returns the shared browser, starting it on first use; it
-// skips the test where no Chromium is installed.
+// startBrowser returns the shared browser's tab, starting the browser on
+// first use; it skips the test where no Chromium is installed.
 func startBrowser(t *testing.T) context.Context {
 	t.Helper()
 	bin := findChromium()
@@ -71,7 +72,12 @@ func startBrowser(t *testing.T) context.Context {
 		bctx, bcancel := chromedp.NewContext(actx)
 		browser.ctx = bctx
 		browser.cancel = func() { bcancel(); acancel() }
-		browser.err = chromedp.Do(bctx)
+		if browser.err = chromedp.Do(bctx); browser.err != nil {
+			return
+		}
+		// In front: a background tab gets no animation frames, and the
+		// charts draw and follow the mouse in them.
+		_, browser.err = chromedp.Call(bctx, cdpage.BringToFront, cdp.Empty{})
 	})
 	if browser.err != nil {
 		t.Fatalf("start Chromium: %v", browser.err)
@@ -79,9 +85,9 @@ func startBrowser(t *testing.T) context.Context {
 	return browser.ctx
 }
 
-// oneTab keeps the browser to one tab at a time: the tests run in
-// parallel (the rest of a test overlaps another's page), but a page in a
-// background tab gets no animation frames and its charts never draw.
+// oneTab keeps the browser to one page at a time: the tests run in
+// parallel (the rest of a test, its fixture and its page's rendering,
+// overlaps another's visit), and they take turns in the one tab.
 var oneTab sync.Mutex
 
 // closeBrowser ends the shared browser, if a test started it.
@@ -94,31 +100,27 @@ func closeBrowser() {
 	}
 }
 
-// browserPage opens a page file from disk in a new tab of the browser and
-// runs check on it. It returns every console error and uncaught exception
-// the page produced, and saves a full-page screenshot as shot (none if
-// shot is "").
-func browserPage(t *testing.T, browser context.Context, page, shot string, check func(ctx context.Context) error) []string {
+// browserPage opens a page file from disk in the browser's tab and runs
+// check on it. It returns every console error and uncaught exception the
+// page produced, and saves a full-page screenshot as shot (none if shot
+// is "").
+func browserPage(t *testing.T, tab context.Context, page, shot string, check func(ctx context.Context) error) []string {
 	t.Helper()
 	oneTab.Lock()
 	defer oneTab.Unlock()
-	bctx, bcancel := chromedp.NewContext(browser)
-	defer bcancel()
 
-	// Open the tab and subscribe to the console before the page loads, so
-	// that no message is lost.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatalf("open a tab: %v", err)
-	}
-	lctx, lcancel := context.WithCancel(bctx)
+	// Subscribe to the console before the page loads, so that no message
+	// is lost; the previous page was done with before this one's visit.
+	lctx, lcancel := context.WithCancel(tab)
 	var (
 		mu   sync.Mutex
 		msgs []string
 		done = make(chan struct{})
 	)
+	console := chromedp.Console(lctx)
 	go func() {
 		defer close(done)
-		for m, err := range chromedp.Console(lctx) {
+		for m, err := range console {
 			if err != nil {
 				return
 			}
@@ -134,19 +136,14 @@ func browserPage(t *testing.T, browser context.Context, page, shot string, check
 		t.Fatal(err)
 	}
 	u := url.URL{Scheme: "file", Path: abs}
-	// In front: a background tab gets no animation frames, and the charts
-	// draw and follow the mouse in them.
-	if _, err := chromedp.Call(bctx, cdpage.BringToFront, cdp.Empty{}); err != nil {
-		t.Fatalf("bring the tab to front: %v", err)
-	}
-	if err := chromedp.Do(bctx, chromedp.Navigate(u.String())); err != nil {
+	if err := chromedp.Do(tab, chromedp.Navigate(u.String())); err != nil {
 		t.Fatalf("open %s: %v", u.String(), err)
 	}
-	if err := check(bctx); err != nil {
+	if err := check(tab); err != nil {
 		t.Error(err)
 	}
 	if shot != "" {
-		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatalf("screenshot: %v", err)
 		}
@@ -171,7 +168,7 @@ func waitEval(ctx context.Context, what, expr string) error {
 			return nil
 		}
 		last = err
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 	return errors.Join(fmt.Errorf("%s: not true in the page: %s", what, expr), last)
 }
@@ -186,17 +183,33 @@ func TestHTMLInBrowser(t *testing.T) {
 }
 
 // The report: no console errors, every chart drawn by uPlot, pprof's
-// flame graph drawn inside its frame.
+// flame graph drawn inside its frame; and laid out as a user reads it:
+// axis titles clear of the numbers, stacked timeline charts lined up and
+// starting at the first point, RSS from zero, the generator's block and
+// warning, and the collector's own allocations marked apart. (One page
+// for both: each page visit costs the browser a second or more.)
 func reportInBrowser(t *testing.T, browser context.Context) {
 	dir := htmlFixture(t)
+	run, err := runrecord.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Summary.Generator.Warnings = []string{"loadgen used 190% CPU of the 2 cores it may use: the generator is saturated"}
+	run.Summary.Generator.Bottleneck = true
+	if err := runrecord.Write(dir, run); err != nil {
+		t.Fatal(err)
+	}
+	allocsWithCollector(t, dir)
 	page, err := html.WriteRecord(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	shot := filepath.Join(t.TempDir(), "report.png")
-	if d := os.Getenv("LOADGEN_SCREENSHOT_DIR"); d != "" {
-		shot = filepath.Join(d, "report.png")
-	}
+	// The full page for a person to look at under LOADGEN_SCREENSHOT_DIR;
+	// otherwise what the browser composed of the top of the page (a tenth
+	// of the full page's cost), to check it is not blank.
+	shot := shotPath("report.png")
+	var viewport []byte
+	timeline := `["chart-latency", "chart-rate", "chart-cpu", "chart-gc"]`
 	errs := browserPage(t, browser, page, shot, func(ctx context.Context) error {
 		var all []error
 		all = append(all, waitEval(ctx, "charts built", `document.body.getAttribute("data-charts") === "5"`))
@@ -204,17 +217,46 @@ func reportInBrowser(t *testing.T, browser context.Context) {
 			all = append(all, waitEval(ctx, id+" drawn",
 				`(() => { const c = document.querySelector("#`+id+` .uplot canvas"); return !!c && c.width > 300 && c.height > 100; })()`))
 		}
-		all = append(all, waitEval(ctx, "flame graph drawn",
-			`(() => { const d = document.getElementById("flamegraph").contentDocument;
+		all = append(all,
+			waitEval(ctx, "flame graph drawn",
+				`(() => { const d = document.getElementById("flamegraph").contentDocument;
 			  return !!d && d.querySelectorAll("#stack-chart .boxbg").length > 3 &&
-			    [...d.querySelectorAll("#stack-chart .boxtext")].some(e => e.textContent.includes("root")); })()`))
+			    [...d.querySelectorAll("#stack-chart .boxtext")].some(e => e.textContent.includes("root")); })()`),
+			axesCheck(ctx),
+			waitEval(ctx, "stacked charts line up", `(() => { const us = `+timeline+`.map(id => window.loadgenCharts[id]);
+			  return us.every(u => u.bbox.left === us[0].bbox.left && u.bbox.width === us[0].bbox.width); })()`),
+			waitEval(ctx, "the time axis starts at the first point", `(() => { const u = window.loadgenCharts["chart-latency"];
+			  return Math.abs(u.scales.x.min - u.data[0][0]) < 1e-6; })()`),
+			waitEval(ctx, "RSS axis from zero", `window.loadgenCharts["chart-cpu"].scales.rss.min === 0`),
+			waitEval(ctx, "generator block", `(() => { const g = document.getElementById("generator");
+			  return !!g && g.textContent.includes("connections") && g.textContent.includes("per request") &&
+			    [...document.querySelectorAll(".generator-warning")].some(e => e.textContent.includes("generator is saturated")); })()`),
+			waitEval(ctx, "collector's allocations apart", `(() => { const n = document.getElementById("collector-share");
+			  const top = document.getElementById("top-allocs").textContent;
+			  return !!n && n.textContent.startsWith("90.00%") && top.includes("main.handleOrder") && !top.includes("pprof.handler"); })()`),
+		)
+		if shot == "" {
+			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			if err != nil {
+				return errors.Join(append(all, fmt.Errorf("screenshot: %w", err))...)
+			}
+			viewport = png
+		}
 		return errors.Join(all...)
 	})
 	if len(errs) > 0 {
 		t.Errorf("console errors in the report page:\n%s", strings.Join(errs, "\n"))
 	}
-	if st, err := os.Stat(shot); err != nil || st.Size() < 20_000 {
-		t.Errorf("screenshot missing or blank: %v", err)
+	if shot != "" {
+		st, err := os.Stat(shot)
+		if err != nil {
+			t.Fatalf("screenshot: %v", err)
+		}
+		viewport = make([]byte, st.Size())
+	}
+	t.Logf("screenshot %d bytes", len(viewport))
+	if len(viewport) < 20_000 {
+		t.Errorf("screenshot of %d bytes: blank?", len(viewport))
 	}
 }
 
