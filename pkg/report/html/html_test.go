@@ -171,8 +171,10 @@ func TestHTMLReportCorruptProfile(t *testing.T) {
 }
 
 // The generator's own figures, ceilings included, reach the page and the
-// text summary, with its warnings.
-func TestGeneratorFiguresReported(t *testing.T) {
+// text summary, with its warnings; and a run whose targets were read as it
+// went (-lazy) says so on the page, and why it ended, as the text summary
+// does. (One record for both: each render of it costs a pprof run.)
+func TestGeneratorAndTargetStreamReported(t *testing.T) {
 	t.Parallel()
 	dir := htmlFixture(t)
 	run, err := runrecord.Read(dir)
@@ -184,38 +186,6 @@ func TestGeneratorFiguresReported(t *testing.T) {
 		MaxRSSBytes: 30 << 20, Workers: 37, MaxWorkers: 1024, Connections: 36, PeakInFlight: 35,
 		PeakWaiting: 812, Dropped: 7, Goroutines: 61,
 		Warnings: []string{"7 of the missed slots waited too long"},
-	}
-	if err := runrecord.Write(dir, run); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := report.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var page, textOut bytes.Buffer
-	if err := html.Write(&page, rep); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"precise pacing", "workers 37 of at most 1024", "peak in flight 35, connections 36, slots waiting for a worker 812", "dropped after waiting too long 7", "peak goroutines 61", "Generator: 7 of the missed slots waited too long"} {
-		if !strings.Contains(page.String(), want) {
-			t.Errorf("HTML report lacks %q", want)
-		}
-	}
-	if err := text.Write(&textOut, rep.Summary); err != nil {
-		t.Fatal(err)
-	}
-	if !regexp.MustCompile(`Generator +\[workers \(max\), peak in flight, connections, waiting\] +37 \(1024\), 35, 36, 812`).MatchString(textOut.String()) {
-		t.Errorf("text summary lacks the generator's peaks:\n%s", textOut.String())
-	}
-}
-
-// A run whose targets were read as it went (-lazy) says so on the page,
-// and why it ended, as the text summary does.
-func TestTargetStreamReported(t *testing.T) {
-	dir := htmlFixture(t)
-	run, err := runrecord.Read(dir)
-	if err != nil {
-		t.Fatal(err)
 	}
 	run.Summary.Stream = &runrecord.TargetStream{Source: "stdin", Read: 1234, Late: 5, Ended: runrecord.StreamEnded}
 	if err := runrecord.Write(dir, run); err != nil {
@@ -229,11 +199,17 @@ func TestTargetStreamReported(t *testing.T) {
 	if err := html.Write(&page, rep); err != nil {
 		t.Fatal(err)
 	}
-	if want := "Targets read as the attack went (-lazy): 1234 from stdin, 5 due before they were read; the targets ran out, which ended the attack early."; !strings.Contains(page.String(), want) {
-		t.Errorf("HTML report lacks %q", want)
+	for _, want := range []string{"precise pacing", "workers 37 of at most 1024", "peak in flight 35, connections 36, slots waiting for a worker 812", "dropped after waiting too long 7", "peak goroutines 61", "Generator: 7 of the missed slots waited too long",
+		"Targets read as the attack went (-lazy): 1234 from stdin, 5 due before they were read; the targets ran out, which ended the attack early."} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
 	}
 	if err := text.Write(&textOut, rep.Summary); err != nil {
 		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`Generator +\[workers \(max\), peak in flight, connections, waiting\] +37 \(1024\), 35, 36, 812`).MatchString(textOut.String()) {
+		t.Errorf("text summary lacks the generator's peaks:\n%s", textOut.String())
 	}
 	if !regexp.MustCompile(`Ended +\[early\] +the targets ran out after 1234`).MatchString(textOut.String()) {
 		t.Errorf("text summary lacks how the stream ended:\n%s", textOut.String())
