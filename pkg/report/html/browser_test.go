@@ -20,7 +20,6 @@ import (
 	"github.com/loadgen/loadgen/internal/goldenrecords"
 	"github.com/loadgen/loadgen/pkg/report"
 	"github.com/loadgen/loadgen/pkg/report/html"
-	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 // findChromium returns the Chromium binary, or "" when none is installed.
@@ -189,21 +188,7 @@ func TestHTMLInBrowser(t *testing.T) {
 // warning, and the collector's own allocations marked apart. (One page
 // for both: each page visit costs the browser a second or more.)
 func reportInBrowser(t *testing.T, browser context.Context) {
-	dir := htmlFixture(t)
-	run, err := runrecord.Read(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run.Summary.Generator.Warnings = []string{"loadgen used 190% CPU of the 2 cores it may use: the generator is saturated"}
-	run.Summary.Generator.Bottleneck = true
-	if err := runrecord.Write(dir, run); err != nil {
-		t.Fatal(err)
-	}
-	allocsWithCollector(t, dir)
-	page, err := html.WriteRecord(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, page := reportPage(t)
 	// The full page for a person to look at under LOADGEN_SCREENSHOT_DIR;
 	// otherwise what the browser composed of the top of the page (a tenth
 	// of the full page's cost), to check it is not blank.

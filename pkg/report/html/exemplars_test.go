@@ -44,6 +44,9 @@ func TestMain(m *testing.M) {
 	if tracedRun.dir != "" {
 		os.RemoveAll(filepath.Dir(tracedRun.dir))
 	}
+	if sharedReport.root != "" {
+		os.RemoveAll(sharedReport.root)
+	}
 	os.Exit(code)
 }
 

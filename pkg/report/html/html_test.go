@@ -3,10 +3,12 @@ package html_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,13 +47,59 @@ func htmlFixture(t *testing.T) string {
 	return goldenrecords.Copy(t, "collect-new")
 }
 
+// sharedReport is the run page of collect-new as a user most often sees
+// it, with a saturated generator's warning and the collector's own
+// allocations in its profile, rendered once per test binary (each render
+// runs pprof, seconds under -race) for the tests that only read it.
+var sharedReport = struct {
+	once            sync.Once
+	root, dir, page string
+	err             error
+}{}
+
+// reportPage returns sharedReport's record and page; tests must not
+// change them.
+func reportPage(t *testing.T) (dir, page string) {
+	t.Helper()
+	sharedReport.once.Do(func() {
+		// Until it is made: a t.Fatal below ends this test, and the others
+		// must not read a page that is not there.
+		sharedReport.err = errors.New("not made")
+		root, err := os.MkdirTemp("", "loadgen-html-report-")
+		if err != nil {
+			sharedReport.err = err
+			return
+		}
+		sharedReport.root = root
+		dir := filepath.Join(root, "collect-new")
+		if err := os.CopyFS(dir, os.DirFS(goldenrecords.Dir("collect-new"))); err != nil {
+			sharedReport.err = err
+			return
+		}
+		run, err := runrecord.Read(dir)
+		if err != nil {
+			sharedReport.err = err
+			return
+		}
+		run.Summary.Generator.Warnings = []string{"loadgen used 190% CPU of the 2 cores it may use: the generator is saturated"}
+		run.Summary.Generator.Bottleneck = true
+		if err := runrecord.Write(dir, run); err != nil {
+			sharedReport.err = err
+			return
+		}
+		allocsWithCollector(t, dir)
+		sharedReport.dir = dir
+		sharedReport.page, sharedReport.err = html.WriteRecord(dir)
+	})
+	if sharedReport.err != nil {
+		t.Fatalf("the shared report page: %v", sharedReport.err)
+	}
+	return sharedReport.dir, sharedReport.page
+}
+
 func TestHTMLReportStructure(t *testing.T) {
 	t.Parallel()
-	dir := htmlFixture(t)
-	path, err := html.WriteRecord(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, path := reportPage(t)
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

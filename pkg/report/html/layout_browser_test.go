@@ -63,7 +63,7 @@ func axesCheck(ctx context.Context) error {
 
 // allocsWithCollector writes an allocation profile in which most bytes
 // were allocated serving pprof and Prometheus, as in a quiet Go target.
-func allocsWithCollector(t *testing.T, dir string) {
+func allocsWithCollector(t testing.TB, dir string) {
 	t.Helper()
 	fn := func(id uint64, name string) *profile.Function { return &profile.Function{ID: id, Name: name} }
 	work, gz, gather := fn(1, "main.handleOrder"), fn(2, "net/http/pprof.handler.ServeHTTP"), fn(3, "github.com/prometheus/client_golang/prometheus.(*Registry).Gather")
