@@ -23,8 +23,8 @@ func TestCompareTextGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir(t.TempDir()) // run records named by relative paths, as people type them
-	testrecords.WriteSynthetic(t, "runs/before", testrecords.Synthetic{Secs: 60, PerSec: 50, Latency: 2 * time.Millisecond, CPU: 60, Seed: 1})
-	testrecords.WriteSynthetic(t, "runs/after", testrecords.Synthetic{Secs: 60, PerSec: 50, Latency: 1 * time.Millisecond, CPU: 40, Seed: 2})
+	testrecords.WriteSynthetic(t, "runs/before", testrecords.Synthetic{Secs: 20, PerSec: 50, Latency: 2 * time.Millisecond, CPU: 60, Seed: 1})
+	testrecords.WriteSynthetic(t, "runs/after", testrecords.Synthetic{Secs: 20, PerSec: 50, Latency: 1 * time.Millisecond, CPU: 40, Seed: 2})
 	c, err := report.Compare([]string{"runs/before"}, []string{"runs/after"})
 	if err != nil {
 		t.Fatal(err)
