@@ -76,13 +76,15 @@ func (r *pprofRun) run() error {
 }
 
 // Fetch implements driver.Fetcher from the in-memory profiles. The driver
-// modifies what it fetches, so each fetch gets a copy.
+// modifies what it fetches, so each fetch gets a copy. It names no source
+// URL: the driver takes a named source for a remote one and saves a copy
+// of the profile into $PPROF_TMPDIR ($HOME/pprof) on every render.
 func (r *pprofRun) Fetch(src string, _, _ time.Duration) (*profile.Profile, string, error) {
 	p, ok := r.profiles[src]
 	if !ok {
 		return nil, "", fmt.Errorf("no profile %q", src)
 	}
-	return p.Copy(), src, nil
+	return p.Copy(), "", nil
 }
 
 // Open implements driver.Writer: named outputs go to buffers.
