@@ -38,6 +38,11 @@ var driverMu sync.Mutex
 func (r *pprofRun) run() error {
 	driverMu.Lock()
 	defer driverMu.Unlock()
+	return r.runLocked()
+}
+
+// runLocked is run for a caller that holds driverMu.
+func (r *pprofRun) runLocked() error {
 	if r.outputs == nil {
 		r.outputs = map[string]*bytes.Buffer{}
 	}
@@ -158,6 +163,13 @@ func (f *pprofFlags) Parse(usage func()) []string {
 // not nil) and returns its HTTP handlers without serving them: the caller
 // decides where they are served, or renders pages from them in-process.
 func pprofHandlers(p, base *profile.Profile, extra ...string) (map[string]http.Handler, error) {
+	driverMu.Lock()
+	defer driverMu.Unlock()
+	return pprofHandlersLocked(p, base, extra...)
+}
+
+// pprofHandlersLocked is pprofHandlers for a caller that holds driverMu.
+func pprofHandlersLocked(p, base *profile.Profile, extra ...string) (map[string]http.Handler, error) {
 	var handlers map[string]http.Handler
 	r := &pprofRun{
 		args:     append([]string{"-http=127.0.0.1:0", "-no_browser"}, extra...),
@@ -172,7 +184,7 @@ func pprofHandlers(p, base *profile.Profile, extra ...string) (map[string]http.H
 		r.profiles["base"] = base
 		r.args = append(r.args, "-diff_base=base")
 	}
-	if err := r.run(); err != nil {
+	if err := r.runLocked(); err != nil {
 		return nil, err
 	}
 	if handlers == nil {
@@ -184,7 +196,15 @@ func pprofHandlers(p, base *profile.Profile, extra ...string) (map[string]http.H
 // pprofPage renders one page of pprof's web UI (like "/flamegraph") for p,
 // in-process. The page is self-contained: pprof inlines its CSS and JS.
 func pprofPage(page string, p, base *profile.Profile, extra ...string) ([]byte, error) {
-	hs, err := pprofHandlers(p, base, extra...)
+	// The handlers render from the driver's process-wide settings (its
+	// current config, sample index included), which the next invocation
+	// rewrites: a flame graph served after another render had begun came
+	// out with that render's settings ("sample_index alloc_space must be
+	// one of: samples cpu", the HTML tests on a busy box). So the page is
+	// served under the same lock as the invocation that made it.
+	driverMu.Lock()
+	defer driverMu.Unlock()
+	hs, err := pprofHandlersLocked(p, base, extra...)
 	if err != nil {
 		return nil, err
 	}
