@@ -59,9 +59,12 @@ func TestNeedIsLittlesLaw(t *testing.T) {
 
 // schedLatency sees goroutines queue for a CPU: with four goroutines per
 // P that each spin 50 µs and yield, 200 times, the yielded ones wait
-// behind the others, and the p90 of the interval is at least tens of µs
+// behind the others, and the p99 of the interval is at least tens of µs
 // (the runtime samples one scheduling event in eight; load on the machine
-// only makes waits longer).
+// only makes waits longer). The p99, not the controller's p90: the
+// interval holds every goroutine's events, and goroutines an earlier test
+// left winding down once outnumbered the spinners' ~200 sampled events
+// (p90 192ns in the busy-loop series, 1 run in 10).
 func TestSchedLatencySeesQueueing(t *testing.T) {
 	s := newSchedLatency()
 	s.quantile(0.9) // start the interval
@@ -78,8 +81,8 @@ func TestSchedLatencySeesQueueing(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if q := s.quantile(0.9); q < 10*time.Microsecond {
-		t.Fatalf("p90 scheduling latency %s with 4 spinning goroutines per P; want >= 10µs", q)
+	if q := s.quantile(0.99); q < 10*time.Microsecond {
+		t.Fatalf("p99 scheduling latency %s with 4 spinning goroutines per P; want >= 10µs", q)
 	}
 }
 
