@@ -109,9 +109,13 @@ func TestPoolOutlivesAWatchdogAbort(t *testing.T) {
 	}
 
 	// next runs a short attack on the pool against ok and returns how many
-	// of its requests failed, and the first failure.
+	// of its requests failed, and the first failure. Its timeout is the
+	// default's, not the stuck attack's 100 ms, which a -race run on a busy
+	// box exceeded.
+	on := o
+	on.Timeout = DefaultOptions().Timeout
 	next := func() (sent uint64, failed int, first string) {
-		a, err := New(targetsFor(t, ok.URL), Constant{Freq: 50, Per: time.Second}, o)
+		a, err := New(targetsFor(t, ok.URL), Constant{Freq: 50, Per: time.Second}, on)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +133,7 @@ func TestPoolOutlivesAWatchdogAbort(t *testing.T) {
 		t.Fatalf("after a watchdog abort, the next attack on the pool: %d sent, %d failed (%s); want all to succeed", sent, failed, first)
 	}
 
-	user, err := New(targetsFor(t, ok.URL), Constant{Freq: 50, Per: time.Second}, o)
+	user, err := New(targetsFor(t, ok.URL), Constant{Freq: 50, Per: time.Second}, on)
 	if err != nil {
 		t.Fatal(err)
 	}
