@@ -76,11 +76,18 @@ func newChartData(rep *report.Report, timeline []runrecord.TargetSample) chartDa
 	}
 	if len(timeline) > 0 {
 		t := &targetSeries{}
+		// The attack began where its first interval starts.
+		began := 0.0
+		if len(rep.Intervals) > 0 {
+			began = float64(rep.Intervals[0].StartMs) / 1000
+		}
 		for _, s := range timeline {
 			// The idle baseline before the attack is in the summary's
 			// table; on the shared axis it would only push the attack
-			// to the right.
-			if c.XMin > 0 && float64(s.TimeMs)/1000 < c.XMin {
+			// to the right. Rows within the first interval are the
+			// attack's: a 1 s attack may have no other (dropping them
+			// lost the demo's target chart on a busy box).
+			if s.Baseline || float64(s.TimeMs)/1000 < began {
 				continue
 			}
 			t.Time = append(t.Time, float64(s.TimeMs)/1000)
@@ -98,7 +105,7 @@ func newChartData(rep *report.Report, timeline []runrecord.TargetSample) chartDa
 			c.Target = t
 			// The collector may end after the attack (its last CPU
 			// window); the shared axis spans it so nothing is cut off.
-			if c.XMin == 0 {
+			if c.XMin == 0 || t.Time[0] < c.XMin {
 				c.XMin = t.Time[0]
 			}
 			if last := t.Time[len(t.Time)-1]; last > c.XMax {
