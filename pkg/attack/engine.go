@@ -229,11 +229,9 @@ func (r *run) control(du time.Duration, initial uint64) {
 		r.spawn()
 	}
 	r.mu.Lock()
-	if r.live == 0 { // none started (a worker cap of 0), or all left already
-		if !r.closed {
-			r.closed = true
-			close(r.finished)
-		}
+	if r.live == 0 && !r.closed { // none started (a worker cap of 0)
+		r.closed = true
+		close(r.finished)
 	}
 	done := r.finished
 	r.mu.Unlock()
