@@ -8,12 +8,14 @@
 //	capacity      a capacity search of /work?c=4&ms=20 (steps/NN inside)
 //	collect-base  /fib?n=12 at 30/s for 2 s with pprof, metrics and expvar
 //	collect-new   the same on /fib?n=30: a CPU and latency regression
+//	traced        /stall?every=10&ms=40 at 40/s for 2 s, traced, with a trace link and metrics
 //
 // They are made once, on the loopback demo target, by
 //
 //	go test ./internal/goldenrecords -run TestRecords -update
 //
 // and then only read; without -update that test checks they still read.
+// With -only name,name it remakes just those records.
 // Regenerate them when the record format changes, then the golden outputs
 // of the tests that read them (each with its own -update).
 package goldenrecords
@@ -28,7 +30,7 @@ import (
 )
 
 // Names of the records, in the order they are made.
-var Names = []string{"single", "shard-0", "shard-1", "capacity", "collect-base", "collect-new"}
+var Names = []string{"single", "shard-0", "shard-1", "capacity", "collect-base", "collect-new", "traced"}
 
 // Root is the absolute path of testdata/records.
 func Root() string {

@@ -22,7 +22,10 @@ import (
 	"github.com/loadgen/loadgen/pkg/slo"
 )
 
-var update = flag.Bool("update", false, "attack the loopback demo target and rewrite testdata/records")
+var (
+	update = flag.Bool("update", false, "attack the loopback demo target and rewrite testdata/records")
+	only   = flag.String("only", "", "with -update, remake only these records (comma-separated names), leaving the others and their readers' golden outputs alone")
+)
 
 // TestRecords checks that every golden record reads completely (run.json,
 // intervals, latency log, timeline); with -update it first makes them anew.
@@ -88,8 +91,22 @@ func checkRecord(t *testing.T, dir string) {
 // makeRecords attacks an in-process demo target on 127.0.0.1 (small rates,
 // a second or two each) and writes every record under testdata/records.
 func makeRecords(t *testing.T) {
-	if err := os.RemoveAll(Root()); err != nil {
-		t.Fatal(err)
+	remake := map[string]bool{}
+	for _, name := range Names {
+		remake[name] = *only == ""
+	}
+	for _, name := range strings.Split(*only, ",") {
+		if _, ok := remake[name]; !ok && name != "" {
+			t.Fatalf("-only %s: no such record (have %s)", name, strings.Join(Names, ", "))
+		}
+		remake[name] = true
+	}
+	for name, ok := range remake {
+		if ok {
+			if err := os.RemoveAll(Dir(name)); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	srv, err := demotarget.Start("127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
@@ -112,6 +129,9 @@ func makeRecords(t *testing.T) {
 			Out: Dir(name), Args: []string{"attack", "-rate", rate, "-duration", d.String(), "-url", "http://127.0.0.1:8080" + path}}
 	}
 	execute := func(p runner.Plan) {
+		if !remake[p.Name] {
+			return
+		}
 		if _, err := runner.Execute(context.Background(), p); err != nil {
 			t.Fatalf("%s: %v", p.Name, err)
 		}
@@ -134,11 +154,13 @@ func makeRecords(t *testing.T) {
 	cp := plan("capacity", "/work?c=4&ms=20", "50", time.Second)
 	cp.SLO = set
 	cp.Args = []string{"capacity", "-url", "http://127.0.0.1:8080/work?c=4&ms=20", "-slo", "p90<70ms", "-min-rate", "50", "-max-rate", "400"}
-	if _, err := capacity.Search(context.Background(), capacity.Config{
-		Plan: cp, MinRate: 50, MaxRate: 400, Growth: 4, Precision: 0.5, Retries: -1,
-		StepDuration: 500 * time.Millisecond, Warmup: 100 * time.Millisecond, Cooldown: 50 * time.Millisecond,
-	}); err != nil {
-		t.Fatalf("capacity: %v", err)
+	if remake["capacity"] {
+		if _, err := capacity.Search(context.Background(), capacity.Config{
+			Plan: cp, MinRate: 50, MaxRate: 400, Growth: 4, Precision: 0.5, Retries: -1,
+			StepDuration: 500 * time.Millisecond, Warmup: 100 * time.Millisecond, Cooldown: 50 * time.Millisecond,
+		}); err != nil {
+			t.Fatalf("capacity: %v", err)
+		}
 	}
 
 	for _, c := range []struct{ name, n string }{{"collect-base", "12"}, {"collect-new", "30"}} {
@@ -152,6 +174,18 @@ func makeRecords(t *testing.T) {
 		}
 		execute(p)
 	}
+
+	// Traced: every tenth request to /stall waits 40 ms, the demo target
+	// records its server spans, and the plan links traces to a Tempo; the
+	// target's metrics give the report its target charts.
+	tp := plan("traced", "/stall?every=10&ms=40", "40", 2*time.Second)
+	tp.Options.Trace = true
+	tp.Options.Timeout = 10 * time.Second
+	tp.Interval = 500 * time.Millisecond
+	tp.TraceLink = "https://tempo.example/trace/{trace_id}"
+	tp.Collect = &collect.Config{MetricsURL: srv.AdminURL + "/metrics", Interval: 250 * time.Millisecond}
+	execute(tp)
+
 	// The records name the demo target's real ports; the golden outputs
 	// of their readers must not change with them.
 	err = filepath.WalkDir(Root(), func(path string, d os.DirEntry, err error) error {

@@ -7,15 +7,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/goldenrecords"
 	"github.com/loadgen/loadgen/internal/testparallel"
 
 	"github.com/loadgen/loadgen/internal/testrecords"
 	"github.com/loadgen/loadgen/pkg/report"
-	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
@@ -25,54 +24,27 @@ const tempoLink = "https://tempo.example/trace/{trace_id}"
 // exemplar: markup in the URL and in the error text.
 const evil = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">`
 
-// tracedRun is recorded once per test binary; each test gets a copy.
-var tracedRun = struct {
-	once sync.Once
-	dir  string
-	err  error
-}{}
-
 // TestMain removes the shared fixtures and closes the shared browser after
 // the tests. It runs more parallel tests than there are cores: the browser
 // tests wait their turn for the one tab (oneTab) and the others are short,
-// so the browser's start and the traced fixture's recording overlap the
+// so the browser's start overlaps the
 // rest. An explicit -parallel on the command line still wins.
 func TestMain(m *testing.M) {
 	testparallel.PerCore(4)
 	code := m.Run()
 	closeBrowser()
-	if tracedRun.dir != "" {
-		os.RemoveAll(filepath.Dir(tracedRun.dir))
-	}
 	if sharedReport.root != "" {
 		os.RemoveAll(sharedReport.root)
 	}
 	os.Exit(code)
 }
 
-// tracedFixture is a real traced run on the demo target, with a trace
-// link; with hostile, its slowest exemplar is rewritten to carry markup.
+// tracedFixture is a copy of the golden traced run (a real traced attack
+// on the demo target, with a trace link: internal/goldenrecords); with
+// hostile, its slowest exemplar is rewritten to carry markup.
 func tracedFixture(t *testing.T, hostile bool) string {
 	t.Helper()
-	tracedRun.once.Do(func() {
-		root, err := os.MkdirTemp("", "loadgen-html-test-")
-		if err != nil {
-			tracedRun.err = err
-			return
-		}
-		tracedRun.dir = filepath.Join(root, "traced")
-		testrecords.RecordRunWith(t, tracedRun.dir, "/stall?every=10&ms=40", 40, 2*time.Second, func(p *runner.Plan) {
-			p.Options.Trace = true
-			p.TraceLink = tempoLink
-		})
-	})
-	if tracedRun.err != nil {
-		t.Fatal(tracedRun.err)
-	}
-	dir := filepath.Join(t.TempDir(), "traced")
-	if err := os.CopyFS(dir, os.DirFS(tracedRun.dir)); err != nil {
-		t.Fatalf("copy the traced fixture: %v", err)
-	}
+	dir := goldenrecords.Copy(t, "traced")
 	if !hostile {
 		return dir
 	}
