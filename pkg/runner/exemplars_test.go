@@ -12,7 +12,7 @@ import (
 )
 
 // The loop from a slow request to its trace: the demo target stalls a few
-// chosen requests (every 25th to /stall, 1.5 s each) and records its
+// chosen requests (every 25th to /stall, 0.8 s each) and records its
 // server spans. Every stalled request's trace id is among the exemplars of
 // the interval its response ended in, its latencies cover the server
 // span's duration, and the span lies between its send and its end.
@@ -24,10 +24,12 @@ func TestStalledRequestsAreExemplarsWithTheirTraces(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	const stall = 1500 * time.Millisecond
+	// Long beside anything a busy box adds to the other requests, which would
+	// otherwise push the stalled ones out of their interval's five slowest.
+	const stall = 800 * time.Millisecond
 	// 100 slots: at least one stalled even should a starved box (-race,
 	// busy loops) miss most of them.
-	p := plan(t, srv.URL+"/stall?every=25&ms=1500", "50", 2*time.Second, func(o *attack.Options) {
+	p := plan(t, srv.URL+"/stall?every=25&ms=800", "50", 2*time.Second, func(o *attack.Options) {
 		o.Trace = true
 		o.Timeout = 10 * time.Second
 	})
