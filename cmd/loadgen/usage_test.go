@@ -64,6 +64,9 @@ func TestUsageErrors(t *testing.T) {
 	}
 	rec := filepath.Join(dir, "rec")
 	testrecords.WriteSynthetic(t, rec, testrecords.Synthetic{Secs: 2, PerSec: 5, Latency: time.Millisecond, Seed: 1})
+	grouped := filepath.Join(dir, "grouped")
+	testrecords.WriteSynthetic(t, grouped, testrecords.Synthetic{Secs: 2, PerSec: 10, Seed: 2,
+		Groups: []testrecords.SyntheticGroup{{Name: "work", Latency: time.Millisecond}, {Name: "hello", Latency: time.Millisecond}}})
 	recBefore := snapshot(t, rec)
 	cwdBefore := names(t, ".")
 	// -shard env:NAME/N reads the environment; this name must be unset.
@@ -72,7 +75,7 @@ func TestUsageErrors(t *testing.T) {
 
 	for i, c := range []struct {
 		from   string // the script the case came from, or shows the topic
-		args   string // split on spaces; $URL, $DIR, $OUT and $REC expanded
+		args   string // split on spaces; $URL, $DIR, $OUT, $REC and $GROUPED expanded
 		stderr string // a regexp stderr matches
 		not    string // a regexp stderr must not match ("" none)
 		code   int    // 0: exitUsage
@@ -96,6 +99,7 @@ func TestUsageErrors(t *testing.T) {
 		{"attack_trace", "attack -trace -trace-link https://tempo.example/trace -duration 1s -url $URL/hello -out $OUT", `needs \{trace_id\}`, "", 0},
 		{"attack_trace", "attack -trace -trace-sample 2 -duration 1s -url $URL/hello -out $OUT", `-trace-sample 2: want a fraction from 0 to 1`, "", 0},
 		{"attack_trace", "attack -exemplars 0 -duration 1s -url $URL/hello -out $OUT", `-exemplars 0: want 1 to 100`, "", 0},
+		{"attack_trace", "report -type html -trace-link ftp://x/{trace_id} $REC", `want an http:// or https:// URL`, "", 0},
 		// capacity.txtar
 		{"capacity", "capacity -url $URL/hello -slo p99<5ms -rate 100 -out $OUT", `-rate: capacity chooses each step's rate`, "", 0},
 		{"capacity", "capacity -url $URL/hello -slo p99<5ms -min-rate 500 -max-rate 100 -out $OUT", `max rate 100 must be at least the min rate 500`, "", 0},
@@ -109,6 +113,7 @@ func TestUsageErrors(t *testing.T) {
 		{"compare", "compare -type pdf $REC $REC", `want text, json, html or markdown`, "", 0},
 		{"compare", "compare $REC $DIR/nothere", `nothere: no such run record directory`, "", 0},
 		{"compare", "flame -type nope $REC", `unknown profile type`, "", 0},
+		{"compare", "flame $REC", `no cpu profile`, "", exitFailure},
 		// distributed_usage.txtar
 		{"distributed_usage", "attack -shard 2 -url $URL/hello -out $OUT", `want I/N like 2/8`, "", 0},
 		{"distributed_usage", "attack -shard env:LOADGEN_NO_SUCH_INDEX/8 -url $URL/hello -out $OUT", `environment variable LOADGEN_NO_SUCH_INDEX is not set`, "", 0},
@@ -120,6 +125,7 @@ func TestUsageErrors(t *testing.T) {
 		// groups.txtar
 		{"groups", "attack -url $URL/hello -group other=/x -out $OUT", `bad group rule "other=/x": bad group name "other": reserved`, "", 0},
 		{"groups", "attack -url $URL/hello -max-groups 1 -out $OUT", `-max-groups 1: must be at least 2`, "", 0},
+		{"groups", "compare -fail-on worse:latency.p50{group=nope} $GROUPED $GROUPED", `unknown metric "latency.p50\{group=nope\}"`, "", 0},
 		// history.txtar
 		{"history", "history -since yesterday", `want a date`, "", 0},
 		{"history", "compare -baseline first:api $REC", `want last:NAME, last-pass:NAME or label:KEY=VALUE`, "", 0},
@@ -152,7 +158,7 @@ func TestUsageErrors(t *testing.T) {
 		{"vegeta_habits", "attack -cert $DIR/missing.pem -url $URL/hello -out $OUT", `-cert: open \S+/missing.pem`, "", 0},
 	} {
 		out := filepath.Join(dir, "out", strconv.Itoa(i))
-		args := strings.Fields(strings.NewReplacer("$URL", srv.URL, "$DIR", dir, "$OUT", out, "$REC", rec).Replace(c.args))
+		args := strings.Fields(strings.NewReplacer("$URL", srv.URL, "$DIR", dir, "$OUT", out, "$REC", rec, "$GROUPED", grouped).Replace(c.args))
 		want := c.code
 		if want == 0 {
 			want = exitUsage
