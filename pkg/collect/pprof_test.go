@@ -2,9 +2,10 @@ package collect
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/http/pprof"
+	"os"
+	"path/filepath"
 	"runtime"
 	rpprof "runtime/pprof"
 	"strconv"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/pprof/profile"
+	"github.com/loadgen/loadgen/internal/goldenrecords"
+	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
 func snapshot(t *testing.T, name string) *profile.Profile {
@@ -139,24 +142,35 @@ func TestWindowPlan(t *testing.T) {
 // before 1.23 refuses such windows with a 400; since then it extends its
 // deadline, but a server or proxy that does not still cuts the response.
 // Either way the collector shortens its windows and says so.
+//
+// The target answers as pprof's handler does (it waits out the window,
+// then writes the profile) with a real CPU profile recorded earlier (the
+// golden collect-base record's), not this process's own: a process has
+// one CPU profiler, so two cases profiling it would run one after the
+// other, 3 s each.
 func TestCPUWindowAdaptsToWriteTimeout(t *testing.T) {
-	// Side by side with the parallel tests, none of which asks this
-	// process for a CPU profile (one at a time per process); its own two
-	// cases stay one after the other for that reason, and it asserts no
-	// timing (write timeout 1.5 s against a 2 s window is a wide gap).
-	t.Parallel()
+	t.Parallel() // asserts no timing: write timeout 1.5 s against a 2 s window is a wide gap
+	recorded, err := os.ReadFile(filepath.Join(goldenrecords.Dir("collect-base"), runrecord.ProfilesDir, "cpu-001.pb.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	profileAfterWindow := func(w http.ResponseWriter, r *http.Request) {
+		sec, _ := strconv.Atoi(r.FormValue("seconds"))
+		select {
+		case <-time.After(time.Duration(sec) * time.Second):
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(recorded) // past the write timeout, the server cuts it
+	}
 	oldGo := func(w http.ResponseWriter, r *http.Request) {
 		if sec, _ := strconv.Atoi(r.FormValue("seconds")); sec >= 2 {
 			// Go 1.22's exact answer.
 			http.Error(w, "profile duration exceeds server's WriteTimeout", http.StatusBadRequest)
 			return
 		}
-		pprof.Profile(w, r)
-	}
-	cut := func(w http.ResponseWriter, r *http.Request) {
-		// Hide the server from the handler so it cannot extend its write
-		// deadline: the server's WriteTimeout then cuts the response.
-		pprof.Profile(w, r.WithContext(context.WithValue(r.Context(), http.ServerContextKey, nil)))
+		profileAfterWindow(w, r)
 	}
 	for _, tc := range []struct {
 		name    string
@@ -164,27 +178,17 @@ func TestCPUWindowAdaptsToWriteTimeout(t *testing.T) {
 		want    string
 	}{
 		{"refused", oldGo, "server WriteTimeout is at most 2s: CPU windows shortened to 1s"},
-		{"cut", cut, "write timeout shorter than the window?: CPU windows shortened to 1s"},
+		{"cut", profileAfterWindow, "write timeout shorter than the window?: CPU windows shortened to 1s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			mux := http.NewServeMux()
 			mux.HandleFunc("/debug/pprof/", pprof.Index)
 			mux.HandleFunc("/debug/pprof/profile", tc.handler)
 			srv := newTestServerTimeout(mux, 1500*time.Millisecond)
 			defer srv.Close()
 			cfg := Config{PprofURL: srv.URL + "/debug/pprof", Interval: 500 * time.Millisecond, Baseline: -1, CPUWindow: 2 * time.Second}
-			sum, dir := collectDuring(t, cfg, 3*time.Second, func() {
-				// Something for the profile to see, a tenth of the time:
-				// a profile need not be full to parse, and spinning for
-				// the whole 3 s cost a core per case.
-				end := time.Now().Add(3 * time.Second)
-				for time.Now().Before(end) {
-					for spin := time.Now().Add(2 * time.Millisecond); time.Now().Before(spin); {
-						_ = bytes.Repeat([]byte("x"), 1<<12)
-					}
-					time.Sleep(18 * time.Millisecond)
-				}
-			})
+			sum, dir := collectDuring(t, cfg, 3*time.Second, func() { time.Sleep(3 * time.Second) })
 			if all := strings.Join(sum.Warnings, "\n"); !strings.Contains(all, tc.want) {
 				t.Errorf("warnings %q do not say %q", sum.Warnings, tc.want)
 			}
