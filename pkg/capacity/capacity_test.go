@@ -14,7 +14,6 @@ import (
 	"github.com/loadgen/loadgen/pkg/attack"
 	"github.com/loadgen/loadgen/pkg/collect"
 	"github.com/loadgen/loadgen/pkg/recording"
-	"github.com/loadgen/loadgen/pkg/report/html"
 	"github.com/loadgen/loadgen/pkg/runner"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 	"github.com/loadgen/loadgen/pkg/slo"
@@ -220,21 +219,7 @@ func TestSearchStopsAtMaxRate(t *testing.T) {
 	if c.SustainableRate != 120 || !c.LowerBound || c.Knee != 0 || c.StopReason != "max rate 120/s met the SLO: the capacity is at least that" {
 		t.Errorf("got %+v", c)
 	}
-	// The record's page plots the steps against the offered rate and links
-	// each step's own report. Rendering is the caller's (the CLI's) job;
-	// render as it does.
-	if _, err := html.WriteRecord(cfg.Plan.Out); err != nil {
-		t.Fatal(err)
-	}
-	page, err := os.ReadFile(filepath.Join(cfg.Plan.Out, runrecord.ReportFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`id="chart-capacity-latency"`, `id="chart-capacity-throughput"`, `"capacity":{"rate":[50,100,120]`, `href="steps/01/report.html"`} {
-		if !strings.Contains(string(page), want) {
-			t.Errorf("capacity report.html lacks %s", want)
-		}
-	}
+	// Its page is the renderer's (html's TestCapacityPageFromTheRecord).
 }
 
 func TestSearchMinRateFails(t *testing.T) {

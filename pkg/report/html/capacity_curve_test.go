@@ -1,9 +1,13 @@
 package html
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/internal/goldenrecords"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
@@ -27,5 +31,25 @@ func TestCapacityCurve(t *testing.T) {
 	}
 	if k.Pass[2] || *k.P99[2] != 900 {
 		t.Errorf("400/s point: %v %v", k.Pass[2], *k.P99[2])
+	}
+}
+
+// A capacity search's record (the golden one: steps of 50, 200, 400 and
+// 300/s) renders as the curve of its steps against the offered rate, each
+// step linking its own report.
+func TestCapacityPageFromTheRecord(t *testing.T) {
+	t.Parallel()
+	dir := goldenrecords.Copy(t, "capacity")
+	if _, err := WriteRecord(dir); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, runrecord.ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`id="chart-capacity-latency"`, `id="chart-capacity-throughput"`, `"capacity":{"rate":[50,200,300,400]`, `href="steps/01/report.html"`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("capacity report.html lacks %s", want)
+		}
 	}
 }
