@@ -35,7 +35,7 @@ func TestWhichEndpointIsSlow(t *testing.T) {
 		time.Sleep(d)
 	}))
 	defer srv.Close()
-	p := plan(t, srv.URL+"/fast", "40", time.Second, nil)
+	p := plan(t, srv.URL+"/fast", "40", 500*time.Millisecond, nil)
 	tgts, err := attack.TargetsFromURLs([]string{srv.URL + "/fast", srv.URL + "/slow", srv.URL + "/fast"}, "GET", nil, nil)
 	if err != nil {
 		t.Fatal(err)
