@@ -41,7 +41,6 @@ func hitOnce(t *testing.T, client, url string, edit func(*Options)) Result {
 // TestClientsAgree: fast and net report statuses, errors, redirects and
 // timeouts the same way (vegeta's meanings).
 func TestClientsAgree(t *testing.T) {
-	t.Parallel() // counts and verdicts only, no timing: it shares the CPU with the waiting tests
 	mux := http.NewServeMux()
 	mux.HandleFunc("/missing", http.NotFound)
 	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ok", http.StatusFound) })

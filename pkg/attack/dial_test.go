@@ -159,7 +159,6 @@ func TestChunkedBody(t *testing.T) {
 
 // TLS client certificates and root CAs (vegeta's -cert, -key, -root-certs).
 func TestTLSConfig(t *testing.T) {
-	t.Parallel() // counts and verdicts only, no timing: it shares the CPU with the waiting tests
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)

@@ -56,7 +56,6 @@ func seenPaths(t *testing.T) (string, *sync.Map) {
 // aliases another target); the end of the stream ends the attack, which
 // is then complete, not interrupted, with nothing missed.
 func TestLazyEachTargetOnce(t *testing.T) {
-	t.Parallel() // counts and verdicts only, no timing: it shares the CPU with the waiting tests
 	for _, client := range []string{ClientFast, ClientNet} {
 		t.Run(client, func(t *testing.T) {
 			url, seen := seenPaths(t)
