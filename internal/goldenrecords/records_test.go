@@ -95,11 +95,13 @@ func makeRecords(t *testing.T) {
 	for _, name := range Names {
 		remake[name] = *only == ""
 	}
-	for _, name := range strings.Split(*only, ",") {
-		if _, ok := remake[name]; !ok && name != "" {
-			t.Fatalf("-only %s: no such record (have %s)", name, strings.Join(Names, ", "))
+	if *only != "" {
+		for _, name := range strings.Split(*only, ",") {
+			if _, ok := remake[name]; !ok {
+				t.Fatalf("-only %s: no such record (have %s)", name, strings.Join(Names, ", "))
+			}
+			remake[name] = true
 		}
-		remake[name] = true
 	}
 	for name, ok := range remake {
 		if ok {

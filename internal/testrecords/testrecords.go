@@ -81,7 +81,8 @@ type Synthetic struct {
 	Groups []SyntheticGroup
 	// Shard of Shards, if Shards > 1: the record holds only the requests
 	// i with i mod Shards == Shard, like one shard of a sharded attack.
-	Shard, Shards int // Exemplars is how many of the slowest requests each interval keeps
+	Shard, Shards int
+	// Exemplars is how many of the slowest requests each interval keeps
 	// (the plan's -exemplars; 0: runrecord.DefaultExemplars).
 	Exemplars int
 }
