@@ -58,7 +58,7 @@ func serve(h http.HandlerFunc) (string, func(), error) {
 	return "http://" + ln.Addr().String() + "/", func() { srv.Close() }, nil
 }
 
-// loadgenRun is one loadgen attack with default flags and its record.
+// loadgenRun is one loadgen attack (default flags and -loadgen-flags) and its record.
 type loadgenRun struct {
 	cpu   time.Duration
 	rss   uint64
@@ -74,7 +74,10 @@ func attackDefault(c config, url string, rate int, d time.Duration, port int) (*
 		return nil, fmt.Errorf("scratch: %w", err)
 	}
 	out := filepath.Join(dir, "run")
-	cmd := exec.Command(filepath.Join(c.bin, "loadgen"), "attack", "-rate", fmt.Sprint(rate), "-duration", d.String(), "-url", url, "-out", out)
+	args := []string{"attack", "-rate", fmt.Sprint(rate), "-duration", d.String(), "-url", url, "-out", out}
+	// -loadgen-flags applies here too, so a scenario can try a setting
+	// against its default (the headline names the flags).
+	cmd := exec.Command(filepath.Join(c.bin, "loadgen"), append(args, strings.Fields(c.extra)...)...)
 	cs := sampleConns(port)
 	cpu, rss, err := usage(cmd)
 	conns := cs.done()
@@ -90,6 +93,14 @@ func attackDefault(c config, url string, rate int, d time.Duration, port int) (*
 		return nil, err
 	}
 	return &loadgenRun{cpu: cpu, rss: rss, conns: conns, run: run, rep: rep, dir: out}, nil
+}
+
+// flagsNamed is what a scenario's headline says of loadgen's flags.
+func flagsNamed(c config) string {
+	if c.extra == "" {
+		return "default flags"
+	}
+	return "flags " + c.extra
 }
 
 func portOf(url string) int {
@@ -119,7 +130,7 @@ func stallScenario(c config) error {
 		return err
 	}
 	defer stop()
-	fmt.Printf("== stall: a loopback Go target freezes %s every %s; loadgen attack -rate %d -duration %s, default flags\n", stallFor, stallPeriod, stallRate, stallDuration)
+	fmt.Printf("== stall: a loopback Go target freezes %s every %s; loadgen attack -rate %d -duration %s, %s\n", stallFor, stallPeriod, stallRate, stallDuration, flagsNamed(c))
 	r, err := attackDefault(c, url, stallRate, stallDuration, portOf(url))
 	if err != nil {
 		return err
@@ -156,7 +167,7 @@ func slowScenario(c config) error {
 		return err
 	}
 	defer stop()
-	fmt.Printf("== slow target: a loopback Go target with a fixed %s service time; loadgen attack -rate %d -duration %s, default flags (Little's law: %.0f in flight)\n", slowService, slowRate, slowDuration, slowRate*slowService.Seconds())
+	fmt.Printf("== slow target: a loopback Go target with a fixed %s service time; loadgen attack -rate %d -duration %s, %s (Little's law: %.0f in flight)\n", slowService, slowRate, slowDuration, flagsNamed(c), slowRate*slowService.Seconds())
 	r, err := attackDefault(c, url, slowRate, slowDuration, portOf(url))
 	if err != nil {
 		return err
