@@ -13,7 +13,8 @@ const (
 	PacingPrecise = "precise"
 	// PacingCoarse waits on the runtime's own timers: on an idle process
 	// they fire on millisecond boundaries, so slots leave up to about 1 ms
-	// late (never early), in small bursts; slightly less CPU at low rates.
+	// late (never early), in small bursts, for no less CPU than precise
+	// pacing since its syscalls are raw (BENCHMARKS.md).
 	PacingCoarse = "coarse"
 )
 
