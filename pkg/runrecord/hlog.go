@@ -87,7 +87,9 @@ func RecordClamped(h *hdr.Histogram, v time.Duration) {
 // the standard format (hdrhistogram-go's HistogramLogWriter), so the
 // reference HdrHistogram tools read latency.hlog as it is.
 type HlogWriter struct {
-	log      *hdr.HistogramLogWriter
+	w        io.Writer
+	log      *hdr.HistogramLogWriter // the header lines
+	enc      intervalEncoder         // the interval lines, the library's bytes (see intervalEncoder)
 	runID    string
 	wroteHdr bool
 }
@@ -96,7 +98,7 @@ type HlogWriter struct {
 // run's own, such as several runs merged); the header goes out with the
 // first interval, whose start fixes the log's base time.
 func NewHlogWriter(w io.Writer, runID string) *HlogWriter {
-	return &HlogWriter{log: hdr.NewHistogramLogWriter(w), runID: runID}
+	return &HlogWriter{w: w, log: hdr.NewHistogramLogWriter(w), runID: runID}
 }
 
 // WriteHeader writes the log's header, with a base time from the start
@@ -136,7 +138,7 @@ func (w *HlogWriter) WriteInterval(startMs, endMs int64, s Series) error {
 		h.SetTag(tag)
 		h.SetStartTimeMs(startMs)
 		h.SetEndTimeMs(endMs)
-		if err := w.log.OutputIntervalHistogram(h); err != nil {
+		if err := w.enc.writeHistogramLine(w.w, h, w.log.BaseTime()); err != nil {
 			return fmt.Errorf("write latency log: %w", err)
 		}
 	}

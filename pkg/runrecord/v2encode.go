@@ -14,16 +14,20 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
-// intervalEncoder writes interval-log lines of sparse histograms in the
-// standard V2 compressed format, byte for byte what hdrhistogram-go's
-// HistogramLogWriter writes (TestIntervalEncoderMatchesLibrary), but with
-// one zlib writer reused for every histogram.
+// intervalEncoder writes interval-log lines of histograms, sparse or
+// plain, in the standard V2 compressed format, byte for byte what
+// hdrhistogram-go's HistogramLogWriter writes
+// (TestIntervalEncoderMatchesLibrary, TestHistogramLineMatchesLibrary),
+// but with one zlib writer reused for every histogram.
 //
 // Why by hand: the library builds a new zlib writer for each histogram,
 // about 800 KiB of compressor state and 1-3 ms on a 2-core box; a groups
 // log encodes three histograms per group per interval, which at 64 busy
-// groups was most of a core. Resetting one writer costs a memclr of its
-// tables instead.
+// groups was most of a core. The run's own latency.hlog encodes three a
+// second: 1-11 ms of a CPU each second, which the attack's workers waited
+// behind (dispatch lag p99 at 5,000 req/s 0.28-0.86 ms with it, 0.16-0.22
+// ms without it; BENCHMARKS.md). Resetting one writer costs a memclr of
+// its tables instead.
 type intervalEncoder struct {
 	payload bytes.Buffer
 	inner   bytes.Buffer
@@ -48,6 +52,21 @@ func (e *intervalEncoder) writeLine(w io.Writer, h *hdr.PackedHistogram, tag str
 	if err != nil {
 		return err
 	}
+	return e.emit(w, payload, tag, startMs, endMs, baseMs, h.Max())
+}
+
+// writeHistogramLine writes h's line (its own tag and times, relative to
+// baseMs), as HistogramLogWriter.OutputIntervalHistogram.
+func (e *intervalEncoder) writeHistogramLine(w io.Writer, h *hdr.Histogram, baseMs int64) error {
+	payload, maxV, err := e.encodeHistogram(h)
+	if err != nil {
+		return err
+	}
+	return e.emit(w, payload, h.Tag(), h.StartTimeMs(), h.EndTimeMs(), baseMs, maxV)
+}
+
+// emit writes one line around an encoded histogram whose maximum is maxV.
+func (e *intervalEncoder) emit(w io.Writer, payload []byte, tag string, startMs, endMs, baseMs, maxV int64) error {
 	start := (float64(startMs) - float64(baseMs)) / 1000.0
 	end := (float64(endMs) - float64(baseMs)) / 1000.0
 	l := e.line[:0]
@@ -61,19 +80,19 @@ func (e *intervalEncoder) writeLine(w io.Writer, h *hdr.PackedHistogram, tag str
 	l = append(l, ',')
 	l = strconv.AppendFloat(l, end-start, 'f', 6, 64)
 	l = append(l, ',')
-	l = strconv.AppendFloat(l, float64(h.Max())/hdr.MsToNsRatio, 'f', 6, 64)
+	l = strconv.AppendFloat(l, float64(maxV)/hdr.MsToNsRatio, 'f', 6, 64)
 	l = append(l, ',')
 	l = append(l, payload...)
 	l = append(l, '\n')
 	e.line = l
-	_, err = w.Write(l)
+	_, err := w.Write(l)
 	return err
 }
 
 // encode returns h in the base64 V2 compressed format. The slice is
 // reused by the next call.
 func (e *intervalEncoder) encode(h *hdr.PackedHistogram) ([]byte, error) {
-	g := geometryOf(h)
+	g := geometryOf(h.SignificantFigures(), h.LowestTrackableValue())
 	e.payload.Reset()
 	next := int64(0) // next counts index to write
 	var zz [10]byte
@@ -94,15 +113,64 @@ func (e *intervalEncoder) encode(h *hdr.PackedHistogram) ([]byte, error) {
 	} else if gap > 1 {
 		put(-gap)
 	}
+	return e.compress(h.SignificantFigures(), h.LowestTrackableValue(), h.HighestTrackableValue(), 1) // NewPacked's integer to double ratio
+}
+
+// encodeHistogram returns h in the base64 V2 compressed format, like
+// encode, and h.Max(). The counts come from a copy (Export): the library
+// keeps its counts array to itself, and its Max walks every bucket, so
+// the maximum is read off the copy too.
+func (e *intervalEncoder) encodeHistogram(h *hdr.Histogram) ([]byte, int64, error) {
+	snap := h.Export()
+	g := geometryOf(snap.SignificantFigures, snap.LowestTrackableValue)
+	// The library writes up to Max's bucket, the highest non-empty one:
+	// one zero for an empty histogram.
+	top := int64(0)
+	for i := int64(len(snap.Counts)) - 1; i > 0; i-- {
+		if snap.Counts[i] != 0 {
+			top = i
+			break
+		}
+	}
+	maxV := g.highestInBucket(top) // the library's Max, empty or not
+	e.payload.Reset()
+	var zz [10]byte
+	put := func(v int64) { e.payload.Write(zz[:zigZag(zz[:], v)]) }
+	for i := int64(0); i <= top; {
+		c := snap.Counts[i]
+		i++
+		if c == 0 {
+			zeros := int64(1)
+			for i <= top && snap.Counts[i] == 0 {
+				zeros++
+				i++
+			}
+			if zeros > 1 {
+				c = -zeros
+			}
+		}
+		put(c)
+	}
+	ratio := snap.IntegerToDoubleConversionRatio
+	if ratio == 0 {
+		ratio = 1 // the library's getIntegerToDoubleValueConversionRatio
+	}
+	b, err := e.compress(snap.SignificantFigures, snap.LowestTrackableValue, snap.HighestTrackableValue, ratio)
+	return b, maxV, err
+}
+
+// compress frames e.payload (the counts) with the V2 header, compresses
+// it with the reused zlib writer and returns it in base64.
+func (e *intervalEncoder) compress(sig, lowest, highest int64, ratio float64) ([]byte, error) {
 	e.inner.Reset()
 	var hb [v2HeaderSize]byte
 	binary.BigEndian.PutUint32(hb[0:], uint32(v2EncodingCookie))
 	binary.BigEndian.PutUint32(hb[4:], uint32(e.payload.Len()))
 	binary.BigEndian.PutUint32(hb[8:], 0) // normalizing index offset
-	binary.BigEndian.PutUint32(hb[12:], uint32(int32(h.SignificantFigures())))
-	binary.BigEndian.PutUint64(hb[16:], uint64(h.LowestTrackableValue()))
-	binary.BigEndian.PutUint64(hb[24:], uint64(h.HighestTrackableValue()))
-	binary.BigEndian.PutUint64(hb[32:], math.Float64bits(1)) // integer to double ratio of NewPacked
+	binary.BigEndian.PutUint32(hb[12:], uint32(int32(sig)))
+	binary.BigEndian.PutUint64(hb[16:], uint64(lowest))
+	binary.BigEndian.PutUint64(hb[24:], uint64(highest))
+	binary.BigEndian.PutUint64(hb[32:], math.Float64bits(ratio))
 	e.inner.Write(hb[:])
 	e.inner.Write(e.payload.Bytes())
 
@@ -142,12 +210,11 @@ type geometry struct {
 	subBucketHalfCount, subBucketMask          int64
 }
 
-func geometryOf(h *hdr.PackedHistogram) geometry {
-	sig := h.SignificantFigures()
+func geometryOf(sig, lowest int64) geometry {
 	largest := 2 * math.Pow10(int(sig))
 	subBucketCountMagnitude := int64(math.Ceil(math.Log2(largest)))
 	half := max(subBucketCountMagnitude, 1) - 1
-	unit := max(int64(math.Floor(math.Log2(float64(h.LowestTrackableValue())))), 0)
+	unit := max(int64(math.Floor(math.Log2(float64(lowest)))), 0)
 	subBucketCount := int64(1) << (half + 1)
 	return geometry{
 		unitMagnitude:               unit,
@@ -161,6 +228,18 @@ func (g geometry) countsIndex(v int64) int64 {
 	bucket := int64(64-bits.LeadingZeros64(uint64(v|g.subBucketMask))) - g.unitMagnitude - (g.subBucketHalfCountMagnitude + 1)
 	sub := v >> (bucket + g.unitMagnitude)
 	return (bucket+1)<<g.subBucketHalfCountMagnitude + sub - g.subBucketHalfCount
+}
+
+// highestInBucket is the highest value that counts index idx holds
+// (the library's highestEquivalentValue of its valueFromIndex).
+func (g geometry) highestInBucket(idx int64) int64 {
+	bucket := idx>>g.subBucketHalfCountMagnitude - 1
+	sub := idx&(g.subBucketHalfCount-1) + g.subBucketHalfCount
+	if bucket < 0 {
+		sub -= g.subBucketHalfCount
+		bucket = 0
+	}
+	return sub<<(bucket+g.unitMagnitude) + 1<<(bucket+g.unitMagnitude) - 1
 }
 
 // zigZag writes v as the format's ZigZag LEB128 (at most 9 bytes, the
