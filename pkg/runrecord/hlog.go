@@ -98,7 +98,9 @@ type HlogWriter struct {
 // run's own, such as several runs merged); the header goes out with the
 // first interval, whose start fixes the log's base time.
 func NewHlogWriter(w io.Writer, runID string) *HlogWriter {
-	return &HlogWriter{w: w, log: hdr.NewHistogramLogWriter(w), runID: runID}
+	hw := &HlogWriter{w: w, log: hdr.NewHistogramLogWriter(w), runID: runID}
+	hw.enc.warm()
+	return hw
 }
 
 // WriteHeader writes the log's header, with a base time from the start
