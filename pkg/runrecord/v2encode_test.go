@@ -9,29 +9,40 @@ import (
 	hdr "github.com/HdrHistogram/hdrhistogram-go"
 )
 
+// recorder is what the test cases fill: a plain or a packed histogram.
+type recorder interface {
+	RecordValue(v int64) error
+	RecordValues(v, n int64) error
+}
+
+// fills are histograms empty, narrow, wide and extreme.
+func fills(rng *rand.Rand) []func(h recorder) {
+	return []func(h recorder){
+		func(recorder) {},
+		func(h recorder) { h.RecordValue(int64(time.Millisecond)) },
+		func(h recorder) { h.RecordValue(0); h.RecordValue(1) },
+		func(h recorder) {
+			for j := 0; j < 5000; j++ {
+				h.RecordValue(int64(rng.ExpFloat64() * 3e6))
+			}
+		},
+		func(h recorder) {
+			for j := 0; j < 300; j++ {
+				h.RecordValues(rng.Int64N(int64(time.Hour)), rng.Int64N(1<<40)+1)
+			}
+			h.RecordValue(int64(time.Hour))
+		},
+		func(h recorder) { h.RecordValues(int64(50*time.Millisecond), 1<<62) },
+	}
+}
+
 // The hand-written encoder writes exactly the lines hdrhistogram-go's own
 // log writer writes, for empty, narrow, wide and extreme histograms, so
 // every reader of the format reads them.
 func TestIntervalEncoderMatchesLibrary(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var enc intervalEncoder
-	for i, fill := range []func(h *hdr.PackedHistogram){
-		func(*hdr.PackedHistogram) {},
-		func(h *hdr.PackedHistogram) { h.RecordValue(int64(time.Millisecond)) },
-		func(h *hdr.PackedHistogram) { h.RecordValue(0); h.RecordValue(1) },
-		func(h *hdr.PackedHistogram) {
-			for j := 0; j < 5000; j++ {
-				h.RecordValue(int64(rng.ExpFloat64() * 3e6))
-			}
-		},
-		func(h *hdr.PackedHistogram) {
-			for j := 0; j < 300; j++ {
-				h.RecordValues(rng.Int64N(int64(time.Hour)), rng.Int64N(1<<40)+1)
-			}
-			h.RecordValue(int64(time.Hour))
-		},
-		func(h *hdr.PackedHistogram) { h.RecordValues(int64(50*time.Millisecond), 1<<62) },
-	} {
+	for i, fill := range fills(rng) {
 		h := hdr.NewPacked(HistogramLowest, int64(time.Hour), HistogramSigFigs)
 		fill(h)
 		start, end, base := int64(1_700_000_123_450), int64(1_700_000_124_450), int64(1_700_000_000_000)
@@ -58,29 +69,14 @@ func TestIntervalEncoderMatchesLibrary(t *testing.T) {
 // gets the library's lines too, byte for byte.
 func TestHistogramLineMatchesLibrary(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	var enc intervalEncoder // one encoder for every case, as HlogWriter keeps it
-	for i, fill := range []func(h *hdr.Histogram){
-		func(*hdr.Histogram) {},
-		func(h *hdr.Histogram) { h.RecordValue(int64(time.Millisecond)) },
-		func(h *hdr.Histogram) { h.RecordValue(0); h.RecordValue(1) },
-		func(h *hdr.Histogram) {
-			for j := 0; j < 5000; j++ {
-				h.RecordValue(int64(rng.ExpFloat64() * 3e6))
-			}
-		},
-		func(h *hdr.Histogram) {
-			for j := 0; j < 300; j++ {
-				h.RecordValues(rng.Int64N(int64(time.Hour)), rng.Int64N(1<<40)+1)
-			}
-			h.RecordValue(int64(time.Hour))
-		},
-		func(h *hdr.Histogram) {
-			o := hdr.New(HistogramLowest, int64(time.Hour), HistogramSigFigs)
-			o.RecordValues(int64(50*time.Millisecond), 7)
-			h.RecordValue(int64(time.Microsecond))
-			h.Merge(o)
-		},
-	} {
+	var enc intervalEncoder      // one encoder for every case, as HlogWriter keeps it
+	merged := func(h recorder) { // a merge, the way the run's totals are made
+		o := hdr.New(HistogramLowest, int64(time.Hour), HistogramSigFigs)
+		o.RecordValues(int64(50*time.Millisecond), 7)
+		h.RecordValue(int64(time.Microsecond))
+		h.(*hdr.Histogram).Merge(o)
+	}
+	for i, fill := range append(fills(rng), merged) {
 		for _, tag := range []string{TagLatency, TagService, TagLag} {
 			h := hdr.New(HistogramLowest, int64(time.Hour), HistogramSigFigs)
 			fill(h)
@@ -111,24 +107,10 @@ func BenchmarkIntervalEncoder(b *testing.B) {
 	for j := 0; j < 200; j++ {
 		h.RecordValue(int64(1e6 + rng.ExpFloat64()*3e6))
 	}
-	var buf bytes.Buffer
-	b.Run("loadgen", func(b *testing.B) {
-		var enc intervalEncoder
-		b.ReportAllocs()
-		for b.Loop() {
-			buf.Reset()
-			enc.writeLine(&buf, h, "g1", 1000, 2000, 0)
-		}
-	})
-	b.Run("hdrhistogram-go", func(b *testing.B) {
-		lw := hdr.NewHistogramLogWriter(&buf)
-		h.SetTag("g1")
-		b.ReportAllocs()
-		for b.Loop() {
-			buf.Reset()
-			lw.OutputIntervalPackedHistogram(h)
-		}
-	})
+	h.SetTag("g1")
+	benchLines(b,
+		func(e *intervalEncoder, w *bytes.Buffer) { e.writeLine(w, h, "g1", 1000, 2000, 0) },
+		func(lw *hdr.HistogramLogWriter) { lw.OutputIntervalPackedHistogram(h) })
 }
 
 func BenchmarkHistogramLine(b *testing.B) {
@@ -138,13 +120,21 @@ func BenchmarkHistogramLine(b *testing.B) {
 		h.RecordValue(int64(1e5 + rng.ExpFloat64()*3e6))
 	}
 	h.SetTag(TagService)
+	benchLines(b,
+		func(e *intervalEncoder, w *bytes.Buffer) { e.writeHistogramLine(w, h, 0) },
+		func(lw *hdr.HistogramLogWriter) { lw.OutputIntervalHistogram(h) })
+}
+
+// benchLines times one interval line written by intervalEncoder against
+// the same line written by hdrhistogram-go's log writer.
+func benchLines(b *testing.B, ours func(*intervalEncoder, *bytes.Buffer), lib func(*hdr.HistogramLogWriter)) {
 	var buf bytes.Buffer
 	b.Run("loadgen", func(b *testing.B) {
 		var enc intervalEncoder
 		b.ReportAllocs()
 		for b.Loop() {
 			buf.Reset()
-			enc.writeHistogramLine(&buf, h, 0)
+			ours(&enc, &buf)
 		}
 	})
 	b.Run("hdrhistogram-go", func(b *testing.B) {
@@ -152,7 +142,7 @@ func BenchmarkHistogramLine(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			buf.Reset()
-			lw.OutputIntervalHistogram(h)
+			lib(lw)
 		}
 	})
 }
