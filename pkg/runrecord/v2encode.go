@@ -30,6 +30,7 @@ import (
 // its tables instead.
 type intervalEncoder struct {
 	payload bytes.Buffer
+	next    int64 // the next counts index putBucket writes
 	inner   bytes.Buffer
 	z       bytes.Buffer
 	zw      *zlib.Writer
@@ -94,25 +95,11 @@ func (e *intervalEncoder) emit(w io.Writer, payload []byte, tag string, startMs,
 func (e *intervalEncoder) encode(h *hdr.PackedHistogram) ([]byte, error) {
 	g := geometryOf(h.SignificantFigures(), h.LowestTrackableValue())
 	e.payload.Reset()
-	next := int64(0) // next counts index to write
-	var zz [10]byte
-	put := func(v int64) { e.payload.Write(zz[:zigZag(zz[:], v)]) }
+	e.next = 0
 	for value, count := range h.ForEachBucket {
-		idx := g.countsIndex(value)
-		if gap := idx - next; gap == 1 {
-			put(0)
-		} else if gap > 1 {
-			put(-gap)
-		}
-		put(count)
-		next = idx + 1
+		e.putBucket(g.countsIndex(value), count)
 	}
-	// The library writes up to Max's bucket: one zero for an empty histogram.
-	if gap := g.countsIndex(h.Max()) + 1 - next; gap == 1 {
-		put(0)
-	} else if gap > 1 {
-		put(-gap)
-	}
+	e.putGap(g.countsIndex(h.Max()) + 1)
 	return e.compress(h.SignificantFigures(), h.LowestTrackableValue(), h.HighestTrackableValue(), 1) // NewPacked's integer to double ratio
 }
 
@@ -123,40 +110,53 @@ func (e *intervalEncoder) encode(h *hdr.PackedHistogram) ([]byte, error) {
 func (e *intervalEncoder) encodeHistogram(h *hdr.Histogram) ([]byte, int64, error) {
 	snap := h.Export()
 	g := geometryOf(snap.SignificantFigures, snap.LowestTrackableValue)
-	// The library writes up to Max's bucket, the highest non-empty one:
-	// one zero for an empty histogram.
-	top := int64(0)
+	top := int64(0) // the highest non-empty bucket, Max's
 	for i := int64(len(snap.Counts)) - 1; i > 0; i-- {
 		if snap.Counts[i] != 0 {
 			top = i
 			break
 		}
 	}
-	maxV := g.highestInBucket(top) // the library's Max, empty or not
 	e.payload.Reset()
-	var zz [10]byte
-	put := func(v int64) { e.payload.Write(zz[:zigZag(zz[:], v)]) }
-	for i := int64(0); i <= top; {
-		c := snap.Counts[i]
-		i++
-		if c == 0 {
-			zeros := int64(1)
-			for i <= top && snap.Counts[i] == 0 {
-				zeros++
-				i++
-			}
-			if zeros > 1 {
-				c = -zeros
-			}
+	e.next = 0
+	for i, c := range snap.Counts[:top+1] {
+		if c != 0 {
+			e.putBucket(int64(i), c)
 		}
-		put(c)
 	}
+	e.putGap(top + 1)
 	ratio := snap.IntegerToDoubleConversionRatio
 	if ratio == 0 {
 		ratio = 1 // the library's getIntegerToDoubleValueConversionRatio
 	}
 	b, err := e.compress(snap.SignificantFigures, snap.LowestTrackableValue, snap.HighestTrackableValue, ratio)
-	return b, maxV, err
+	return b, g.highestInBucket(top), err // the library's Max, empty or not
+}
+
+// putBucket appends a non-empty bucket (counts index idx, in index
+// order) to the V2 payload in e.payload, after the run of empty ones
+// before it; putGap(top+1) ends the payload at index top, Max's bucket,
+// as the library does (one zero for an empty histogram). Counts are
+// ZigZag LEB128, a run of empty buckets its negated length (a single one
+// a zero).
+func (e *intervalEncoder) putBucket(idx, count int64) {
+	e.putGap(idx)
+	e.put(count)
+	e.next = idx + 1
+}
+
+// putGap writes the empty buckets from e.next up to (not including) idx.
+func (e *intervalEncoder) putGap(idx int64) {
+	if n := idx - e.next; n == 1 {
+		e.put(0)
+	} else if n > 1 {
+		e.put(-n)
+	}
+}
+
+func (e *intervalEncoder) put(v int64) {
+	var zz [10]byte
+	e.payload.Write(zz[:zigZag(zz[:], v)])
 }
 
 // compress frames e.payload (the counts) with the V2 header, compresses
@@ -174,16 +174,7 @@ func (e *intervalEncoder) compress(sig, lowest, highest int64, ratio float64) ([
 	e.inner.Write(hb[:])
 	e.inner.Write(e.payload.Bytes())
 
-	e.z.Reset()
-	if e.zw == nil {
-		zw, err := zlib.NewWriterLevel(&e.z, zlib.BestCompression)
-		if err != nil {
-			return nil, fmt.Errorf("encode histogram: %w", err)
-		}
-		e.zw = zw
-	} else {
-		e.zw.Reset(&e.z)
-	}
+	e.resetZlib()
 	if _, err := e.zw.Write(e.inner.Bytes()); err != nil {
 		return nil, fmt.Errorf("encode histogram: %w", err)
 	}
@@ -230,15 +221,22 @@ func (g geometry) countsIndex(v int64) int64 {
 	return (bucket+1)<<g.subBucketHalfCountMagnitude + sub - g.subBucketHalfCount
 }
 
+// resetZlib points the zlib writer, made on first use, at an empty e.z.
+func (e *intervalEncoder) resetZlib() {
+	e.z.Reset()
+	if e.zw == nil {
+		e.zw, _ = zlib.NewWriterLevel(&e.z, zlib.BestCompression) // a valid level cannot fail
+		return
+	}
+	e.zw.Reset(&e.z)
+}
+
 // warm makes the zlib writer and runs it once, so that the first line,
 // written while an attack runs, does not allocate and fault in its
 // tables (about 1 MB; the first interval's writer took 17-22 ms of the
 // first second on the 2-core VM without this).
 func (e *intervalEncoder) warm() {
-	if e.zw == nil {
-		e.zw, _ = zlib.NewWriterLevel(&e.z, zlib.BestCompression) // a valid level cannot fail
-	}
-	e.zw.Reset(&e.z)
+	e.resetZlib()
 	_ = e.zw.Close() // into a buffer: cannot fail
 	e.z.Reset()
 }
