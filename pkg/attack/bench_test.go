@@ -140,7 +140,7 @@ func BenchmarkWake(b *testing.B) {
 			for b.Loop() {
 				i++
 				due := start.Add(time.Duration(i) * gap)
-				t.until(due)
+				t.until(due, 0)
 				l := time.Since(due)
 				late += l
 				lates = append(lates, l)

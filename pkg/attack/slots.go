@@ -33,6 +33,10 @@ type slot struct {
 	// waited is how long the slot had been due when a worker claimed it:
 	// the time it waited for a free worker (connection).
 	waited time.Duration
+	// gap is how long after the slot handed out before it this one is
+	// due (its share of the schedule's time): it bounds how early its
+	// worker may wake and spin (spinAhead).
+	gap time.Duration
 }
 
 // dispenser hands out slots in due order across scenarios, to whichever
@@ -54,6 +58,7 @@ type dispenser struct {
 	// maxWait drops slots that have waited longer than this (0: no limit).
 	maxWait time.Duration
 	done    bool
+	lastDue time.Duration // due time of the slot handed out last
 
 	peakWaiting uint64
 }
@@ -149,6 +154,8 @@ func (d *dispenser) claim(now time.Time) (s slot, ok bool) {
 		if w := el - src.due; w > 0 {
 			s.waited = w
 		}
+		s.gap = max(0, src.due-d.lastDue)
+		d.lastDue = src.due
 	}
 	src.claimed++
 	src.next += d.shards

@@ -78,7 +78,8 @@ func TestShardReleasesItsShare(t *testing.T) {
 
 // TestScenariosShareOneClock: two scenarios in one dispenser are released
 // merged in due order, each slot n of a scenario at that scenario's own
-// Due(n) and to that scenario's targets.
+// Due(n) and to that scenario's targets, with its gap to the slot released
+// before it.
 func TestScenariosShareOneClock(t *testing.T) {
 	slow := Constant{Freq: 100, Per: time.Second}
 	ramp, err := NewStages([]Stage{{Duration: 100 * time.Millisecond, Target: 2000}})
@@ -94,10 +95,15 @@ func TestScenariosShareOneClock(t *testing.T) {
 	d.start(began)
 	got := claimAll(t, d, began)
 	next := []uint64{0, 0}
-	var last time.Time
+	last := began
 	for _, s := range got {
 		if s.intended.Before(last) {
 			t.Fatalf("slot %d of scenario %d (+%s) released after a later one (+%s)", s.n, s.src, s.intended.Sub(began), last.Sub(began))
+		}
+		// The gap that bounds a slot's spin is to the slot before it in
+		// the merged order, whichever scenario that was.
+		if s.gap != s.intended.Sub(last) {
+			t.Fatalf("slot %d of scenario %d has gap %s, want %s", s.n, s.src, s.gap, s.intended.Sub(last))
 		}
 		last = s.intended
 		if s.n != next[s.src] {

@@ -74,7 +74,7 @@ func (w *preciseTimer) arm(fd uintptr) bool {
 	return w.stopped.Load()
 }
 
-func (w *preciseTimer) until(t time.Time) bool {
+func (w *preciseTimer) until(t time.Time, early time.Duration) bool {
 	for {
 		if w.stopped.Load() {
 			return false
@@ -83,14 +83,18 @@ func (w *preciseTimer) until(t time.Time) bool {
 		if d <= 0 {
 			return true
 		}
-		if d <= spinBelow {
-			for time.Until(t) > 0 {
+		if d <= spinBelow+early {
+			// Stop is checked now and then: a spin may last early.
+			for i := 0; time.Until(t) > 0; i++ {
+				if i&63 == 63 && w.stopped.Load() {
+					return false
+				}
 			}
 			return true
 		}
 		// A relative timer: the ns between time.Until and the syscall only
 		// make the wake later, never earlier; the loop re-checks the clock.
-		w.wait, w.armed = d, false
+		w.wait, w.armed = d-early, false
 		if err := w.rc.Read(w.fn); err != nil {
 			time.Sleep(time.Until(t)) // closed under us; keep the invariant
 		}
