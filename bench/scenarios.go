@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/loadgen/loadgen/pkg/report"
@@ -117,9 +119,64 @@ func stallQuantile(q float64) time.Duration {
 	return stallFor - time.Duration((1-q)*float64(stallPeriod))
 }
 
+// stallDrained is the intended-time latency at each quantile of qs of the
+// same stalls on a box that serves at most capacity requests per second
+// (the generator and the target together): a FIFO fluid queue in which
+// request i is due at (i+1)/rate, nothing completes during a stall, and
+// completions are at least 1/capacity apart. The analytic distribution
+// assumes the backlog of a stall is answered the instant it ends; this
+// one drains it at the box's measured capacity, which is what the run
+// can do at best.
+func stallDrained(capacity float64, qs []float64) []time.Duration {
+	n := int(stallRate * stallDuration.Seconds())
+	lat := make([]time.Duration, n)
+	step := time.Duration(float64(time.Second) / capacity)
+	var last time.Duration // completion of the request before
+	for i := range n {
+		due := time.Duration(float64(i+1) * float64(time.Second) / stallRate)
+		done := max(due, last+step)
+		if el := done - stallOffset; el >= 0 {
+			if ph := el % stallPeriod; ph < stallFor {
+				done += stallFor - ph // held until the stall ends
+			}
+		}
+		lat[i], last = done-due, done
+	}
+	slices.Sort(lat)
+	out := make([]time.Duration, len(qs))
+	for i, q := range qs {
+		out[i] = lat[min(n-1, int(q*float64(n)))]
+	}
+	return out
+}
+
+// stallCapacity measures what the box serves per second with the stall
+// target not stalling, at the generator's default ceiling of in-flight
+// requests: a closed-loop attack (-rate 0) with -max-workers 1024.
+func stallCapacity(c config, url string) (float64, error) {
+	dir, err := os.MkdirTemp(c.work, "capacity-")
+	if err != nil {
+		return 0, fmt.Errorf("scratch: %w", err)
+	}
+	out := filepath.Join(dir, "run")
+	cmd := exec.Command(filepath.Join(c.bin, "loadgen"), "attack", "-rate", "0", "-max-workers", "1024", "-duration", "3s", "-url", url, "-out", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("capacity probe: %w: %s", err, b)
+	}
+	run, err := runrecord.Read(out)
+	if err != nil {
+		return 0, err
+	}
+	return run.Summary.Throughput, nil
+}
+
 func stallScenario(c config) error {
 	t0 := time.Now()
+	var stalls atomic.Bool
 	url, stop, err := serve(func(w http.ResponseWriter, _ *http.Request) {
+		if !stalls.Load() {
+			return
+		}
 		if el := time.Since(t0) - stallOffset; el >= 0 {
 			if ph := el % stallPeriod; ph < stallFor {
 				time.Sleep(stallFor - ph)
@@ -130,7 +187,14 @@ func stallScenario(c config) error {
 		return err
 	}
 	defer stop()
+	capacity, err := stallCapacity(c, url)
+	if err != nil {
+		return err
+	}
 	fmt.Printf("== stall: a loopback Go target freezes %s every %s; loadgen attack -rate %d -duration %s, %s\n", stallFor, stallPeriod, stallRate, stallDuration, flagsNamed(c))
+	fmt.Printf("  the box's capacity with the target not stalling: %.0f/s (loadgen attack -rate 0 -max-workers 1024 -duration 3s)\n", capacity)
+	t0 = time.Now()
+	stalls.Store(true)
 	r, err := attackDefault(c, url, stallRate, stallDuration, portOf(url))
 	if err != nil {
 		return err
@@ -140,14 +204,21 @@ func stallScenario(c config) error {
 	fmt.Printf("  sent %d of %d, missed %d (dropped %d), errors %d\n", s.Requests, int(stallRate*stallDuration.Seconds()), s.Missed, g.Dropped, len(s.Errors))
 	fmt.Printf("  peak connections %d (sampled %d), workers %d of ceiling %d, in flight %d, waiting %d, goroutines %d, RSS %.1f MiB, CPU/req %s\n",
 		g.Connections, r.conns, g.Workers, g.MaxWorkers, g.PeakInFlight, g.PeakWaiting, g.Goroutines, float64(r.rss)/(1<<20), dur(r.cpu/time.Duration(max(s.Requests, 1))))
-	fmt.Println("  intended-time latency vs the analytic distribution of the stall:")
-	for _, q := range []struct {
+	fmt.Printf("  intended-time latency vs the analytic distribution of the stall (instant drain), and vs the same stalls drained at the box's capacity (%.0f/s):\n", capacity)
+	qs := []struct {
 		name string
 		q    float64
 		got  time.Duration
-	}{{"p75", .75, time.Duration(r.rep.Latency.ValueAtQuantile(75))}, {"p90", .90, s.Latency.P90}, {"p95", .95, s.Latency.P95}, {"p99", .99, s.Latency.P99}, {"p99.9", .999, s.Latency.P999}} {
+	}{{"p75", .75, time.Duration(r.rep.Latency.ValueAtQuantile(75))}, {"p90", .90, s.Latency.P90}, {"p95", .95, s.Latency.P95}, {"p99", .99, s.Latency.P99}, {"p99.9", .999, s.Latency.P999}}
+	var fs []float64
+	for _, q := range qs {
+		fs = append(fs, q.q)
+	}
+	drained := stallDrained(capacity, fs)
+	for i, q := range qs {
 		want := stallQuantile(q.q)
-		fmt.Printf("    %-6s %9s  analytic %9s  %+6.1f%%\n", q.name, dur(q.got), dur(want), 100*(float64(q.got)/float64(want)-1))
+		fmt.Printf("    %-6s %9s  analytic %9s  %+6.1f%%   drained %9s  %+6.1f%%\n", q.name, dur(q.got), dur(want), 100*(float64(q.got)/float64(want)-1),
+			dur(drained[i]), 100*(float64(q.got)/float64(drained[i])-1))
 	}
 	fmt.Print("  p99 per 1 s interval (recovery after each stall):")
 	for i, row := range r.rep.Intervals {
