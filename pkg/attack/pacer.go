@@ -40,14 +40,22 @@ type wakeTimer interface {
 // to the slot before it: whatever the rate and the number of workers, the
 // spinning costs at most 1/spinShare of one core. At 50 req/s a slot wakes
 // maxSpinAhead early; at 1,000 req/s 100 µs; at 5,000 req/s 20 µs, which a
-// wake-up's own lateness mostly covers, so busy attacks barely spin.
+// wake-up's own lateness mostly covers, so busy attacks barely spin. Above
+// 10,000 req/s (gaps under minSpinGap) nothing spins ahead: the CPUs are
+// busy, so a wake-up does not start from idle and has little latency to
+// hide, while the lag there is queueing for a CPU, and spinning would
+// take CPU from the sends and, on a shared box, from the target.
 const (
 	spinShare    = 10
 	maxSpinAhead = 500 * time.Microsecond
+	minSpinGap   = 100 * time.Microsecond
 )
 
 // spinAhead is how early a slot due gap after the one before it may wake.
 func spinAhead(gap time.Duration) time.Duration {
+	if gap < minSpinGap {
+		return 0
+	}
 	return min(maxSpinAhead, gap/spinShare)
 }
 

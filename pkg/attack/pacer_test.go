@@ -7,13 +7,15 @@ import (
 
 // TestSpinAheadIsBounded: a slot spins at most 1/spinShare of its gap and
 // never more than maxSpinAhead, so the spinning of a whole attack costs at
-// most 1/spinShare of one core whatever its rate.
+// most 1/spinShare of one core whatever its rate; above 10,000/s none.
 func TestSpinAheadIsBounded(t *testing.T) {
 	for _, c := range []struct{ gap, want time.Duration }{
 		{0, 0},
-		{50 * time.Microsecond, 5 * time.Microsecond}, // 20,000/s
-		{time.Millisecond, 100 * time.Microsecond},    // 1,000/s
-		{20 * time.Millisecond, maxSpinAhead},         // 50/s
+		{50 * time.Microsecond, 0},           // 20,000/s: busy, no spin
+		{minSpinGap, minSpinGap / spinShare}, // 10,000/s
+		{200 * time.Microsecond, 20 * time.Microsecond}, // 5,000/s
+		{time.Millisecond, 100 * time.Microsecond},      // 1,000/s
+		{20 * time.Millisecond, maxSpinAhead},           // 50/s
 		{time.Hour, maxSpinAhead},
 	} {
 		got := spinAhead(c.gap)
