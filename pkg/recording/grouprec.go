@@ -32,7 +32,7 @@ type groupRecorder struct {
 	red     *runrecord.Redactor // masks known secrets in error messages
 
 	batches chan groupBatch
-	spare   chan runrecord.GroupSeries
+	spare   chan runrecord.SparseSeries
 	done    chan struct{}
 	file    *runrecord.AtomicFile
 	buf     *bufio.Writer
@@ -42,7 +42,7 @@ type groupRecorder struct {
 
 // groupState is one group's recording.
 type groupState struct {
-	cur, total runrecord.GroupSeries
+	cur, total runrecord.SparseSeries
 	c          runrecord.Counts
 	hot        hotCounts
 	curN       uint64
@@ -60,7 +60,7 @@ type groupBatch struct {
 
 type groupItem struct {
 	g int
-	s runrecord.GroupSeries
+	s runrecord.SparseSeries
 }
 
 // pendingBatches bounds the intervals waiting to be written; past it,
@@ -85,7 +85,7 @@ func newGroupRecorder(dir, runID string, cfg Config, highest int64) (*groupRecor
 		highest: highest,
 		st:      make([]*groupState, places),
 		batches: make(chan groupBatch, pendingBatches),
-		spare:   make(chan runrecord.GroupSeries, 2*places),
+		spare:   make(chan runrecord.SparseSeries, 2*places),
 		done:    make(chan struct{}),
 		file:    f,
 		buf:     buf,
@@ -144,7 +144,7 @@ func (g *groupRecorder) record(res *attack.Result) {
 	i := g.group(res)
 	st := g.st[i]
 	if st == nil {
-		st = &groupState{cur: g.series(), total: runrecord.NewGroupSeries(g.highest), c: runrecord.NewCounts(), hot: newHotCounts()}
+		st = &groupState{cur: g.series(), total: runrecord.NewSparseSeries(g.highest), c: runrecord.NewCounts(), hot: newHotCounts()}
 		g.st[i] = st
 	}
 	runrecord.RecordPacked(st.cur.Latency, int64(res.Latency))
@@ -167,12 +167,12 @@ func (g *groupRecorder) record(res *attack.Result) {
 }
 
 // series returns empty group series, reused when the writer gave one back.
-func (g *groupRecorder) series() runrecord.GroupSeries {
+func (g *groupRecorder) series() runrecord.SparseSeries {
 	select {
 	case s := <-g.spare:
 		return s
 	default:
-		return runrecord.NewGroupSeries(g.highest)
+		return runrecord.NewSparseSeries(g.highest)
 	}
 }
 
@@ -246,7 +246,7 @@ func (g *groupRecorder) summaries(began time.Time, sending time.Duration) []runr
 	for i, st := range g.st[:len(g.names)] {
 		out[i] = runrecord.GroupSummary{Name: g.names[i], Tag: runrecord.GroupTag(i)}
 		if st == nil {
-			out[i].Summary = runrecord.SummarizeGroup(runrecord.GroupSeries{}, runrecord.NewCounts(), began, sending)
+			out[i].Summary = runrecord.SummarizeGroup(runrecord.SparseSeries{}, runrecord.NewCounts(), began, sending)
 			continue
 		}
 		st.hot.fold(&st.c, g.red)
@@ -261,7 +261,7 @@ func (g *groupRecorder) summaries(began time.Time, sending time.Duration) []runr
 func (g *groupRecorder) scenarioSummaries(names []string, of []int, out attack.Outcome) []runrecord.ScenarioSummary {
 	res := make([]runrecord.ScenarioSummary, len(names))
 	for si, name := range names {
-		total := runrecord.NewGroupSeries(g.highest)
+		total := runrecord.NewSparseSeries(g.highest)
 		c := runrecord.NewCounts()
 		sc := runrecord.ScenarioSummary{Name: name, Groups: []string{}}
 		for gi, st := range g.st {

@@ -95,8 +95,8 @@ type Recorder struct {
 	cfg      Config
 	dir      string
 	total    runrecord.Series
-	cur      runrecord.Series // the open interval's
-	curStart int64            // unix ns of the open interval; 0 before the first result
+	cur      runrecord.SparseSeries // the open interval's: sparse, so encoding it copies no counts
+	curStart int64                  // unix ns of the open interval; 0 before the first result
 	curRow   runrecord.Interval
 	rows     []runrecord.Interval
 	c        runrecord.Counts
@@ -111,7 +111,7 @@ type Recorder struct {
 	// (and calls OnInterval), in order; closed intervals wait in
 	// intervals, and their series come back reset through spares.
 	intervals chan closedInterval
-	spares    chan runrecord.Series
+	spares    chan runrecord.SparseSeries
 	wdone     chan struct{}
 	// Only the writer uses these until wdone is closed.
 	buf  *bufio.Writer
@@ -126,7 +126,7 @@ type Recorder struct {
 // for OnInterval, what was known when it closed.
 type closedInterval struct {
 	startMs, endMs int64
-	s              runrecord.Series
+	s              runrecord.SparseSeries
 	stats          IntervalStats
 	// written, when set, marks no interval: the writer closes it once it
 	// has written every interval before it (waitWritten).
@@ -163,14 +163,14 @@ func New(dir string, cfg Config) (*Recorder, error) {
 		cfg:   cfg,
 		dir:   dir,
 		total: runrecord.NewSeries(int64(cfg.Highest)),
-		cur:   runrecord.NewSeries(int64(cfg.Highest)),
+		cur:   runrecord.NewSparseSeries(int64(cfg.Highest)),
 		c:     runrecord.NewCounts(),
 		hot:   newHotCounts(),
 		file:  f,
 		buf:   buf,
 
 		intervals: make(chan closedInterval, pendingIntervals),
-		spares:    make(chan runrecord.Series, 2),
+		spares:    make(chan runrecord.SparseSeries, 2),
 		wdone:     make(chan struct{}),
 	}
 	var w io.Writer = buf
@@ -188,7 +188,7 @@ func New(dir string, cfg Config) (*Recorder, error) {
 	// Two spares: the next interval's series is ready while the writer
 	// encodes the last one, and memory is the same at any point of a run.
 	for range cap(r.spares) {
-		r.spares <- runrecord.NewSeries(int64(cfg.Highest))
+		r.spares <- runrecord.NewSparseSeries(int64(cfg.Highest))
 	}
 	go r.writeLog()
 	return r, nil
@@ -208,7 +208,7 @@ func (r *Recorder) writeLog() {
 			r.header.Write(r.chunk.Bytes())
 			r.chunk.Reset()
 		}
-		r.keepW(r.log.WriteInterval(iv.startMs, iv.endMs, iv.s))
+		r.keepW(r.log.WriteSparseInterval(iv.startMs, iv.endMs, iv.s))
 		if r.cfg.OnInterval != nil {
 			st := iv.stats
 			st.P99 = time.Duration(iv.s.Latency.ValueAtPercentile(99))
@@ -246,12 +246,12 @@ func (r *Recorder) keepW(err error) {
 }
 
 // series returns a reset series for the next interval.
-func (r *Recorder) series() runrecord.Series {
+func (r *Recorder) series() runrecord.SparseSeries {
 	select {
 	case s := <-r.spares:
 		return s
 	default:
-		return runrecord.NewSeries(int64(r.cfg.Highest))
+		return runrecord.NewSparseSeries(int64(r.cfg.Highest))
 	}
 }
 
@@ -289,11 +289,12 @@ func (r *Recorder) Record(res *attack.Result) {
 	} else if k > r.curStart {
 		r.flushUntil(k)
 	}
-	for _, s := range []runrecord.Series{r.cur, r.total} {
-		runrecord.RecordClamped(s.Latency, res.Latency)
-		runrecord.RecordClamped(s.Service, res.Service)
-		runrecord.RecordClamped(s.Lag, res.Lag)
-	}
+	runrecord.RecordClamped(r.total.Latency, res.Latency)
+	runrecord.RecordClamped(r.total.Service, res.Service)
+	runrecord.RecordClamped(r.total.Lag, res.Lag)
+	runrecord.RecordPacked(r.cur.Latency, int64(res.Latency))
+	runrecord.RecordPacked(r.cur.Service, int64(res.Service))
+	runrecord.RecordPacked(r.cur.Lag, int64(res.Lag))
 	r.ex.add(res, r.curStart/int64(time.Millisecond))
 	r.curRow.Completed++
 	r.c.Requests++

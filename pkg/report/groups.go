@@ -23,7 +23,7 @@ type groupState struct {
 	points []GroupPoints
 	err    error
 	// totals are the groups' merged histograms, when records were merged.
-	totals map[string]runrecord.GroupSeries
+	totals map[string]runrecord.SparseSeries
 }
 
 // tagNames maps each record's group index to its name.
@@ -101,12 +101,12 @@ func (r *Report) GroupIntervals() ([]GroupPoints, error) {
 // readGroups streams the records' groups logs: every group's points (in
 // the order of names, then any other the logs hold) and, when all series
 // are read, its merged histograms.
-func (r *Report) readGroups(rows [][]runrecord.Interval, names []string, want func(string) bool) ([]GroupPoints, map[string]runrecord.GroupSeries, error) {
+func (r *Report) readGroups(rows [][]runrecord.Interval, names []string, want func(string) bool) ([]GroupPoints, map[string]runrecord.SparseSeries, error) {
 	errs := r.groupErrors(rows)
 	byName := map[string]*GroupPoints{}
-	totals := map[string]runrecord.GroupSeries{}
+	totals := map[string]runrecord.SparseSeries{}
 	var order []string
-	err := runrecord.MergeGroupHlogs(r.Dirs, r.tagNames(), want, func(start, end int64, groups map[string]runrecord.GroupSeries) error {
+	err := runrecord.MergeGroupHlogs(r.Dirs, r.tagNames(), want, func(start, end int64, groups map[string]runrecord.SparseSeries) error {
 		for name, s := range groups {
 			gp := byName[name]
 			if gp == nil {
@@ -144,7 +144,7 @@ func (r *Report) readGroups(rows [][]runrecord.Interval, names []string, want fu
 }
 
 // pointOf is a group's figures for one interval.
-func pointOf(start, end int64, s runrecord.GroupSeries, errors uint64) Point {
+func pointOf(start, end int64, s runrecord.SparseSeries, errors uint64) Point {
 	p := Point{StartMs: start, EndMs: end, Count: s.Latency.TotalCount(), Errors: errors}
 	if p.Count > 0 {
 		v := s.Latency.ValueAtPercentilesSlice([]float64{50, 90, 99, 99.9})
@@ -161,9 +161,9 @@ func pointOf(start, end int64, s runrecord.GroupSeries, errors uint64) Point {
 }
 
 // addGroup adds s into total (total may be empty); s is not kept.
-func addGroup(total, s runrecord.GroupSeries) runrecord.GroupSeries {
+func addGroup(total, s runrecord.SparseSeries) runrecord.SparseSeries {
 	if total.Latency == nil {
-		return runrecord.GroupSeries{Latency: s.Latency.Clone(), Service: s.Service.Clone(), Lag: s.Lag.Clone()}
+		return runrecord.SparseSeries{Latency: s.Latency.Clone(), Service: s.Service.Clone(), Lag: s.Lag.Clone()}
 	}
 	total.Merge(s)
 	return total
@@ -249,7 +249,7 @@ func (r *Report) mergeScenarios(groups []runrecord.GroupSummary, began time.Time
 	var out []runrecord.ScenarioSummary
 	for _, name := range order {
 		a := byName[name]
-		var total runrecord.GroupSeries
+		var total runrecord.SparseSeries
 		a.s.Groups = []string{}
 		for _, g := range groups {
 			if g.Scenario != name {
@@ -303,7 +303,7 @@ func (r *Report) WriteGroupsLog(w io.Writer, runID string) error {
 		names[i] = g.Name
 	}
 	gw := runrecord.NewGroupHlogWriter(w, runID, names)
-	return runrecord.MergeGroupHlogs(r.Dirs, r.tagNames(), nil, func(start, end int64, groups map[string]runrecord.GroupSeries) error {
+	return runrecord.MergeGroupHlogs(r.Dirs, r.tagNames(), nil, func(start, end int64, groups map[string]runrecord.SparseSeries) error {
 		for i, name := range names {
 			if s, ok := groups[name]; ok {
 				if err := gw.WriteGroup(start, end, i, s); err != nil {

@@ -53,7 +53,7 @@ func (w *GroupHlogWriter) SetNames(names []string) {
 
 // WriteGroup appends group i's three series for the interval
 // [startMs, endMs) (Unix milliseconds).
-func (w *GroupHlogWriter) WriteGroup(startMs, endMs int64, i int, s GroupSeries) error {
+func (w *GroupHlogWriter) WriteGroup(startMs, endMs int64, i int, s SparseSeries) error {
 	if !w.wroteHdr {
 		w.wroteHdr = true
 		base := startMs - startMs%1000
@@ -139,7 +139,7 @@ func NewGroupHlogReader(r io.Reader, name string, want func(series string) bool)
 // Next returns the groups of the next interval (by group index; a series
 // not wanted is nil) and the interval's start and end in Unix
 // milliseconds, or io.EOF after the last one.
-func (r *GroupHlogReader) Next() (startMs, endMs int64, groups map[int]GroupSeries, err error) {
+func (r *GroupHlogReader) Next() (startMs, endMs int64, groups map[int]SparseSeries, err error) {
 	for {
 		l := r.pending
 		r.pending = nil
@@ -156,7 +156,7 @@ func (r *GroupHlogReader) Next() (startMs, endMs int64, groups map[int]GroupSeri
 			return startMs, endMs, groups, nil
 		}
 		if groups == nil {
-			groups, startMs, endMs = map[int]GroupSeries{}, l.start, l.end
+			groups, startMs, endMs = map[int]SparseSeries{}, l.start, l.end
 		}
 		s := groups[l.group]
 		switch l.series {
@@ -256,9 +256,9 @@ func parseGroupTag(tag string) (group int, series string, ok bool) {
 // matched by name). want selects the series to read (nil: all three).
 // Records without a groups log are skipped. The series given to fn are
 // fn's to keep.
-func MergeGroupHlogs(dirs []string, names [][]string, want func(series string) bool, fn func(startMs, endMs int64, groups map[string]GroupSeries) error) error {
+func MergeGroupHlogs(dirs []string, names [][]string, want func(series string) bool, fn func(startMs, endMs int64, groups map[string]SparseSeries) error) error {
 	var (
-		next   []func() (int64, int64, map[int]GroupSeries, error)
+		next   []func() (int64, int64, map[int]SparseSeries, error)
 		files  []string
 		rnames [][]string
 	)
@@ -275,8 +275,8 @@ func MergeGroupHlogs(dirs []string, names [][]string, want func(series string) b
 		files = append(files, f.Name())
 		rnames = append(rnames, names[i])
 	}
-	return mergeIntervals(next, func(start, end int64, from []int, parts []map[int]GroupSeries) error {
-		merged := map[string]GroupSeries{}
+	return mergeIntervals(next, func(start, end int64, from []int, parts []map[int]SparseSeries) error {
+		merged := map[string]SparseSeries{}
 		for k, i := range from {
 			for g, s := range parts[k] {
 				if g >= len(rnames[i]) {
@@ -294,7 +294,7 @@ func MergeGroupHlogs(dirs []string, names [][]string, want func(series string) b
 }
 
 // mergeSparse adds b into a, series by series; a nil series takes b's.
-func mergeSparse(a, b GroupSeries) GroupSeries {
+func mergeSparse(a, b SparseSeries) SparseSeries {
 	add := func(x, y *hdr.PackedHistogram) *hdr.PackedHistogram {
 		switch {
 		case x == nil:
@@ -304,5 +304,5 @@ func mergeSparse(a, b GroupSeries) GroupSeries {
 		}
 		return x
 	}
-	return GroupSeries{Latency: add(a.Latency, b.Latency), Service: add(a.Service, b.Service), Lag: add(a.Lag, b.Lag)}
+	return SparseSeries{Latency: add(a.Latency, b.Latency), Service: add(a.Service, b.Service), Lag: add(a.Lag, b.Lag)}
 }

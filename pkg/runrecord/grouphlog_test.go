@@ -29,7 +29,7 @@ func groupsFixture(t *testing.T, dir string, n int) {
 			if g == 1 && iv == 1 {
 				continue
 			}
-			s := NewGroupSeries(int64(time.Hour))
+			s := NewSparseSeries(int64(time.Hour))
 			for i := 0; i < n; i++ {
 				RecordPacked(s.Latency, int64(lat))
 				RecordPacked(s.Service, int64(lat)-int64(100*time.Microsecond))
@@ -110,7 +110,7 @@ func TestMergeGroupHlogs(t *testing.T) {
 	names := [][]string{{"GET /fast", "GET /slow"}, {"GET /slow", "GET /fast"}}
 	var totals []map[string]int64
 	onlyLatency := func(s string) bool { return s == TagLatency }
-	err := MergeGroupHlogs([]string{a, b, t.TempDir()}, append(names, nil), onlyLatency, func(start, end int64, g map[string]GroupSeries) error {
+	err := MergeGroupHlogs([]string{a, b, t.TempDir()}, append(names, nil), onlyLatency, func(start, end int64, g map[string]SparseSeries) error {
 		m := map[string]int64{}
 		for name, s := range g {
 			if s.Service != nil || s.Lag != nil {
@@ -157,7 +157,7 @@ func TestGroupHlogReaderErrors(t *testing.T) {
 func FuzzGroupHlogReader(f *testing.F) {
 	var buf bytes.Buffer
 	w := NewGroupHlogWriter(&buf, "", []string{"a", "b"})
-	s := NewGroupSeries(int64(time.Hour))
+	s := NewSparseSeries(int64(time.Hour))
 	RecordPacked(s.Latency, 1234567)
 	w.WriteGroup(1_700_000_000_000, 1_700_000_001_000, 1, s)
 	f.Add(buf.Bytes())

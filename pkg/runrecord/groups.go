@@ -52,18 +52,18 @@ type GroupFolding struct {
 // GroupTag is the groups.hlog tag of group i's intended-time latency.
 func GroupTag(i int) string { return "g" + strconv.Itoa(i) }
 
-// GroupSeries holds one group's three series, sparse: a run keeps one
-// per group (up to the group limit) and most of an interval's histogram
+// SparseSeries holds three series, sparse: one group's, or the open
+// interval of the run's own latency log. Most of an interval's histogram
 // buckets are empty, so a PackedHistogram takes a few KiB where a dense
-// one takes about 190 KiB.
-type GroupSeries struct {
+// one takes about 190 KiB, and it is encoded without copying its counts.
+type SparseSeries struct {
 	Latency, Service, Lag *hdr.PackedHistogram
 }
 
-// NewGroupSeries returns empty sparse histograms tracking values up to
+// NewSparseSeries returns empty sparse histograms tracking values up to
 // highest ns, with the bounds of every series.
-func NewGroupSeries(highest int64) GroupSeries {
-	return GroupSeries{
+func NewSparseSeries(highest int64) SparseSeries {
+	return SparseSeries{
 		Latency: hdr.NewPacked(HistogramLowest, highest, HistogramSigFigs),
 		Service: hdr.NewPacked(HistogramLowest, highest, HistogramSigFigs),
 		Lag:     hdr.NewPacked(HistogramLowest, highest, HistogramSigFigs),
@@ -71,14 +71,14 @@ func NewGroupSeries(highest int64) GroupSeries {
 }
 
 // Reset empties the three histograms, keeping their storage.
-func (g GroupSeries) Reset() {
+func (g SparseSeries) Reset() {
 	g.Latency.Reset()
 	g.Service.Reset()
 	g.Lag.Reset()
 }
 
 // Merge adds o's counts into g.
-func (g GroupSeries) Merge(o GroupSeries) {
+func (g SparseSeries) Merge(o SparseSeries) {
 	g.Latency.Merge(o.Latency)
 	g.Service.Merge(o.Service)
 	g.Lag.Merge(o.Lag)

@@ -147,6 +147,26 @@ func (w *HlogWriter) WriteInterval(startMs, endMs int64, s Series) error {
 	return nil
 }
 
+// WriteSparseInterval writes one interval of sparse series: the same
+// lines as WriteInterval for the same values (TestSparseLinesMatchDense),
+// without the copy of every count that encoding a dense histogram takes
+// (Export: ~190 KiB per series, 0.7-1.8 ms each on a 2-vCPU VM, three a
+// second, most of it page faults on the fresh copy).
+func (w *HlogWriter) WriteSparseInterval(startMs, endMs int64, s SparseSeries) error {
+	if err := w.WriteHeader(startMs); err != nil {
+		return err
+	}
+	for _, x := range []struct {
+		tag string
+		h   *hdr.PackedHistogram
+	}{{TagLatency, s.Latency}, {TagService, s.Service}, {TagLag, s.Lag}} {
+		if err := w.enc.writeLine(w.w, x.h, x.tag, startMs, endMs, w.log.BaseTime()); err != nil {
+			return fmt.Errorf("write latency log: %w", err)
+		}
+	}
+	return nil
+}
+
 // HlogReader walks a latency.hlog interval by interval.
 type HlogReader struct {
 	name    string

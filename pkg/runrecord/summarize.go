@@ -31,7 +31,7 @@ func Summarize(s Series, c Counts, began time.Time, sending time.Duration, misse
 }
 
 // SummarizeGroup is Summarize for one group's sparse histograms.
-func SummarizeGroup(s GroupSeries, c Counts, began time.Time, sending time.Duration) Summary {
+func SummarizeGroup(s SparseSeries, c Counts, began time.Time, sending time.Duration) Summary {
 	sum := summarize(c, began, sending, 0)
 	if s.Latency != nil {
 		sum.Latency, sum.ServiceLatency, sum.DispatchLag = latencyOf(s.Latency), latencyOf(s.Service), lagOf(s.Lag)

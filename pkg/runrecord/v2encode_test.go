@@ -146,3 +146,35 @@ func benchLines(b *testing.B, ours func(*intervalEncoder, *bytes.Buffer), lib fu
 		}
 	})
 }
+
+// The run's own log records its open interval in sparse series and writes
+// them with WriteSparseInterval: the file must be the one dense series
+// would give, line for line, so nothing that reads latency.hlog changes.
+func TestSparseLinesMatchDense(t *testing.T) {
+	n := len(fills(rand.New(rand.NewPCG(5, 6))))
+	for i := range n {
+		// The same values into both, a different fill in each series:
+		// each side draws from its own copy of the generator.
+		dense, sparse := NewSeries(int64(time.Hour)), NewSparseSeries(int64(time.Hour))
+		for j, h := range []recorder{dense.Latency, dense.Service, dense.Lag} {
+			fills(rand.New(rand.NewPCG(5, 6)))[(i+j)%n](h)
+		}
+		for j, h := range []recorder{sparse.Latency, sparse.Service, sparse.Lag} {
+			fills(rand.New(rand.NewPCG(5, 6)))[(i+j)%n](h)
+		}
+		var want, got bytes.Buffer
+		dw, sw := NewHlogWriter(&want, "run"), NewHlogWriter(&got, "run")
+		for k := range int64(2) { // a second interval reuses the encoder
+			start := int64(1_700_000_123_000) + k*1000
+			if err := dw.WriteInterval(start, start+1000, dense); err != nil {
+				t.Fatal(err)
+			}
+			if err := sw.WriteSparseInterval(start, start+1000, sparse); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("fill %d: sparse log differs from dense:\n got %q\nwant %q", i, got.String(), want.String())
+		}
+	}
+}
