@@ -15,8 +15,7 @@ const (
 	// PacingCoarse waits on the runtime's own timers: on an idle process
 	// they fire on millisecond boundaries, so slots leave up to about 1 ms
 	// late (never early), in small bursts, for about precise pacing's CPU
-	// (0.83x at 5,000 req/s, 1.25x at 1,000 with precise's spin;
-	// BENCHMARKS.md).
+	// (0.83x-1.25x per request at 1,000-5,000 req/s; BENCHMARKS.md).
 	PacingCoarse = "coarse"
 )
 
