@@ -27,7 +27,8 @@ import (
 // second: 1-11 ms of a CPU each second, which the attack's workers waited
 // behind (dispatch lag p99 at 5,000 req/s 0.28-0.86 ms with it, 0.16-0.22
 // ms without it; BENCHMARKS.md). Resetting one writer costs a memclr of
-// its tables instead.
+// its tables instead. The run's log now comes from sparse series (encode);
+// plain histograms (encodeHistogram) are the merged logs of several runs.
 type intervalEncoder struct {
 	payload bytes.Buffer
 	next    int64 // the next counts index putBucket writes
