@@ -143,9 +143,9 @@ func BenchmarkWake(b *testing.B) {
 		{"precise-1k", PacingPrecise, time.Millisecond, false},
 		{"precise-spin-1k", PacingPrecise, time.Millisecond, true},
 	} {
-		gap, early := c.gap, time.Duration(0)
+		gap, wt := c.gap, wait{}
 		if c.spin {
-			early = spinAhead(gap)
+			wt.early = spinAhead(gap)
 		}
 		b.Run(c.name, func(b *testing.B) {
 			t := newWakeTimer(c.pacing)
@@ -158,7 +158,7 @@ func BenchmarkWake(b *testing.B) {
 			for b.Loop() {
 				i++
 				due := start.Add(time.Duration(i) * gap)
-				t.until(due, early)
+				t.until(due, wt)
 				l := time.Since(due)
 				late += l
 				lates = append(lates, l)

@@ -450,7 +450,7 @@ func (r *run) work(t wakeTimer) {
 				return
 			}
 		}
-		if !s.intended.IsZero() && !t.until(s.intended, spinAhead(s.gap)) {
+		if !s.intended.IsZero() && !t.until(s.intended, waitFor(s.gap)) {
 			if r.stoppedBefore(s.intended) {
 				r.idle.Add(-1)
 				return // the attack stopped before this slot was due

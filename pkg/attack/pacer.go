@@ -10,12 +10,15 @@ const (
 	// slot just before its due time with a nanosecond-armed timer read
 	// through the runtime's netpoller (timerfd on Linux), without parking
 	// an OS thread per hit, and spins on the clock for the rest (see
-	// spinAhead): dispatch lag of a few µs at low rates, tens at high ones.
+	// spinAhead): dispatch lag of a few µs at low rates. From 15,000 req/s
+	// it waits on the runtime's timers instead, which a busy process fires
+	// on time for less CPU (see waitFor).
 	PacingPrecise = "precise"
-	// PacingCoarse waits on the runtime's own timers: on an idle process
-	// they fire on millisecond boundaries, so slots leave up to about 1 ms
-	// late (never early), in small bursts, for about precise pacing's CPU
-	// (0.83x-1.25x per request at 1,000-5,000 req/s; BENCHMARKS.md).
+	// PacingCoarse waits on the runtime's own timers at every rate: on an
+	// idle process they fire on millisecond boundaries, so below ~15,000
+	// req/s slots leave up to about 1 ms late (never early), in small
+	// bursts, for about precise pacing's CPU (0.83x-1.25x per request at
+	// 1,000-5,000 req/s; BENCHMARKS.md).
 	PacingCoarse = "coarse"
 )
 
@@ -23,10 +26,9 @@ const (
 // so a hit costs one wake-up, on the goroutine that sends it.
 type wakeTimer interface {
 	// until returns once t has passed (true), never earlier, or when
-	// interrupt is called (false). It may wake up to early before t and
-	// spin on the clock from there; a timer without a wake-up to hide
-	// ignores it.
-	until(t time.Time, early time.Duration) bool
+	// interrupt is called (false). How it waits is up to w (see waitFor);
+	// a timer with only one way to wait ignores it.
+	until(t time.Time, w wait) bool
 	// interrupt makes a wait in progress, or the next one, return false.
 	interrupt()
 	close()
@@ -59,6 +61,33 @@ func spinAhead(gap time.Duration) time.Duration {
 	return min(maxSpinAhead, gap/spinShare)
 }
 
+// A wait is how a precise timer waits for one slot.
+type wait struct {
+	// early: wake this long before the instant and spin to it.
+	early time.Duration
+	// busy: wait on the runtime's timer, not the timerfd.
+	busy bool
+}
+
+// busyGap: slots due less than this after the one before them (above
+// 15,000 req/s) wait on the runtime's timers. The process is busy there,
+// and the runtime checks its timers at every scheduling point, so they
+// fire on time without a wake-up of their own; a goroutine parked on a
+// timerfd is woken only when the netpoller runs, which on a busy process
+// is when a P runs out of work, and each expiry can wake a sleeping
+// thread. On the 2-vCPU box of BENCHMARKS.md, at 20,000 req/s the
+// runtime's timers gave a lag p50 of 45-55 µs against 150-250 µs, and 36-38
+// µs of CPU per request against 57-61. At 12,500 req/s the process still
+// idles between hits, and the runtime's timers (millisecond sleeps, see
+// runtimeTimer) more than tripled the lag p50, so below that the timerfd
+// stays.
+const busyGap = 67 * time.Microsecond
+
+// waitFor is how to wait for a slot due gap after the one before it.
+func waitFor(gap time.Duration) wait {
+	return wait{early: spinAhead(gap), busy: gap > 0 && gap < busyGap}
+}
+
 // newWakeTimer returns the timer for a pacing mode.
 func newWakeTimer(pacing string) wakeTimer {
 	if pacing != PacingCoarse {
@@ -83,7 +112,7 @@ func newRuntimeTimer() *runtimeTimer {
 	return &runtimeTimer{timer: t, stop: make(chan struct{}, 1)}
 }
 
-func (w *runtimeTimer) until(t time.Time, _ time.Duration) bool {
+func (w *runtimeTimer) until(t time.Time, _ wait) bool {
 	for {
 		d := time.Until(t)
 		if d <= 0 {

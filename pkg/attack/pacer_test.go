@@ -28,24 +28,73 @@ func TestSpinAheadIsBounded(t *testing.T) {
 	}
 }
 
-// TestWakeTimerNeverEarly: whatever the pacing and however early a wait
-// may wake to spin, it returns only once its instant has passed. Lateness
-// is not asserted: a busy machine makes any wake-up late.
+// TestWaitFor: below busyGap (above 15,000 req/s) a precise wait uses the
+// runtime's timer; a gap of 0 (slots of two scenarios due together, whose
+// rates say nothing of how busy the process is) does not.
+func TestWaitFor(t *testing.T) {
+	for _, c := range []struct {
+		gap  time.Duration
+		busy bool
+	}{
+		{0, false},
+		{25 * time.Microsecond, true}, // 40,000/s
+		{50 * time.Microsecond, true}, // 20,000/s
+		{time.Second / 15000, true},
+		{80 * time.Microsecond, false}, // 12,500/s
+		{time.Millisecond, false},
+	} {
+		w := waitFor(c.gap)
+		if w.busy != c.busy {
+			t.Errorf("waitFor(%s).busy = %v, want %v", c.gap, w.busy, c.busy)
+		}
+		if w.early != spinAhead(c.gap) {
+			t.Errorf("waitFor(%s).early = %s, want spinAhead's %s", c.gap, w.early, spinAhead(c.gap))
+		}
+	}
+}
+
+// TestWakeTimerNeverEarly: whatever the pacing, however early a wait may
+// wake to spin and whichever timer it waits on, it returns only once its
+// instant has passed. Lateness is not asserted: a busy machine makes any
+// wake-up late.
 func TestWakeTimerNeverEarly(t *testing.T) {
 	for _, p := range []string{PacingPrecise, PacingCoarse} {
-		for _, early := range []time.Duration{0, 300 * time.Microsecond, time.Hour} {
+		for _, wt := range []wait{{}, {early: 300 * time.Microsecond}, {early: time.Hour}, {busy: true}} {
 			w := newWakeTimer(p)
 			for i := range 20 {
 				due := time.Now().Add(time.Duration(i%5) * 400 * time.Microsecond)
-				if !w.until(due, early) {
-					t.Fatalf("%s, early %s: wait %d returned false with no interrupt", p, early, i)
+				if !w.until(due, wt) {
+					t.Fatalf("%s, %+v: wait %d returned false with no interrupt", p, wt, i)
 				}
 				if now := time.Now(); now.Before(due) {
-					t.Fatalf("%s, early %s: wait %d returned %s before its instant", p, early, i, due.Sub(now))
+					t.Fatalf("%s, %+v: wait %d returned %s before its instant", p, wt, i, due.Sub(now))
 				}
 			}
 			w.close()
 		}
+	}
+}
+
+// TestWakeTimerInterruptStopsABusyWait: interrupt ends a wait on the
+// runtime's timer too.
+func TestWakeTimerInterruptStopsABusyWait(t *testing.T) {
+	for _, p := range []string{PacingPrecise, PacingCoarse} {
+		w := newWakeTimer(p)
+		go func() {
+			time.Sleep(10 * time.Millisecond)
+			w.interrupt()
+		}()
+		done := make(chan bool, 1)
+		go func() { done <- w.until(time.Now().Add(time.Hour), wait{busy: true}) }()
+		select {
+		case ok := <-done:
+			if ok {
+				t.Fatalf("%s: a busy wait interrupted an hour before its instant returned true", p)
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%s: a busy wait still waits a minute after interrupt", p)
+		}
+		w.close()
 	}
 }
 
@@ -60,7 +109,7 @@ func TestWakeTimerInterruptStopsASpin(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 			w.interrupt()
 		}()
-		if w.until(due, time.Hour) {
+		if w.until(due, wait{early: time.Hour}) {
 			t.Fatalf("%s: a wait interrupted 2 s before its instant returned true", p)
 		}
 		w.close()

@@ -34,8 +34,8 @@ type slot struct {
 	// the time it waited for a free worker (connection).
 	waited time.Duration
 	// gap is how long after the slot handed out before it this one is
-	// due (its share of the schedule's time): it bounds how early its
-	// worker may wake and spin (spinAhead).
+	// due (its share of the schedule's time): it decides how its worker
+	// waits (waitFor).
 	gap time.Duration
 }
 

@@ -22,6 +22,7 @@ const spinBelow = 20 * time.Microsecond
 // preciseTimer is a timerfd armed with nanosecond precision and waited on
 // through the runtime's netpoller (an *os.File on a non-blocking fd), so
 // the waiting goroutine parks like on a socket and no OS thread sleeps.
+// Busy waits (wait.busy, above 15,000 req/s) use its runtime timer.
 // The runtime's own timers cannot do this: epoll_wait takes whole
 // milliseconds (golang/go#53824), and nanosleep parks a thread per wait,
 // which costs a thread wake-up per hit.
@@ -39,6 +40,7 @@ type preciseTimer struct {
 	armed   bool
 	spec    unix.ItimerSpec
 	fn      func(fd uintptr) bool
+	rt      *runtimeTimer
 }
 
 func newPreciseTimer() (*preciseTimer, error) {
@@ -52,7 +54,7 @@ func newPreciseTimer() (*preciseTimer, error) {
 		f.Close()
 		return nil, err
 	}
-	w := &preciseTimer{f: f, rc: rc}
+	w := &preciseTimer{f: f, rc: rc, rt: newRuntimeTimer()}
 	w.fn = w.arm
 	return w, nil
 }
@@ -74,7 +76,8 @@ func (w *preciseTimer) arm(fd uintptr) bool {
 	return w.stopped.Load()
 }
 
-func (w *preciseTimer) until(t time.Time, early time.Duration) bool {
+func (w *preciseTimer) until(t time.Time, wt wait) bool {
+	early := wt.early
 	for {
 		if w.stopped.Load() {
 			return false
@@ -91,6 +94,16 @@ func (w *preciseTimer) until(t time.Time, early time.Duration) bool {
 				}
 			}
 			return true
+		}
+		if wt.busy {
+			w.rt.timer.Reset(d - early)
+			select {
+			case <-w.rt.timer.C:
+			case <-w.rt.stop:
+				w.rt.timer.Stop()
+				return false
+			}
+			continue
 		}
 		// A relative timer: the ns between time.Until and the syscall only
 		// make the wake later, never earlier; the loop re-checks the clock.
@@ -110,11 +123,15 @@ func settime(fd uintptr, spec *unix.ItimerSpec) syscall.Errno {
 	return e
 }
 
-// interrupt fires the timer now; until sees stopped.
+// interrupt fires the timers now; until sees stopped.
 func (w *preciseTimer) interrupt() {
 	w.stopped.Store(true)
+	w.rt.interrupt()
 	spec := unix.ItimerSpec{Value: unix.Timespec{Nsec: 1}}
 	_ = w.rc.Control(func(fd uintptr) { _ = unix.TimerfdSettime(int(fd), 0, &spec, nil) })
 }
 
-func (w *preciseTimer) close() { w.f.Close() }
+func (w *preciseTimer) close() {
+	w.rt.close()
+	w.f.Close()
+}
