@@ -10,8 +10,10 @@
 // Schedule.Due(n) is free of coordinated omission. Pacing is precise by
 // default (each worker sleeps on its own nanosecond timerfd through the
 // netpoller, wakes a little early and spins to the due time, the spin
-// bounded to a tenth of the gap between slots, none above 10,000 req/s) or coarse (the runtime's
-// millisecond timers, up to ~1 ms late).
+// bounded to a tenth of the gap between slots, none above 10,000 req/s;
+// from 15,000 req/s it waits on the runtime's timers, which a busy process
+// fires on time) or coarse (the runtime's millisecond timers at any rate,
+// up to ~1 ms late).
 //
 // Resources are bounded: workers, and so requests in flight and
 // connections, grow only while slots wait and the target needs more
