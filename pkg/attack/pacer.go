@@ -17,7 +17,7 @@ const (
 	// PacingCoarse waits on the runtime's own timers at every rate: on an
 	// idle process they fire on millisecond boundaries, so below ~15,000
 	// req/s slots leave up to about 1 ms late (never early), in small
-	// bursts, for about precise pacing's CPU (0.83x-1.25x per request at
+	// bursts, for about precise pacing's CPU (0.83x-1.32x per request at
 	// 1,000-5,000 req/s; BENCHMARKS.md).
 	PacingCoarse = "coarse"
 )
@@ -69,15 +69,15 @@ type wait struct {
 	busy bool
 }
 
-// busyGap: slots due less than this after the one before them (above
+// busyGap: slots due less than this after the one before them (from
 // 15,000 req/s) wait on the runtime's timers. The process is busy there,
 // and the runtime checks its timers at every scheduling point, so they
 // fire on time without a wake-up of their own; a goroutine parked on a
 // timerfd is woken only when the netpoller runs, which on a busy process
 // is when a P runs out of work, and each expiry can wake a sleeping
 // thread. On the 2-vCPU box of BENCHMARKS.md, at 20,000 req/s the
-// runtime's timers gave a lag p50 of 45-55 µs against 150-250 µs, and 36-38
-// µs of CPU per request against 57-61. At 12,500 req/s the process still
+// runtime's timers gave a lag p50 of 41-48 µs against 188-199 µs, and
+// 37-40 µs of CPU per request against 55. At 12,500 req/s the process still
 // idles between hits, and the runtime's timers (millisecond sleeps, see
 // runtimeTimer) more than tripled the lag p50, so below that the timerfd
 // stays.
