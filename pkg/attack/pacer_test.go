@@ -28,7 +28,7 @@ func TestSpinAheadIsBounded(t *testing.T) {
 	}
 }
 
-// TestWaitFor: below busyGap (above 15,000 req/s) a precise wait uses the
+// TestWaitFor: below busyGap (from 15,000 req/s) a precise wait uses the
 // runtime's timer; a gap of 0 (slots of two scenarios due together, whose
 // rates say nothing of how busy the process is) does not.
 func TestWaitFor(t *testing.T) {

@@ -22,7 +22,7 @@ const spinBelow = 20 * time.Microsecond
 // preciseTimer is a timerfd armed with nanosecond precision and waited on
 // through the runtime's netpoller (an *os.File on a non-blocking fd), so
 // the waiting goroutine parks like on a socket and no OS thread sleeps.
-// Busy waits (wait.busy, above 15,000 req/s) use its runtime timer.
+// Busy waits (wait.busy, from 15,000 req/s) use its runtime timer.
 // The runtime's own timers cannot do this: epoll_wait takes whole
 // milliseconds (golang/go#53824), and nanosleep parks a thread per wait,
 // which costs a thread wake-up per hit.
