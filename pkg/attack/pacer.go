@@ -17,7 +17,7 @@ const (
 	// PacingCoarse waits on the runtime's own timers at every rate: on an
 	// idle process they fire on millisecond boundaries, so below ~15,000
 	// req/s slots leave up to about 1 ms late (never early), in small
-	// bursts, for about precise pacing's CPU (0.83x-1.32x per request at
+	// bursts, for about precise pacing's CPU (0.83x-1.41x per request at
 	// 1,000-5,000 req/s; BENCHMARKS.md).
 	PacingCoarse = "coarse"
 )
