@@ -96,11 +96,7 @@ func (w *preciseTimer) until(t time.Time, wt wait) bool {
 			return true
 		}
 		if wt.busy {
-			w.rt.timer.Reset(d - early)
-			select {
-			case <-w.rt.timer.C:
-			case <-w.rt.stop:
-				w.rt.timer.Stop()
+			if !w.rt.until(t.Add(-early), wait{}) {
 				return false
 			}
 			continue
