@@ -44,6 +44,8 @@ type run struct {
 	record func(*Result)
 	disp   *dispenser
 
+	alarm *alarm // nil for coarse pacing
+
 	mu       sync.Mutex // guards timers, nwork, peakWork, closed and live
 	timers   []wakeTimer
 	nwork    uint64
@@ -142,7 +144,7 @@ func (r *run) spawn() bool {
 	if r.closed || r.nwork >= r.a.opts.MaxWorkers {
 		return false
 	}
-	t := newWakeTimer(r.a.opts.Pacing)
+	t := newWakeTimer(r.a.opts.Pacing, r.alarm)
 	r.timers = append(r.timers, t)
 	r.nwork++
 	r.peakWork = max(r.peakWork, r.nwork)
@@ -218,6 +220,7 @@ func (r *run) shutdown() {
 	for _, t := range ts {
 		t.interrupt()
 	}
+	r.alarm.close()
 }
 
 // control grows the workers while slots wait and every worker is in
@@ -225,6 +228,9 @@ func (r *run) shutdown() {
 // returns when every worker has finished.
 func (r *run) control(du time.Duration, initial uint64) {
 	a := r.a
+	if r.alarm = newAlarm(a.opts.Pacing); r.alarm != nil {
+		go r.alarm.run()
+	}
 	for range initial {
 		r.spawn()
 	}

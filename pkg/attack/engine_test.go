@@ -41,49 +41,59 @@ func targetsFor(t testing.TB, urls ...string) []vegeta.Target {
 func TestNeverSentBeforeDue(t *testing.T) {
 	t.Parallel() // load can only send later, never earlier; slots are counted, not timed
 	url := loopback(t, ok200)
-	for _, client := range []string{ClientNet, ClientFast} {
-		for _, pacing := range []string{PacingCoarse, PacingPrecise} {
-			t.Run(client+"/"+pacing, func(t *testing.T) {
-				sched := Constant{Freq: 2000, Per: time.Second}
-				o := DefaultOptions()
-				o.Duration = 150 * time.Millisecond
-				o.Client, o.Pacing = client, pacing
-				a, err := New(targetsFor(t, url), sched, o)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if a.Client() != client {
-					t.Fatalf("client %s, want %s", a.Client(), client)
-				}
-				var got []Result
-				out := a.Run(context.Background(), func(r *Result) { got = append(got, *r) })
-				// Keeping the schedule is for benchmarks; a slow (race)
-				// build may miss slots, but every slot is accounted for.
-				if uint64(len(got)) != out.Sent || out.Sent+out.Missed != 300 || out.Sent == 0 {
-					t.Fatalf("sent %d, recorded %d, missed %d; want sent = recorded, sent + missed = 300", out.Sent, len(got), out.Missed)
-				}
-				seen := map[uint64]bool{}
-				for _, r := range got {
-					due, _ := sched.Due(r.Seq)
-					slot := out.Began.Add(due)
-					if r.Sent.Before(slot) {
-						t.Fatalf("hit %d sent %s before its slot", r.Seq, slot.Sub(r.Sent))
+	// 2,000/s waits on the timerfd; 20,000/s (gaps under busyGap) on the
+	// runtime's timers, with the alarm.
+	for _, rate := range []int{2000, 20000} {
+		for _, client := range []string{ClientNet, ClientFast} {
+			for _, pacing := range []string{PacingCoarse, PacingPrecise} {
+				t.Run(strconv.Itoa(rate)+"/"+client+"/"+pacing, func(t *testing.T) {
+					sched := Constant{Freq: rate, Per: time.Second}
+					o := DefaultOptions()
+					o.Duration = 300 * time.Millisecond / time.Duration(rate/1000)
+					slots := uint64(rate) * uint64(o.Duration) / uint64(time.Second)
+					o.Client, o.Pacing = client, pacing
+					a, err := New(targetsFor(t, url), sched, o)
+					if err != nil {
+						t.Fatal(err)
 					}
-					if !r.Intended.Equal(slot) || r.Lag != r.Sent.Sub(slot) || r.Latency != r.End.Sub(slot) {
-						t.Fatalf("hit %d: intended %v lag %v latency %v do not match slot %v", r.Seq, r.Intended, r.Lag, r.Latency, slot)
+					if a.Client() != client {
+						t.Fatalf("client %s, want %s", a.Client(), client)
 					}
-					if r.Code != 200 || r.Error != "" {
-						t.Fatalf("hit %d: %d %q", r.Seq, r.Code, r.Error)
+					var got []Result
+					out := a.Run(context.Background(), func(r *Result) { got = append(got, *r) })
+					// Keeping the schedule is for benchmarks; a slow (race)
+					// build may miss slots, but every slot is accounted for.
+					if uint64(len(got)) != out.Sent || out.Sent+out.Missed != slots || out.Sent == 0 {
+						t.Fatalf("sent %d, recorded %d, missed %d; want sent = recorded, sent + missed = %d", out.Sent, len(got), out.Missed, slots)
 					}
-					if seen[r.Seq] {
-						t.Fatalf("seq %d recorded twice", r.Seq)
+					// Precise pacing has an alarm wherever it has a timerfd;
+					// coarse pacing never.
+					if al := a.live.Load().alarm; (al != nil) != (pacing == PacingPrecise && hasTimerfd) {
+						t.Fatalf("alarm %v with %s pacing", al != nil, pacing)
 					}
-					seen[r.Seq] = true
-				}
-				if out.WireIn == 0 || out.WireOut == 0 {
-					t.Fatalf("wire bytes not counted: in %d out %d", out.WireIn, out.WireOut)
-				}
-			})
+					seen := map[uint64]bool{}
+					for _, r := range got {
+						due, _ := sched.Due(r.Seq)
+						slot := out.Began.Add(due)
+						if r.Sent.Before(slot) {
+							t.Fatalf("hit %d sent %s before its slot", r.Seq, slot.Sub(r.Sent))
+						}
+						if !r.Intended.Equal(slot) || r.Lag != r.Sent.Sub(slot) || r.Latency != r.End.Sub(slot) {
+							t.Fatalf("hit %d: intended %v lag %v latency %v do not match slot %v", r.Seq, r.Intended, r.Lag, r.Latency, slot)
+						}
+						if r.Code != 200 || r.Error != "" {
+							t.Fatalf("hit %d: %d %q", r.Seq, r.Code, r.Error)
+						}
+						if seen[r.Seq] {
+							t.Fatalf("seq %d recorded twice", r.Seq)
+						}
+						seen[r.Seq] = true
+					}
+					if out.WireIn == 0 || out.WireOut == 0 {
+						t.Fatalf("wire bytes not counted: in %d out %d", out.WireIn, out.WireOut)
+					}
+				})
+			}
 		}
 	}
 }

@@ -1,6 +1,8 @@
 package attack
 
 import (
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -12,7 +14,8 @@ const (
 	// an OS thread per hit, and spins on the clock for the rest (see
 	// spinAhead): dispatch lag of a few µs at low rates. From 15,000 req/s
 	// it waits on the runtime's timers instead, which a busy process fires
-	// on time for less CPU (see waitFor).
+	// on time for less CPU (see waitFor), and an alarm keeps the process
+	// from sleeping whole milliseconds between them (see alarm).
 	PacingPrecise = "precise"
 	// PacingCoarse waits on the runtime's own timers at every rate: on an
 	// idle process they fire on millisecond boundaries, so below ~15,000
@@ -88,14 +91,118 @@ func waitFor(gap time.Duration) wait {
 	return wait{early: spinAhead(gap), busy: gap > 0 && gap < busyGap}
 }
 
-// newWakeTimer returns the timer for a pacing mode.
-func newWakeTimer(pacing string) wakeTimer {
+// newWakeTimer returns the timer for a pacing mode. A precise timer's busy
+// waits tell al (which may be nil) when they are due.
+func newWakeTimer(pacing string, al *alarm) wakeTimer {
 	if pacing != PacingCoarse {
-		if t, err := newPreciseTimer(); err == nil {
+		if t, err := newPreciseTimer(al); err == nil {
 			return t
 		}
 	}
 	return newRuntimeTimer()
+}
+
+// alarmPeriod is how often the alarm fires while busy waits are pending.
+// On the 2-vCPU box of BENCHMARKS.md at 20,000 req/s, 100 µs left 3.5-5.8 %
+// of slots more than 200 µs late, 50 µs 10.8-11.6 % (its own wake-ups
+// queue with the sends) and 200 µs 5.9-7.2 %; without an alarm it was
+// 24.7-32.4 %.
+const alarmPeriod = 100 * time.Microsecond
+
+// An alarm keeps the process from sleeping whole milliseconds while
+// workers wait on the runtime's timers (busy waits). A busy process checks
+// those timers at every scheduling point, but at 20,000 req/s it is busy
+// only about half the time: when both Ps run out of work, the runtime
+// sleeps in epoll_wait until its next timer, in whole milliseconds
+// (golang/go#53824), and a quarter to a third of the slots left more than
+// 200 µs late, a tenth more than 1 ms. So, while a busy wait is due, one
+// goroutine waits on a timerfd (a precise timer) in alarmPeriod steps: its
+// expiry ends the runtime's sleep, and the runtime then runs the timers
+// that are due. When no busy wait is due (lower rates, or a backlog,
+// where slots are due before they are claimed) it parks and costs nothing.
+//
+// One alarm for the process, not a timerfd per wait alongside the runtime
+// timer: that cost a timerfd expiry per hit (BENCHMARKS.md).
+type alarm struct {
+	t     wakeTimer
+	base  time.Time    // monotonic origin of until
+	until atomic.Int64 // the latest busy wait's instant, ns since base
+	// parked and until are a Dekker pair: expect stores until and then
+	// loads parked, run stores parked and then loads until, so at least
+	// one of them sees the other and a wait is never left without ticks.
+	parked atomic.Bool
+	kick   chan struct{} // wakes a parked alarm; holds at most one
+	stop   chan struct{}
+	once   sync.Once
+	ticks  atomic.Uint64 // alarm wake-ups, for tests
+}
+
+// newAlarm returns the alarm for a pacing mode: none for coarse pacing or
+// without a timerfd.
+func newAlarm(pacing string) *alarm {
+	if pacing == PacingCoarse {
+		return nil
+	}
+	t, err := newPreciseTimer(nil)
+	if err != nil {
+		return nil
+	}
+	return &alarm{t: t, base: time.Now(), kick: make(chan struct{}, 1), stop: make(chan struct{})}
+}
+
+// expect tells the alarm that a busy wait is due at t.
+func (a *alarm) expect(t time.Time) {
+	if a == nil {
+		return
+	}
+	ns := int64(t.Sub(a.base))
+	for {
+		u := a.until.Load()
+		if ns <= u || a.until.CompareAndSwap(u, ns) {
+			break
+		}
+	}
+	if a.parked.Load() {
+		select {
+		case a.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// run fires the alarm every alarmPeriod until the latest busy wait's
+// instant, parks until the next one, and returns when closed.
+func (a *alarm) run() {
+	defer a.t.close()
+	for {
+		if time.Since(a.base) >= time.Duration(a.until.Load()) {
+			a.parked.Store(true)
+			if time.Since(a.base) >= time.Duration(a.until.Load()) {
+				select {
+				case <-a.kick:
+				case <-a.stop:
+					return
+				}
+			}
+			a.parked.Store(false)
+			continue
+		}
+		if !a.t.until(time.Now().Add(alarmPeriod), wait{}) {
+			return
+		}
+		a.ticks.Add(1)
+	}
+}
+
+// close stops the alarm; run returns.
+func (a *alarm) close() {
+	if a == nil {
+		return
+	}
+	a.once.Do(func() {
+		close(a.stop)
+		a.t.interrupt()
+	})
 }
 
 // runtimeTimer is a Go timer: cheap, but only millisecond-accurate when

@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"runtime"
 	"testing"
 	"time"
 )
@@ -60,7 +61,7 @@ func TestWaitFor(t *testing.T) {
 func TestWakeTimerNeverEarly(t *testing.T) {
 	for _, p := range []string{PacingPrecise, PacingCoarse} {
 		for _, wt := range []wait{{}, {early: 300 * time.Microsecond}, {early: time.Hour}, {busy: true}} {
-			w := newWakeTimer(p)
+			w := newWakeTimer(p, nil)
 			for i := range 20 {
 				due := time.Now().Add(time.Duration(i%5) * 400 * time.Microsecond)
 				if !w.until(due, wt) {
@@ -79,7 +80,7 @@ func TestWakeTimerNeverEarly(t *testing.T) {
 // runtime's timer too.
 func TestWakeTimerInterruptStopsABusyWait(t *testing.T) {
 	for _, p := range []string{PacingPrecise, PacingCoarse} {
-		w := newWakeTimer(p)
+		w := newWakeTimer(p, nil)
 		go func() {
 			time.Sleep(10 * time.Millisecond)
 			w.interrupt()
@@ -103,7 +104,7 @@ func TestWakeTimerInterruptStopsABusyWait(t *testing.T) {
 // of a wait whose early covers it).
 func TestWakeTimerInterruptStopsASpin(t *testing.T) {
 	for _, p := range []string{PacingPrecise, PacingCoarse} {
-		w := newWakeTimer(p)
+		w := newWakeTimer(p, nil)
 		due := time.Now().Add(2 * time.Second)
 		go func() {
 			time.Sleep(10 * time.Millisecond)
@@ -113,5 +114,86 @@ func TestWakeTimerInterruptStopsASpin(t *testing.T) {
 			t.Fatalf("%s: a wait interrupted 2 s before its instant returned true", p)
 		}
 		w.close()
+	}
+}
+
+// hasTimerfd: precise timers, and so alarms, exist only on Linux.
+const hasTimerfd = runtime.GOOS == "linux"
+
+// eventually polls cond for up to a minute: what it waits for happens in
+// µs on a quiet machine, and a busy one only delays it.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(time.Minute); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("still not %s after a minute", what)
+		}
+	}
+}
+
+// TestAlarmTicksOnlyWhileABusyWaitIsDue: the alarm fires while a busy
+// wait is due, parks once its instant has passed (no ticks while parked),
+// wakes for the next busy wait, and returns when closed.
+func TestAlarmTicksOnlyWhileABusyWaitIsDue(t *testing.T) {
+	if newAlarm(PacingCoarse) != nil {
+		t.Fatal("coarse pacing has an alarm")
+	}
+	var none *alarm // what a run without an alarm holds
+	none.expect(time.Now())
+	none.close()
+	al := newAlarm(PacingPrecise)
+	if al == nil {
+		if hasTimerfd {
+			t.Fatal("no alarm for precise pacing on Linux")
+		}
+		t.Skip("no timerfd")
+	}
+	done := make(chan struct{})
+	go func() { al.run(); close(done) }()
+	eventually(t, "parked with no busy wait", al.parked.Load)
+	for round := range 2 {
+		ticks := al.ticks.Load()
+		al.expect(time.Now().Add(20 * time.Millisecond))
+		eventually(t, "ticking for a busy wait", func() bool { return al.ticks.Load() > ticks })
+		eventually(t, "parked after the busy wait's instant", al.parked.Load)
+		ticks = al.ticks.Load()
+		time.Sleep(10 * alarmPeriod)
+		if n := al.ticks.Load() - ticks; n > 0 {
+			t.Fatalf("round %d: %d ticks while parked", round, n)
+		}
+	}
+	al.close()
+	al.close() // a run's shutdown may come twice
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the alarm still runs a minute after close")
+	}
+}
+
+// TestBusyWaitTellsTheAlarm: a precise timer's busy wait tells its alarm
+// when it is due, before it waits; a timerfd wait does not.
+func TestBusyWaitTellsTheAlarm(t *testing.T) {
+	al := newAlarm(PacingPrecise)
+	if al == nil {
+		t.Skip("no timerfd")
+	}
+	w := newWakeTimer(PacingPrecise, al)
+	defer w.close()
+	due := time.Now().Add(2 * time.Millisecond)
+	if !w.until(due, wait{}) || al.until.Load() != 0 {
+		t.Fatalf("a timerfd wait set the alarm's instant to %d", al.until.Load())
+	}
+	due = time.Now().Add(2 * time.Millisecond)
+	if !w.until(due, wait{busy: true}) {
+		t.Fatal("a busy wait returned false with no interrupt")
+	}
+	if got, want := al.until.Load(), int64(due.Sub(al.base)); got != want {
+		t.Fatalf("alarm's instant %d ns, want the busy wait's %d", got, want)
+	}
+	// An earlier busy wait does not move the alarm's instant back.
+	w.until(time.Now(), wait{busy: true})
+	if got := al.until.Load(); got != int64(due.Sub(al.base)) {
+		t.Fatalf("alarm's instant moved to %d ns", got)
 	}
 }

@@ -22,7 +22,8 @@ const spinBelow = 20 * time.Microsecond
 // preciseTimer is a timerfd armed with nanosecond precision and waited on
 // through the runtime's netpoller (an *os.File on a non-blocking fd), so
 // the waiting goroutine parks like on a socket and no OS thread sleeps.
-// Busy waits (wait.busy, from 15,000 req/s) use its runtime timer.
+// Busy waits (wait.busy, from 15,000 req/s) use its runtime timer, and
+// tell the run's alarm.
 // The runtime's own timers cannot do this: epoll_wait takes whole
 // milliseconds (golang/go#53824), and nanosleep parks a thread per wait,
 // which costs a thread wake-up per hit.
@@ -41,9 +42,10 @@ type preciseTimer struct {
 	spec    unix.ItimerSpec
 	fn      func(fd uintptr) bool
 	rt      *runtimeTimer
+	al      *alarm // told of busy waits; nil for the alarm's own timer
 }
 
-func newPreciseTimer() (*preciseTimer, error) {
+func newPreciseTimer(al *alarm) (*preciseTimer, error) {
 	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
 	if err != nil {
 		return nil, err
@@ -54,7 +56,7 @@ func newPreciseTimer() (*preciseTimer, error) {
 		f.Close()
 		return nil, err
 	}
-	w := &preciseTimer{f: f, rc: rc, rt: newRuntimeTimer()}
+	w := &preciseTimer{f: f, rc: rc, rt: newRuntimeTimer(), al: al}
 	w.fn = w.arm
 	return w, nil
 }
@@ -96,6 +98,7 @@ func (w *preciseTimer) until(t time.Time, wt wait) bool {
 			return true
 		}
 		if wt.busy {
+			w.al.expect(t)
 			if !w.rt.until(t.Add(-early), wait{}) {
 				return false
 			}

@@ -6,4 +6,4 @@ import "errors"
 
 // newPreciseTimer has no timerfd to use outside Linux; pacing falls back to
 // the runtime's timers.
-func newPreciseTimer() (wakeTimer, error) { return nil, errors.New("no timerfd") }
+func newPreciseTimer(*alarm) (wakeTimer, error) { return nil, errors.New("no timerfd") }
