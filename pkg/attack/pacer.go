@@ -20,7 +20,7 @@ const (
 	// PacingCoarse waits on the runtime's own timers at every rate: on an
 	// idle process they fire on millisecond boundaries, so below ~15,000
 	// req/s slots leave up to about 1 ms late (never early), in small
-	// bursts, for about precise pacing's CPU (0.83x-1.41x per request at
+	// bursts, for about precise pacing's CPU (0.82x-1.57x per request at
 	// 1,000-5,000 req/s; BENCHMARKS.md).
 	PacingCoarse = "coarse"
 )
@@ -83,7 +83,8 @@ type wait struct {
 // 37-40 µs of CPU per request against 55. At 12,500 req/s the process still
 // idles between hits, and the runtime's timers (millisecond sleeps, see
 // runtimeTimer) more than tripled the lag p50, so below that the timerfd
-// stays.
+// stays. Above it the process still idles at times, and then sleeps whole
+// milliseconds too: the alarm bounds those sleeps.
 const busyGap = 67 * time.Microsecond
 
 // waitFor is how to wait for a slot due gap after the one before it.
@@ -111,18 +112,21 @@ const alarmPeriod = 100 * time.Microsecond
 
 // An alarm keeps the process from sleeping whole milliseconds while
 // workers wait on the runtime's timers (busy waits). A busy process checks
-// those timers at every scheduling point, but at 20,000 req/s it is busy
-// only about half the time: when both Ps run out of work, the runtime
+// those timers at every scheduling point, but at 15,000-20,000 req/s it
+// is busy only part of the time: when both Ps run out of work, the runtime
 // sleeps in epoll_wait until its next timer, in whole milliseconds
-// (golang/go#53824), and a quarter to a third of the slots left more than
-// 200 µs late, a tenth more than 1 ms. So, while a busy wait is due, one
+// (golang/go#53824), and on the box of BENCHMARKS.md 14-49 % of the slots
+// left more than 200 µs late, 5-15 % more than 1 ms. So, while a busy wait is due, one
 // goroutine waits on a timerfd (a precise timer) in alarmPeriod steps: its
 // expiry ends the runtime's sleep, and the runtime then runs the timers
 // that are due. When no busy wait is due (lower rates, or a backlog,
 // where slots are due before they are claimed) it parks and costs nothing.
 //
 // One alarm for the process, not a timerfd per wait alongside the runtime
-// timer: that cost a timerfd expiry per hit (BENCHMARKS.md).
+// timer: that cost a timerfd expiry per hit (BENCHMARKS.md). The alarm's
+// goroutine has to run at each tick: a periodic timerfd that nothing
+// reads, in the netpoller's edge-triggered epoll, reports its first
+// expiry and then none until it is read.
 type alarm struct {
 	t     wakeTimer
 	base  time.Time    // monotonic origin of until
