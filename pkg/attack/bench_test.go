@@ -135,8 +135,8 @@ func BenchmarkClaim(b *testing.B) {
 // The busy variants wait as the engine does from 15,000 per second, on the
 // runtime's timer, here every 50 µs (20,000 per second) in a process with
 // nothing else to do: without the alarm the runtime sleeps whole
-// milliseconds between them (golang/go#53824), with it (busy-alarm-20k)
-// at most about alarmPeriod.
+// milliseconds between them (golang/go#53824); with it (busy-alarm-20k)
+// about alarmPeriod plus a wake-up's own latency at most.
 func BenchmarkWake(b *testing.B) {
 	for _, c := range []struct {
 		name, pacing string
