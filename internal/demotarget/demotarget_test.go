@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	runtimepprof "runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +113,43 @@ func TestTraceContextAndStall(t *testing.T) {
 		if s.Stalled != (i%3 == 0) || (s.Stalled && s.Duration() < 20*time.Millisecond) {
 			t.Errorf("request %d: stalled %v, span %s", i, s.Stalled, s.Duration())
 		}
+	}
+}
+
+// TestCPUProfileWaitsForTheProfiler: a CPU profile asked for while the
+// process's one CPU profiler is in use (here by the test itself; in the
+// tests of other packages, by another demo target) waits for it and
+// succeeds, instead of answering 500.
+func TestCPUProfileWaitsForTheProfiler(t *testing.T) {
+	srv, err := Start("127.0.0.1:0", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if err := runtimepprof.StartCPUProfile(io.Discard); err != nil {
+		t.Fatalf("the test could not take the CPU profiler: %v", err)
+	}
+	type answer struct {
+		code int
+		body string
+	}
+	got := make(chan answer, 1)
+	go func() {
+		resp, err := http.Get(srv.AdminURL + "/debug/pprof/profile?seconds=1")
+		if err != nil {
+			got <- answer{body: err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- answer{resp.StatusCode, string(b)}
+	}()
+	// The request waits for as long as the profiler is held; its first try
+	// comes while it is (or, on a slow machine, later: then it just works).
+	time.Sleep(200 * time.Millisecond)
+	runtimepprof.StopCPUProfile()
+	a := <-got
+	if a.code != http.StatusOK || !strings.HasPrefix(a.body, "\x1f\x8b") {
+		t.Fatalf("CPU profile: %d %.80q; want 200 and a gzipped profile", a.code, a.body)
 	}
 }
