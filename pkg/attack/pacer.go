@@ -116,11 +116,12 @@ const alarmPeriod = 100 * time.Microsecond
 // is busy only part of the time: when both Ps run out of work, the runtime
 // sleeps in epoll_wait until its next timer, in whole milliseconds
 // (golang/go#53824), and on the box of BENCHMARKS.md 14-49 % of the slots
-// left more than 200 µs late, 5-15 % more than 1 ms. So, while a busy wait is due, one
-// goroutine waits on a timerfd (a precise timer) in alarmPeriod steps: its
-// expiry ends the runtime's sleep, and the runtime then runs the timers
-// that are due. When no busy wait is due (lower rates, or a backlog,
-// where slots are due before they are claimed) it parks and costs nothing.
+// left more than 200 µs late, 5-15 % more than 1 ms. So, while a busy
+// wait is due, one goroutine waits on a timerfd (a precise timer) in
+// alarmPeriod steps: its expiry ends the runtime's sleep, and the runtime
+// then runs the timers that are due. When no busy wait is due (lower
+// rates, or a backlog, where slots are due before they are claimed) it
+// parks and costs nothing.
 //
 // One alarm for the process, not a timerfd per wait alongside the runtime
 // timer: that cost a timerfd expiry per hit (BENCHMARKS.md). The alarm's
