@@ -139,18 +139,17 @@ func BenchmarkClaim(b *testing.B) {
 // about alarmPeriod plus a wake-up's own latency at most.
 func BenchmarkWake(b *testing.B) {
 	for _, c := range []struct {
-		name, pacing string
-		gap          time.Duration
-		spin, busy   bool
-		alarm        bool
+		name, pacing      string
+		gap               time.Duration
+		spin, busy, alarm bool
 	}{
-		{PacingPrecise, PacingPrecise, 200 * time.Microsecond, false, false, false},
-		{PacingCoarse, PacingCoarse, 200 * time.Microsecond, false, false, false},
-		{"precise-spin-5k", PacingPrecise, 200 * time.Microsecond, true, false, false},
-		{"precise-1k", PacingPrecise, time.Millisecond, false, false, false},
-		{"precise-spin-1k", PacingPrecise, time.Millisecond, true, false, false},
-		{"busy-20k", PacingPrecise, 50 * time.Microsecond, false, true, false},
-		{"busy-alarm-20k", PacingPrecise, 50 * time.Microsecond, false, true, true},
+		{name: PacingPrecise, pacing: PacingPrecise, gap: 200 * time.Microsecond},
+		{name: PacingCoarse, pacing: PacingCoarse, gap: 200 * time.Microsecond},
+		{name: "precise-spin-5k", pacing: PacingPrecise, gap: 200 * time.Microsecond, spin: true},
+		{name: "precise-1k", pacing: PacingPrecise, gap: time.Millisecond},
+		{name: "precise-spin-1k", pacing: PacingPrecise, gap: time.Millisecond, spin: true},
+		{name: "busy-20k", pacing: PacingPrecise, gap: 50 * time.Microsecond, busy: true},
+		{name: "busy-alarm-20k", pacing: PacingPrecise, gap: 50 * time.Microsecond, busy: true, alarm: true},
 	} {
 		gap, wt := c.gap, wait{busy: c.busy}
 		if c.spin {
