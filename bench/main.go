@@ -50,6 +50,7 @@ type config struct {
 	extra      string
 
 	hostile     bool
+	floor       bool
 	hostileRate int
 	hostileOnly string
 
@@ -98,6 +99,7 @@ func run() error {
 	flag.DurationVar(&c.soakEvery, "soak-every", 10*time.Second, "sampling interval of -soak")
 	flag.IntVar(&c.soakMaxWorkers, "soak-max-workers", 1000, "-max-workers of -soak (0: vegeta's unbounded policy)")
 	flag.StringVar(&c.soakMemProfile, "soak-memprofile", "", "write the generator's heap profile here when -soak ends")
+	flag.BoolVar(&c.floor, "floor", false, "instead of the table: per -rates and round, how late a thread that only sleeps to each slot's due time wakes (the box's floor), alone and while loadgen attacks nginx at that rate, next to loadgen's dispatch lag")
 	lazy := flag.String("lazy", "", "instead of the table: peak RSS of `loadgen attack -lazy` fed this many unique URLs on stdin (comma-separated counts, like 100000,1000000; the first also read eagerly, without -lazy)")
 	flag.Parse()
 	var err error
@@ -149,6 +151,9 @@ func run() error {
 	url := fmt.Sprintf("http://127.0.0.1:%d/", c.port)
 	if c.hostile {
 		return hostileBench(c, url)
+	}
+	if c.floor {
+		return floorBench(c, url)
 	}
 	fmt.Printf("target: nginx 1 worker `return 200` at %s; %s per attack, %d rounds, medians\n", url, c.duration, c.rounds)
 	fmt.Printf("omitted: wrk2 (not packaged in Debian), k6 (large install; run it by hand if wanted)\n\n")
