@@ -297,6 +297,15 @@ func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer, h
 		close(abort)
 	})()
 
+	var gc startGC
+	defer gc.restore()
+	started := plan.Started
+	plan.Started = func(lag time.Duration) {
+		gc.relieve()
+		if started != nil {
+			started(lag)
+		}
+	}
 	run, err := runner.Execute(ctx, plan)
 	prog.done()
 	if run != nil && run.Summary.Stream != nil && run.Summary.Stream.Ended == runrecord.StreamEnded {
