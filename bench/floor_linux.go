@@ -41,20 +41,26 @@ func sleep(gap, d time.Duration) ([]time.Duration, error) {
 	if err := unix.Prctl(unix.PR_SET_TIMERSLACK, 1, 0, 0, 0); err != nil {
 		return nil, fmt.Errorf("floor: timer slack: %w", err)
 	}
-	var ts unix.Timespec
-	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
-		return nil, fmt.Errorf("floor: clock: %w", err)
+	// Due times and wake-ups on one clock, read with raw syscalls: no Go
+	// scheduler between the kernel's wake-up and the reading.
+	now := func() (int64, error) {
+		var ts unix.Timespec
+		if _, _, e := syscall.RawSyscall(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
+			return 0, fmt.Errorf("floor: clock: %w", e)
+		}
+		return ts.Nano(), nil
 	}
-	start := time.Now()
-	// Both clocks read together once: the k-th wake-up is due gap*k after
-	// either, so its lateness is time.Since(start) - gap*k.
-	abs := ts.Nano() + int64(gap)
+	t0, err := now()
+	if err != nil {
+		return nil, err
+	}
 	n := int(d / gap)
 	late := make([]time.Duration, 0, n)
 	for k := 1; k <= n; k++ {
-		due := unix.NsecToTimespec(abs + int64(gap)*int64(k-1))
+		due := t0 + int64(gap)*int64(k)
+		spec := unix.NsecToTimespec(due)
 		for {
-			_, _, e := syscall.RawSyscall6(unix.SYS_CLOCK_NANOSLEEP, unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME, uintptr(unsafe.Pointer(&due)), 0, 0, 0)
+			_, _, e := syscall.RawSyscall6(unix.SYS_CLOCK_NANOSLEEP, unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
 			if e == 0 {
 				break
 			}
@@ -62,7 +68,11 @@ func sleep(gap, d time.Duration) ([]time.Duration, error) {
 				return nil, fmt.Errorf("floor: clock_nanosleep: %w", e)
 			}
 		}
-		late = append(late, time.Since(start)-gap*time.Duration(k))
+		woke, err := now()
+		if err != nil {
+			return nil, err
+		}
+		late = append(late, time.Duration(woke-due))
 	}
 	return late, nil
 }
