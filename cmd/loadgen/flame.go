@@ -84,7 +84,8 @@ func splitDirs(s string) []string {
 }
 
 // whyNoProfile explains a missing profile from what the run records say:
-// the target had that profiling off, or nothing was collected with -pprof.
+// the target returned it empty (its profiling off, or nothing contended),
+// or nothing was collected with -pprof.
 func whyNoProfile(typ string, dirs []string) string {
 	collected := false
 	for _, d := range dirs {

@@ -183,9 +183,11 @@ var enableCall = map[string]string{
 	"block": "runtime.SetBlockProfileRate(10000)",
 }
 
-// ProfilingOffNote says, in one line, which profiles the target had
-// switched off (Go's default for mutex and block) and how to turn them on;
-// "" when none.
+// ProfilingOffNote says, in one line, which profiles the target returned
+// empty and how to turn them on; "" when none. An empty mutex or block
+// profile is one whose profiling is off (Go's default), or one taken while
+// nothing contended: the profile alone cannot tell which, so the note
+// says both.
 func ProfilingOffNote(off []string) string {
 	if len(off) == 0 {
 		return ""
@@ -196,9 +198,14 @@ func ProfilingOffNote(off []string) string {
 			calls = append(calls, c)
 		}
 	}
-	s := fmt.Sprintf("the target has %s profiling off (Go's default), so the run has no %s profile", strings.Join(off, " and "), strings.Join(off, " or "))
+	s := fmt.Sprintf("the target's %s profile is empty: its profiling is off (Go's default), or nothing contended", off[0])
+	it := "it"
+	if len(off) > 1 {
+		s = fmt.Sprintf("the target's %s profiles are empty: their profiling is off (Go's default), or nothing contended", strings.Join(off, " and "))
+		it = "them"
+	}
 	if len(calls) > 0 {
-		s += "; to collect it, call " + strings.Join(calls, " and ") + " in the target"
+		s += "; to switch " + it + " on, call " + strings.Join(calls, " and ") + " in the target"
 	}
 	return s
 }
