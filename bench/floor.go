@@ -1,15 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
-	"github.com/loadgen/loadgen/pkg/runrecord"
+	"github.com/loadgen/loadgen/pkg/report"
 )
 
 // The floor: how late a thread that does nothing but sleep to each slot's
@@ -56,33 +53,17 @@ func statsOf(late []time.Duration) wakeStats {
 	return st
 }
 
-// lagStats reads loadgen's dispatch lag from a run record's latency.hlog.
+// lagStats reads loadgen's dispatch lag from a run record: the lag
+// histograms of its latency.hlog, merged over the run (report.Load).
 func lagStats(dir string) (wakeStats, error) {
-	f, err := os.Open(filepath.Join(dir, "latency.hlog"))
+	rep, err := report.Load(dir)
 	if err != nil {
 		return wakeStats{}, fmt.Errorf("loadgen run record: %w", err)
 	}
-	defer f.Close()
-	lr := runrecord.NewHlogReader(f, "latency.hlog")
-	var total runrecord.Series
-	for {
-		_, _, s, err := lr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return wakeStats{}, err
-		}
-		if total.Lag == nil {
-			total = s.Clone()
-			continue
-		}
-		total.Merge(s)
-	}
-	if total.Lag == nil || total.Lag.TotalCount() == 0 {
+	h := rep.Lag
+	if h == nil || h.TotalCount() == 0 {
 		return wakeStats{}, fmt.Errorf("%s: no dispatch lag recorded", dir)
 	}
-	h := total.Lag
 	st := wakeStats{n: h.TotalCount(), p50: time.Duration(h.ValueAtQuantile(50)), p99: time.Duration(h.ValueAtQuantile(99))}
 	for _, lim := range lagLimits {
 		var over int64

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/loadgen/loadgen/pkg/attack"
+	"github.com/loadgen/loadgen/pkg/recording"
 	"github.com/loadgen/loadgen/pkg/runrecord"
 )
 
@@ -27,34 +27,38 @@ func TestStatsOf(t *testing.T) {
 	}
 }
 
-// TestLagStats reads the dispatch lag of a run record's latency.hlog over
-// its intervals, and nothing else of it.
+// TestLagStats reads the dispatch lag of a run record, written by the
+// real recorder, over its intervals, and nothing else of it.
 func TestLagStats(t *testing.T) {
 	dir := t.TempDir()
-	f, err := os.Create(filepath.Join(dir, "latency.hlog"))
+	id := runrecord.NewRunID()
+	rec, err := recording.New(dir, recording.Config{Interval: time.Second, Highest: time.Minute, RunID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := runrecord.NewHlogWriter(f, "test")
-	if err := w.WriteHeader(0); err != nil {
-		t.Fatal(err)
-	}
-	for iv := range int64(2) {
-		s := runrecord.NewSeries(int64(time.Minute))
+	start := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	for iv := range 2 {
 		for i := range 100 {
 			// Interval 0: lags of 10 µs; interval 1: 1.5 ms for 3 of 100.
 			lag := 10 * time.Microsecond
 			if iv == 1 && i < 3 {
 				lag = 1500 * time.Microsecond
 			}
-			runrecord.RecordClamped(s.Lag, lag)
-			runrecord.RecordClamped(s.Latency, time.Second) // not lag: ignored
-		}
-		if err := w.WriteInterval(iv*1000, iv*1000+1000, s); err != nil {
-			t.Fatal(err)
+			intended := start.Add(time.Duration(iv)*time.Second + time.Duration(i)*10*time.Millisecond)
+			sent := intended.Add(lag)
+			rec.Record(&attack.Result{Seq: uint64(iv*100 + i), Intended: intended, Sent: sent, End: sent.Add(time.Second),
+				Lag: lag, Service: time.Second, Latency: lag + time.Second, Code: 200}) // latency and service: not lag, ignored
 		}
 	}
-	if err := f.Close(); err != nil {
+	sum, err := rec.Close(attack.Outcome{Began: start, Ended: start.Add(3 * time.Second), Sending: 2 * time.Second, Sent: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &runrecord.Run{RunID: id, Kind: runrecord.KindAttack, Name: "lag", Start: start, End: start.Add(3 * time.Second),
+		Interval: int64(time.Second), Summary: sum}
+	run.Plan.Schedule = "constant 100/1s"
+	run.Plan.Targets = []runrecord.PlanTarget{{Method: "GET", URL: "http://127.0.0.1:8080/"}}
+	if err := runrecord.Seal(dir, run, rec.Files()...); err != nil {
 		t.Fatal(err)
 	}
 	st, err := lagStats(dir)
@@ -68,7 +72,7 @@ func TestLagStats(t *testing.T) {
 		t.Errorf("p50 %s, p99 %s; want 10µs and 1.5ms", st.p50, st.p99)
 	}
 	if _, err := lagStats(t.TempDir()); err == nil {
-		t.Error("a directory without latency.hlog: no error")
+		t.Error("a directory without a run record: no error")
 	}
 }
 
