@@ -13,8 +13,8 @@
 // bounded to a tenth of the gap between slots, none above 10,000 req/s;
 // from 15,000 req/s it waits on the runtime's timers, which a busy process
 // fires on time, while one alarm per run keeps the process from sleeping
-// whole milliseconds between them) or coarse (the runtime's millisecond timers at any rate,
-// up to ~1 ms late).
+// whole milliseconds between them) or coarse (the runtime's millisecond
+// timers at any rate, up to ~1 ms late).
 //
 // Resources are bounded: workers, and so requests in flight and
 // connections, grow only while slots wait and the target needs more
