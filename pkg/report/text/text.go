@@ -198,12 +198,11 @@ func ProfilingOffNote(off []string) string {
 			calls = append(calls, c)
 		}
 	}
-	s := fmt.Sprintf("the target's %s profile is empty: its profiling is off (Go's default), or nothing contended", off[0])
-	it := "it"
+	profiles, their, it := "profile is", "its", "it"
 	if len(off) > 1 {
-		s = fmt.Sprintf("the target's %s profiles are empty: their profiling is off (Go's default), or nothing contended", strings.Join(off, " and "))
-		it = "them"
+		profiles, their, it = "profiles are", "their", "them"
 	}
+	s := fmt.Sprintf("the target's %s %s empty: %s profiling is off (Go's default), or nothing contended", strings.Join(off, " and "), profiles, their)
 	if len(calls) > 0 {
 		s += "; to switch " + it + " on, call " + strings.Join(calls, " and ") + " in the target"
 	}
