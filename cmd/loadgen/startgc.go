@@ -42,7 +42,7 @@ type startGC struct {
 // attack that finds the collector off already leaves it to the one that
 // turned it off.
 func (g *startGC) relieve() {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+	if userSetGC() {
 		return
 	}
 	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
@@ -56,6 +56,12 @@ func (g *startGC) relieve() {
 	g.limit = debug.SetMemoryLimit(int64(s[0].Value.Uint64()) + startGCHeadroom)
 	g.relieved = true
 	time.AfterFunc(startGCWindow, g.restore)
+}
+
+// userSetGC reports whether the environment sets the collector (GOGC or
+// GOMEMLIMIT): the user's choice, which the relief leaves alone.
+func userSetGC() bool {
+	return os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != ""
 }
 
 // restore puts the collector's settings back, once.

@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"runtime/debug"
 	"runtime/metrics"
@@ -22,7 +21,7 @@ func gcOff() bool {
 
 func skipIfUserSetGC(t *testing.T) {
 	t.Helper()
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
+	if userSetGC() {
 		t.Skip("GOGC or GOMEMLIMIT is set: the relief leaves them alone")
 	}
 }
