@@ -94,13 +94,13 @@ func attackWith(plan runner.Plan, af *attackFlags, sf shardFlags, stdout, stderr
 		if len(plan.Scenarios) > 0 {
 			return usagef("-coordinator takes one schedule, not a profile's scenarios: run each shard with -shard I/N alone and merge their records with 'loadgen report DIR...'")
 		}
-		_, err := executeShard(plan, sf, af.after(), stdout, stderr)
+		_, err := executeShard(plan, sf, af.gen.cpus, af.after(), stdout, stderr)
 		if cerr := closeOutput(); cerr != nil && err == nil {
 			err = cerr
 		}
 		return err
 	}
-	run, err := executeAttack(plan, af.after(), stdout, stderr, attackHooks{})
+	run, err := executeAttack(plan, af.after(), stdout, stderr, attackHooks{cpus: af.gen.cpus})
 	if cerr := closeOutput(); cerr != nil && err == nil {
 		err = cerr
 	}
@@ -306,7 +306,9 @@ func executeAttack(plan runner.Plan, after afterRun, stdout, stderr io.Writer, h
 			started(lag)
 		}
 	}
+	ps := startProcs(hooks.cpus, peakRate(plan, du), runner.CPUTime)
 	run, err := runner.Execute(ctx, plan)
+	ps.restore()
 	prog.done()
 	if run != nil && run.Summary.Stream != nil && run.Summary.Stream.Ended == runrecord.StreamEnded {
 		fmt.Fprintf(stderr, "the targets ran out after %d: the attack ended with them (-lazy)\n", run.Summary.Stream.Read)

@@ -314,6 +314,8 @@ func (f *attackFlags) optionsFor(end time.Duration, open bool) (attack.Options, 
 		return o, usagef("-connections and -max-connections must not be negative")
 	case o.Redirects < -1:
 		return o, usagef("-redirects must be -1 (do not follow) or more")
+	case f.gen.cpus < 0:
+		return o, usagef("-cpus %d: must be 0 (pick from the rate) or a number of CPUs", f.gen.cpus)
 	case f.interval < 100*time.Millisecond || f.interval%(10*time.Millisecond) != 0:
 		return o, usagef("-interval %s: must be at least 100ms and a multiple of 10ms", f.interval)
 	}

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -28,6 +29,14 @@ func TestMain(m *testing.M) {
 	// CPU: run more of them at once than there are cores (63 s -> 40 s on
 	// 2 cores). An explicit -parallel on the command line still wins.
 	testparallel.PerCore(3)
+	// The tests that call run() attack in this one process, at once; an
+	// attack that picked GOMAXPROCS (cpus.go) would change it under the
+	// others. A GOMAXPROCS in the environment is left alone, so set one,
+	// but not in the children testscript starts as the loadgen command
+	// (named "loadgen"), which pick their own as a user's loadgen does.
+	if filepath.Base(os.Args[0]) != "loadgen" && os.Getenv("GOMAXPROCS") == "" {
+		os.Setenv("GOMAXPROCS", strconv.Itoa(runtime.GOMAXPROCS(0)))
+	}
 	// Under -race, a process sleeps a second at exit by default
 	// (atexit_sleep_ms=1000) so late goroutines can still report; every
 	// loadgen these tests start is such a process, ~270 of them. 10 ms,

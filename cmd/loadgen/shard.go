@@ -84,7 +84,7 @@ func (s *shardFlags) apply(plan *runner.Plan) error {
 // barrier, attack from the common start while streaming intervals, and
 // upload the record. The record is complete in plan.Out whatever happens
 // to the coordinator.
-func executeShard(plan runner.Plan, sf shardFlags, after afterRun, stdout, stderr io.Writer) (*runrecord.Run, error) {
+func executeShard(plan runner.Plan, sf shardFlags, cpus int, after afterRun, stdout, stderr io.Writer) (*runrecord.Run, error) {
 	if err := plan.Validate(); err != nil {
 		return nil, usageError{err}
 	}
@@ -130,6 +130,7 @@ func executeShard(plan runner.Plan, sf shardFlags, after afterRun, stdout, stder
 	run, err := executeAttack(plan, after, stdout, stderr, attackHooks{
 		onInterval: link.Interval,
 		stop:       link.Stop(),
+		cpus:       cpus,
 	})
 	if run == nil {
 		link.Finish(context.Background(), plan.Out) // stops the link's sender
@@ -153,4 +154,5 @@ func executeShard(plan runner.Plan, sf shardFlags, after afterRun, stdout, stder
 type attackHooks struct {
 	onInterval func(recording.IntervalStats)
 	stop       <-chan struct{}
+	cpus       int // -cpus (0: picked from the rate, see startProcs)
 }

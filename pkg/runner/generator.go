@@ -80,7 +80,7 @@ func (m *selfMeter) stop(client, pacing string, maxWorkers uint64, out attack.Ou
 		g.CPUPerRequest = (cpu - m.cpu0) / time.Duration(sum.Requests)
 	}
 	if g.CPUPercent >= busyCPU*100*float64(g.Cores) {
-		g.Warnings = append(g.Warnings, fmt.Sprintf("loadgen used %.0f%% CPU of the %d cores it may use: the generator is saturated, so rate and latency reflect loadgen, not only the target (spread the load over shards, or use the fast client)", g.CPUPercent, g.Cores))
+		g.Warnings = append(g.Warnings, fmt.Sprintf("loadgen used %.0f%% CPU of the %d cores it may use: the generator is saturated, so rate and latency reflect loadgen, not only the target (spread the load over shards, use the fast client, or allow more cores with -cpus)", g.CPUPercent, g.Cores))
 	}
 	late := lateLag
 	if pacing != attack.PacingPrecise {

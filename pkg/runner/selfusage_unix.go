@@ -10,13 +10,27 @@ import (
 	"github.com/prometheus/procfs"
 )
 
-// selfUsage is the process's CPU time (user+sys) and peak RSS so far.
-func selfUsage() (cpu time.Duration, maxRSS uint64) {
+// CPUTime is the process's CPU time (user+sys) so far (0 where it is not
+// measured).
+func CPUTime() time.Duration {
+	cpu, _ := rusage()
+	return cpu
+}
+
+func rusage() (time.Duration, *syscall.Rusage) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, nil
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), &ru
+}
+
+// selfUsage is the process's CPU time (user+sys) and peak RSS so far.
+func selfUsage() (cpu time.Duration, maxRSS uint64) {
+	cpu, ru := rusage()
+	if ru == nil {
 		return 0, 0
 	}
-	cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	// On Linux, ru_maxrss keeps the parent's peak RSS across a vfork+exec
 	// (exec records the old mm's high-water mark), so a loadgen started
 	// by a large process reports that process's RSS. VmHWM is this

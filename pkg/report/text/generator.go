@@ -12,8 +12,12 @@ func generatorLine(p func(string, ...any), g *runrecord.Generator) {
 	if g == nil {
 		return
 	}
-	p("Generator\t[cpu, cpu/request, peak rss, client]\t%.1f%% of %d cores, %s, %s, %s\n",
-		g.CPUPercent, g.Cores, Round(g.CPUPerRequest), Bytes(float64(g.MaxRSSBytes)), g.Client)
+	cores := "cores"
+	if g.Cores == 1 {
+		cores = "core"
+	}
+	p("Generator\t[cpu, cpu/request, peak rss, client]\t%.1f%% of %d %s, %s, %s, %s\n",
+		g.CPUPercent, g.Cores, cores, Round(g.CPUPerRequest), Bytes(float64(g.MaxRSSBytes)), g.Client)
 	p("Generator\t[workers (max), peak in flight, connections, waiting]\t%d (%d), %d, %d, %d\n",
 		g.Workers, g.MaxWorkers, g.PeakInFlight, g.Connections, g.PeakWaiting)
 }
