@@ -16,17 +16,18 @@ import (
 // need them, and on a shared box they cost it: a second P wakes a second
 // thread to look for work after most wake-ups, and at 20,000 req/s on the
 // 2-vCPU boxes of BENCHMARKS.md the generator then took the core the
-// target needed. With one P there, CPU per request fell by a quarter
-// (39 against 53 µs) and dispatch lag p99 by half or more; at 40,000 req/s
-// one P was not enough on the slower box. So an attack starts with one P
+// target needed. With one P there, CPU per request fell by a fifth at
+// 5,000 req/s and by a third at 20,000 (34 against 52 µs), and dispatch
+// lag p99 by half or more; at 40,000 req/s one P was not enough on the
+// slower box. So an attack starts with one P
 // per procsRate req/s of its peak rate (its own share of it, when
-// sharded), at least one and at most every CPU, and gains one whenever it
-// kept its Ps more than procsBusy busy over procsEvery (what the run
-// record calls saturated): a client that
-// costs more per request than fasthttp on a small target (TLS, large
-// bodies, tracing, the collector's parsing) gets the CPUs it needs. A
-// closed model (-rate 0) takes every CPU. -cpus N, or GOMAXPROCS in the
-// environment, fixes the number instead.
+// sharded), at least one and at most what Go would use (every CPU, or a
+// container's CPU limit), and gains one whenever it kept its Ps more than
+// procsBusy busy over procsEvery (what the run record calls saturated): a
+// client that costs more per request than fasthttp on a small target
+// (TLS, large bodies, tracing, the collector's parsing) gets the CPUs it
+// needs. A closed model (-rate 0) takes them all. -cpus N, or GOMAXPROCS
+// in the environment, fixes the number instead.
 const (
 	procsRate  = 20000
 	procsBusy  = 0.85 // the run record's own mark of a saturated generator
@@ -95,7 +96,9 @@ type procs struct {
 // procsFor(peak), growing while busy. cpu reads the process's CPU time
 // (nil: no growth). stop puts the old value back.
 func startProcs(set int, peak float64, cpu func() time.Duration) *procs {
-	p := &procs{ncpu: runtime.NumCPU(), cpu: cpu, set: runtime.GOMAXPROCS, now: time.Now, every: procsEvery}
+	// The runtime's own default is the ceiling: the CPUs, or a
+	// container's CPU limit (Kubernetes), which runtime.NumCPU ignores.
+	p := &procs{ncpu: runtime.GOMAXPROCS(0), cpu: cpu, set: runtime.GOMAXPROCS, now: time.Now, every: procsEvery}
 	switch {
 	case set > 0:
 		p.prev = p.set(set)
