@@ -19,19 +19,21 @@ import (
 // target needed. With one P there, CPU per request fell by a fifth at
 // 5,000 req/s and by a third at 20,000 (34 against 52 µs), and dispatch
 // lag p99 by half or more; at 40,000 req/s one P was not enough on the
-// slower box. So an attack starts with one P
-// per procsRate req/s of its peak rate (its own share of it, when
-// sharded), at least one and at most what Go would use (every CPU, or a
-// container's CPU limit), and gains one whenever it kept its Ps more than
-// procsBusy busy over procsEvery (what the run record calls saturated): a
-// client that costs more per request than fasthttp on a small target
-// (TLS, large bodies, tracing, the collector's parsing) gets the CPUs it
-// needs. A closed model (-rate 0) takes them all. -cpus N, or GOMAXPROCS
-// in the environment, fixes the number instead.
+// slower box. So an attack starts with one P per procsRate req/s of its
+// peak rate (its own share of it, when sharded), at least one and at most
+// what Go would use (every CPU, or a container's CPU limit), and gains
+// one whenever it kept its Ps more than procsBusy busy for procsBusyFor
+// procsEvery in a row (what the run record calls saturated): a client
+// that costs more per request than fasthttp on a small target (TLS, large
+// bodies, tracing, the collector's parsing) gets the CPUs it needs. A
+// closed model (-rate 0) takes them all. -cpus N, or GOMAXPROCS in the
+// environment, fixes the number instead.
 const (
 	procsRate  = 20000
 	procsBusy  = 0.85 // the run record's own mark of a saturated generator
 	procsEvery = time.Second
+	// procsBusyFor is how many procsEvery in a row must be busy (see grow).
+	procsBusyFor = 2
 )
 
 // procsFor is the Ps an attack whose peak rate is peak req/s starts with
@@ -123,13 +125,18 @@ func (p *procs) startGrowth() {
 }
 
 // grow adds a P whenever the process kept its Ps more than procsBusy busy
-// over procsEvery, up to every CPU. It never takes one away: a P too many
+// over procsBusyFor checks in a row, up to every CPU. One busy second is
+// not enough: at 20,000 req/s on the box of BENCHMARKS.md one P is 62-78 %
+// busy, and a hiccup of the box (a GC cycle, a neighbour) took it past
+// 85 % for one second in one run of nine, after which it kept the second
+// P, and the lag of two, for good. It never takes one away: a P too many
 // costs a little CPU, a P too few costs the schedule.
 func (p *procs) grow() {
 	defer close(p.done)
 	tick := time.NewTicker(p.every)
 	defer tick.Stop()
 	last, at := p.cpu(), p.now()
+	streak := 0
 	for {
 		select {
 		case <-p.stop:
@@ -140,8 +147,13 @@ func (p *procs) grow() {
 		// which a busy process receives late.
 		used, now := p.cpu(), p.now()
 		n := p.set(0)
-		if busy(used-last, now.Sub(at), n) {
+		streak++
+		if !busy(used-last, now.Sub(at), n) {
+			streak = 0
+		}
+		if streak >= procsBusyFor {
 			n = p.set(n+1) + 1
+			streak = 0
 		}
 		if n >= p.ncpu {
 			return

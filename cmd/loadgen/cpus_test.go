@@ -67,11 +67,18 @@ func TestPeakRate(t *testing.T) {
 // each read of the CPU time is a second later, in which the process kept
 // busy of each of its Ps busy.
 type fakeProcs struct {
-	mu   sync.Mutex
-	n    int
-	cpu  time.Duration
-	busy float64
-	at   time.Time
+	mu     sync.Mutex
+	n      int
+	cpu    time.Duration
+	busy   float64
+	at     time.Time
+	nreads int // reads of the CPU time
+}
+
+func (f *fakeProcs) reads() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.nreads
 }
 
 func (f *fakeProcs) set(n int) int {
@@ -88,6 +95,7 @@ func (f *fakeProcs) cpuTime() time.Duration {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.at = f.at.Add(time.Second)
+	f.nreads++
 	f.cpu += time.Duration(f.busy * float64(f.n) * float64(time.Second))
 	return f.cpu
 }
@@ -122,6 +130,9 @@ func TestProcsGrowWhileBusy(t *testing.T) {
 		}
 		if c.want == 1 {
 			time.Sleep(50 * time.Millisecond) // many checks
+		}
+		if c.want == 4 && f.reads() < 2*3 {
+			t.Errorf("%s: grew after %d checks; it takes %d busy ones in a row per P", c.name, f.reads(), procsBusyFor)
 		}
 		if got := f.get(); got != c.want {
 			t.Errorf("%s: %d Ps, want %d", c.name, got, c.want)
