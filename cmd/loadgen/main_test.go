@@ -50,7 +50,7 @@ func TestAttackHelpListsFlags(t *testing.T) {
 	}
 	for _, f := range []string{"-rate", "-stages", "-sine", "-duration", "-url", "-targets", "-format", "-header", "-body", "-method",
 		"-timeout", "-workers", "-max-workers", "-connections", "-max-connections", "-keepalive", "-http2", "-h2c",
-		"-insecure", "-redirects", "-max-body", "-name", "-out", "-overwrite", "-interval", "-pacing", "-max-waiting"} {
+		"-insecure", "-redirects", "-max-body", "-name", "-out", "-overwrite", "-interval", "-pacing", "-max-waiting", "-cpus"} {
 		if !strings.Contains(help, "  "+f+" ") && !strings.Contains(help, "  "+f+"\n") {
 			t.Errorf("attack -h does not explain %s", f)
 		}
