@@ -107,12 +107,12 @@ func runCapacity(args []string, stdout, stderr io.Writer) error {
 	}
 	defer finish()
 	cfg.Plan.LiveMetrics = live // each step's attack in turn
-	return executeCapacity(cfg, af.after(), stdout, stderr)
+	return executeCapacity(cfg, af.gen.cpus, af.after(), stdout, stderr)
 }
 
 // executeCapacity runs the search with Ctrl-C handling, printing the bound
-// up front, a line per step, then the report.
-func executeCapacity(cfg capacity.Config, after afterRun, stdout, stderr io.Writer) error {
+// up front, a line per step, then the report. cpus is -cpus.
+func executeCapacity(cfg capacity.Config, cpus int, after afterRun, stdout, stderr io.Writer) error {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	abort := make(chan struct{})
@@ -152,7 +152,10 @@ func executeCapacity(cfg capacity.Config, after afterRun, stdout, stderr io.Writ
 		stop()
 	}, func() { close(abort) })()
 
+	// The CPUs for the highest rate the search may send (-cpus, cpus.go).
+	ps := startProcs(cpus, float64(cfg.MaxRate), runner.CPUTime)
 	run, err := capacity.Search(ctx, cfg)
+	ps.restore()
 	var pe *runner.PlanError
 	if errors.As(err, &pe) {
 		return usageError{inFlagWords(pe)}
