@@ -16,10 +16,10 @@ import (
 // need them, and on a shared box they cost it: a second P wakes a second
 // thread to look for work after most wake-ups, and at 20,000 req/s on the
 // 2-vCPU boxes of BENCHMARKS.md the generator then took the core the
-// target needed. With one P there, CPU per request fell by a fifth at
-// 5,000 req/s and by a third at 20,000 (34 against 52 µs), and dispatch
-// lag p99 by half or more; at 40,000 req/s one P was not enough on the
-// slower box. So an attack starts with one P per procsRate req/s of its
+// target needed. With one P there, CPU per request fell by about 15 % at
+// 5,000 req/s and by a third at 20,000 (34 against 52 µs), where the
+// dispatch lag p99 fell by about half; at 40,000 req/s one P was not
+// enough on the slower box. So an attack starts with one P per procsRate req/s of its
 // peak rate (its own share of it, when sharded), at least one and at most
 // what Go would use (every CPU, or a container's CPU limit), and gains
 // one whenever it kept its Ps more than procsBusy busy for procsBusyFor
