@@ -20,8 +20,9 @@ const (
 	// PacingCoarse waits on the runtime's own timers at every rate: on an
 	// idle process they fire on millisecond boundaries, so below ~15,000
 	// req/s slots leave up to about 1 ms late (never early), in small
-	// bursts, for about precise pacing's CPU (0.82x-1.57x per request at
-	// 1,000-5,000 req/s; BENCHMARKS.md).
+	// bursts. It wakes once per millisecond for several slots: on one P
+	// that is 0.58x precise pacing's CPU per request at 5,000 req/s and
+	// 0.72x at 1,000 (on two Ps about the same; BENCHMARKS.md).
 	PacingCoarse = "coarse"
 )
 
