@@ -96,7 +96,7 @@ type procs struct {
 // startProcs sets GOMAXPROCS for an attack at peak req/s: set Ps when set
 // is positive (-cpus), none when the environment sets GOMAXPROCS, else
 // procsFor(peak), growing while busy. cpu reads the process's CPU time
-// (nil: no growth). stop puts the old value back.
+// (nil: no growth). restore puts the old value back.
 func startProcs(set int, peak float64, cpu func() time.Duration) *procs {
 	// The runtime's own default is the ceiling: the CPUs, or a
 	// container's CPU limit (Kubernetes), which runtime.NumCPU ignores.
@@ -126,7 +126,7 @@ func (p *procs) startGrowth() {
 
 // grow adds a P whenever the process kept its Ps more than procsBusy busy
 // over procsBusyFor checks in a row, up to every CPU. One busy check is
-// not enough: at 20,000 req/s on the box of BENCHMARKS.md one P is 62-78 %
+// not enough: at 20,000 req/s on the box of BENCHMARKS.md one P is 62-84 %
 // busy, and a hiccup of the box (a GC cycle, a neighbour) can take it past
 // 85 % for a moment, after which it would keep the second P, and the lag
 // of two, for good. Checks that are too far apart cost the schedule: a
