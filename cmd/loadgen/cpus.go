@@ -19,15 +19,15 @@ import (
 // target needed. With one P there, CPU per request fell by about 15 % at
 // 5,000 req/s and by a third at 20,000 (34 against 52 µs), where the
 // dispatch lag p99 fell by about half; at 40,000 req/s one P was not
-// enough on the slower box. So an attack starts with one P per procsRate req/s of its
-// peak rate (its own share of it, when sharded), at least one and at most
-// what Go would use (every CPU, or a container's CPU limit), and gains
-// one whenever it kept its Ps more than procsBusy busy for procsBusyFor
-// procsEvery in a row (what the run record calls saturated): a client
-// that costs more per request than fasthttp on a small target (TLS, large
-// bodies, tracing, the collector's parsing) gets the CPUs it needs. A
-// closed model (-rate 0) takes them all. -cpus N, or GOMAXPROCS in the
-// environment, fixes the number instead.
+// enough on the slower box. So an attack starts with one P per procsRate
+// req/s of its peak rate (its own share of it, when sharded), at least
+// one and at most what Go would use (every CPU, or a container's CPU
+// limit), and gains one whenever it kept its Ps more than procsBusy busy
+// for procsBusyFor procsEvery in a row (what the run record calls
+// saturated): a client that costs more per request than fasthttp on a
+// small target (TLS, large bodies, tracing, the collector's parsing) gets
+// the CPUs it needs. A closed model (-rate 0) takes them all. -cpus N, or
+// GOMAXPROCS in the environment, fixes the number instead.
 const (
 	procsRate  = 20000
 	procsBusy  = 0.85 // the run record's own mark of a saturated generator

@@ -64,8 +64,8 @@ func TestPeakRate(t *testing.T) {
 }
 
 // fakeProcs is GOMAXPROCS, the process's CPU time and a clock, for grow:
-// each read of the CPU time is a second later, in which the process kept
-// busy of each of its Ps busy.
+// each read of the CPU time is one fake second later, a second in which
+// the process kept each of its Ps busy for the share busy of it.
 type fakeProcs struct {
 	mu     sync.Mutex
 	n      int
@@ -108,9 +108,9 @@ func (f *fakeProcs) now() time.Time {
 
 func (f *fakeProcs) get() int { return f.set(0) }
 
-// A process that keeps its Ps busy gains one per check up to every CPU;
-// one that does not keeps what it started with; restore puts the old
-// value back either way.
+// A process that keeps its Ps busy gains one per procsBusyFor busy checks
+// in a row, up to every CPU; one that does not keeps what it started
+// with; restore puts the old value back either way.
 func TestProcsGrowWhileBusy(t *testing.T) {
 	for _, c := range []struct {
 		name string
